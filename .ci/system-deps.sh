@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install the system packages some tests use: xvfb (a real glfw window) and liblo-tools
+# (oscsend, an independent OSC implementation). Only as root with apt; elsewhere the
+# tests that need them skip and say why.
+set -u
+need=()
+command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
+command -v oscsend >/dev/null 2>&1 || need+=(liblo-tools)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: installing ${need[*]}"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") \
+    >/dev/null 2>&1 || echo "system-deps: apt-get failed; tests needing ${need[*]} will skip"
+else
+  echo "system-deps: not root with apt; tests needing ${need[*]} will skip"
+fi
+exit 0
