@@ -1,0 +1,362 @@
+"""The analysis window: log-mel spectrogram frames and cheap per-frame descriptors.
+
+This module is the one definition of what the generators see. Training cuts its inputs
+with :func:`analyse` and :func:`sliding_windows`; the live bridge feeds each track through
+an :class:`AnalysisStream`. Both share the framing, the mel filterbank and the dB scaling
+below, so a model never meets an input at a show that differs from what it was trained on.
+
+Framing is causal and uncentred: frame ``k`` covers samples ``[k*hop, k*hop + n_fft)`` of
+the signal. A stream therefore emits frame ``k`` as soon as its last sample arrives, and
+pushing audio in blocks of any size gives the same frames as analysing it all at once.
+
+Levels are absolute, not normalised per window: the power spectrum is scaled so a
+full-scale sine reads about 0 dB in its mel band (up to +1.8 dB, the Hann window's spread
+over neighbouring bins), and :func:`to_unit` maps the fixed range
+``[db_floor, db_ceil]`` to ``[-1, 1]``. A quiet track looks quiet to the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+#: Power below this counts as silence (-100 dB) so logarithms stay finite.
+POWER_FLOOR = 1e-10
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Parameters of the analysis window. The defaults are the shipped models' input.
+
+    Attributes:
+        sample_rate: analysis rate in Hz; streams at other rates are resampled first.
+        n_fft: samples per STFT frame (and FFT size).
+        hop: samples between successive frames.
+        n_mels: mel bands, the window's height.
+        n_frames: frames per window, its width (64 × 256 / 22050 Hz ≈ 0.74 s).
+        fmin, fmax: lowest and highest mel band edge in Hz.
+        db_floor, db_ceil: the fixed level range mapped onto ``[-1, 1]``.
+    """
+
+    sample_rate: int = 22050
+    n_fft: int = 1024
+    hop: int = 256
+    n_mels: int = 64
+    n_frames: int = 64
+    fmin: float = 30.0
+    fmax: float = 11025.0
+    db_floor: float = -80.0
+    db_ceil: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.sample_rate <= 0 or self.n_fft <= 0 or self.hop <= 0:
+            raise ValueError("sample_rate, n_fft and hop must be positive")
+        if self.hop > self.n_fft:
+            raise ValueError(f"hop ({self.hop}) must not exceed n_fft ({self.n_fft})")
+        if self.n_mels < 1 or self.n_frames < 1:
+            raise ValueError("n_mels and n_frames must be at least 1")
+        if not 0.0 <= self.fmin < self.fmax <= self.sample_rate / 2:
+            raise ValueError(
+                f"need 0 <= fmin < fmax <= sample_rate/2, got fmin={self.fmin}, fmax={self.fmax}"
+            )
+        if self.db_floor >= self.db_ceil:
+            raise ValueError("db_floor must be below db_ceil")
+
+    @property
+    def n_bins(self) -> int:
+        """Number of rfft bins per frame."""
+        return self.n_fft // 2 + 1
+
+    @property
+    def window_seconds(self) -> float:
+        """Span of one analysis window in seconds (first sample of the oldest frame to the
+        last sample of the newest)."""
+        return ((self.n_frames - 1) * self.hop + self.n_fft) / self.sample_rate
+
+
+DEFAULT_ANALYSIS = AnalysisConfig()
+
+
+def _hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
+    return 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=np.float64) / 700.0)
+
+
+def _mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
+    return 700.0 * (10.0 ** (np.asarray(mel, dtype=np.float64) / 2595.0) - 1.0)
+
+
+@lru_cache(maxsize=8)
+def _filterbank_cached(cfg: AnalysisConfig) -> np.ndarray:
+    freqs = np.arange(cfg.n_bins) * cfg.sample_rate / cfg.n_fft
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(cfg.fmin), _hz_to_mel(cfg.fmax), cfg.n_mels + 2))
+    bank = np.zeros((cfg.n_mels, cfg.n_bins), dtype=np.float64)
+    for m in range(cfg.n_mels):
+        lo, centre, hi = edges[m], edges[m + 1], edges[m + 2]
+        rising = (freqs - lo) / (centre - lo)
+        falling = (hi - freqs) / (hi - centre)
+        bank[m] = np.clip(np.minimum(rising, falling), 0.0, None)
+        if not bank[m].any():
+            # A band narrower than one bin would read silence forever; give it the bin
+            # nearest its centre instead.
+            bank[m, int(np.argmin(np.abs(freqs - centre)))] = 1.0
+    bank = bank.astype(np.float32)
+    bank.setflags(write=False)
+    return bank
+
+
+def mel_filterbank(cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> np.ndarray:
+    """Triangular mel filters (HTK mel scale) with peak 1, shape ``(n_mels, n_bins)``.
+
+    A peak of 1 (rather than unit area) keeps a pure tone at a band's centre at the same
+    level in the mel domain as in the spectrum, which is what makes the dB range absolute.
+    The returned array is shared and read-only.
+    """
+    return _filterbank_cached(cfg)
+
+
+@lru_cache(maxsize=8)
+def _window_cached(n_fft: int) -> np.ndarray:
+    n = np.arange(n_fft)
+    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * n / n_fft)  # periodic Hann
+    window.setflags(write=False)
+    return window
+
+
+@dataclass
+class Analysis:
+    """Per-frame results of analysing a signal; every array has one row per frame.
+
+    Attributes:
+        mel_db: ``(T, n_mels)`` mel band levels in dB (a full-scale sine ≈ 0 dB).
+        rms: ``(T,)`` root-mean-square level of each frame's samples (linear).
+        onset: ``(T,)`` onset strength: mean positive rise in dB across bands since the
+            previous frame (the first frame of a signal rises from ``db_floor``).
+        centroid: ``(T,)`` spectral centroid in Hz (0 for a silent frame).
+        flatness: ``(T,)`` spectral flatness in ``[0, 1]``: geometric over arithmetic mean of
+            the power spectrum; 1 for white noise (and for digital silence), near 0 for a tone.
+    """
+
+    mel_db: np.ndarray
+    rms: np.ndarray
+    onset: np.ndarray
+    centroid: np.ndarray
+    flatness: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.rms.shape[0])
+
+    @classmethod
+    def empty(cls, cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> Analysis:
+        """An analysis with no frames."""
+        zero = np.zeros(0, dtype=np.float32)
+        return cls(np.zeros((0, cfg.n_mels), np.float32), zero, zero, zero, zero)
+
+    @classmethod
+    def concatenate(cls, parts: list[Analysis], cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> Analysis:
+        """Join analyses of consecutive stretches of one signal."""
+        if not parts:
+            return cls.empty(cfg)
+        return cls(
+            np.concatenate([p.mel_db for p in parts]),
+            np.concatenate([p.rms for p in parts]),
+            np.concatenate([p.onset for p in parts]),
+            np.concatenate([p.centroid for p in parts]),
+            np.concatenate([p.flatness for p in parts]),
+        )
+
+
+def _check_signal(signal: np.ndarray) -> np.ndarray:
+    array = np.asarray(signal)
+    if array.ndim != 1:
+        raise ValueError(
+            f"expected a mono signal (1-D array), got shape {array.shape}; mix channels first"
+        )
+    if not np.issubdtype(array.dtype, np.floating) and not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"expected real samples, got dtype {array.dtype}")
+    array = array.astype(np.float64, copy=False)
+    if array.size and not np.isfinite(array).all():
+        raise ValueError("signal contains NaN or Inf samples; replace them before analysis")
+    return array
+
+
+def _analyse_frames(
+    frames: np.ndarray, previous_db: np.ndarray, cfg: AnalysisConfig
+) -> tuple[Analysis, np.ndarray]:
+    """Analyse a ``(T, n_fft)`` stack of frames; ``previous_db`` is the clipped mel level of
+    the frame before the first (for onset strength). Returns the analysis and the clipped
+    level of the last frame."""
+    window = _window_cached(cfg.n_fft)
+    spectrum = np.fft.rfft(frames * window, axis=1) * (2.0 / window.sum())
+    power = spectrum.real**2 + spectrum.imag**2
+    mel_power = power @ mel_filterbank(cfg).T.astype(np.float64)
+    mel_db = 10.0 * np.log10(np.maximum(mel_power, POWER_FLOOR))
+
+    clipped = np.clip(mel_db, cfg.db_floor, cfg.db_ceil)
+    before = np.vstack([previous_db[None, :], clipped[:-1]])
+    onset = np.maximum(clipped - before, 0.0).mean(axis=1)
+
+    rms = np.sqrt(np.mean(frames**2, axis=1))
+    freqs = np.arange(cfg.n_bins) * (cfg.sample_rate / cfg.n_fft)
+    total = power.sum(axis=1)
+    centroid = np.where(total > POWER_FLOOR, (power @ freqs) / np.maximum(total, POWER_FLOOR), 0.0)
+    floored = np.maximum(power, POWER_FLOOR)
+    flatness = np.exp(np.log(floored).mean(axis=1)) / floored.mean(axis=1)
+
+    result = Analysis(
+        mel_db=mel_db.astype(np.float32),
+        rms=rms.astype(np.float32),
+        onset=onset.astype(np.float32),
+        centroid=centroid.astype(np.float32),
+        flatness=np.clip(flatness, 0.0, 1.0).astype(np.float32),
+    )
+    return result, clipped[-1]
+
+
+def _frame_view(signal: np.ndarray, count: int, cfg: AnalysisConfig) -> np.ndarray:
+    return np.lib.stride_tricks.as_strided(
+        signal,
+        shape=(count, cfg.n_fft),
+        strides=(signal.strides[0] * cfg.hop, signal.strides[0]),
+        writeable=False,
+    )
+
+
+def frame_count(n_samples: int, cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> int:
+    """Number of complete frames in ``n_samples`` samples."""
+    if n_samples < cfg.n_fft:
+        return 0
+    return (n_samples - cfg.n_fft) // cfg.hop + 1
+
+
+def analyse(signal: np.ndarray, cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> Analysis:
+    """Analyse a whole mono signal at ``cfg.sample_rate``.
+
+    Args:
+        signal: 1-D samples, nominally in ``[-1, 1]``, at ``cfg.sample_rate``.
+        cfg: the analysis parameters.
+
+    Returns:
+        One row per complete frame (a trailing partial frame is not analysed).
+
+    Raises:
+        ValueError: for multi-channel input or non-finite samples.
+    """
+    samples = np.ascontiguousarray(_check_signal(signal))
+    count = frame_count(samples.size, cfg)
+    if count == 0:
+        return Analysis.empty(cfg)
+    floor = np.full(cfg.n_mels, cfg.db_floor)
+    result, _ = _analyse_frames(_frame_view(samples, count, cfg), floor, cfg)
+    return result
+
+
+def to_unit(mel_db: np.ndarray, cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> np.ndarray:
+    """Map dB levels from ``[db_floor, db_ceil]`` onto ``[-1, 1]`` (clipped), float32."""
+    span = cfg.db_ceil - cfg.db_floor
+    unit = (np.asarray(mel_db, dtype=np.float32) - cfg.db_floor) * (2.0 / span) - 1.0
+    return np.clip(unit, -1.0, 1.0).astype(np.float32, copy=False)
+
+
+def from_unit(unit: np.ndarray, cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> np.ndarray:
+    """Inverse of :func:`to_unit` (within the range): unit values back to dB, float32."""
+    span = cfg.db_ceil - cfg.db_floor
+    clipped = np.clip(np.asarray(unit, dtype=np.float32), -1.0, 1.0)
+    return ((clipped + 1.0) * (span / 2.0) + cfg.db_floor).astype(np.float32)
+
+
+def sliding_windows(
+    mel_unit: np.ndarray,
+    cfg: AnalysisConfig = DEFAULT_ANALYSIS,
+    *,
+    step: int = 1,
+    pad_start: bool = False,
+) -> np.ndarray:
+    """Cut ``(T, n_mels)`` unit-scaled frames into model windows ``(N, n_mels, n_frames)``.
+
+    ``window[i][m, t]``: band ``m`` (0 = lowest), frame ``t`` (0 = oldest). With
+    ``pad_start`` the signal is preceded by ``n_frames - 1`` silent frames (-1), so window
+    ``i`` ends at frame ``i * step`` — exactly what an :class:`AnalysisStream` shows after
+    that frame. Without it, windows start at frame 0 and only full windows are returned.
+    """
+    frames = np.asarray(mel_unit, dtype=np.float32)
+    if frames.ndim != 2 or frames.shape[1] != cfg.n_mels:
+        raise ValueError(f"expected (T, {cfg.n_mels}) frames, got shape {frames.shape}")
+    if step < 1:
+        raise ValueError(f"step must be >= 1, got {step}")
+    if pad_start:
+        pad = np.full((cfg.n_frames - 1, cfg.n_mels), -1.0, dtype=np.float32)
+        frames = np.concatenate([pad, frames])
+    count = frames.shape[0] - cfg.n_frames + 1
+    if count <= 0:
+        return np.zeros((0, cfg.n_mels, cfg.n_frames), dtype=np.float32)
+    starts = np.arange(0, count, step)
+    index = starts[:, None] + np.arange(cfg.n_frames)[None, :]
+    return np.ascontiguousarray(frames[index].transpose(0, 2, 1))
+
+
+@dataclass
+class AnalysisStream:
+    """Incremental analysis of one live stream: push samples, read the latest window.
+
+    Only the frames completed by new samples are transformed (a few per network packet),
+    and the result equals :func:`analyse` of everything pushed so far, for any split of the
+    input into blocks.
+
+    Attributes:
+        cfg: the analysis parameters.
+        frames_total: frames produced since creation or :meth:`reset`.
+        last: the frames produced by the most recent :meth:`push` (possibly none).
+    """
+
+    cfg: AnalysisConfig = DEFAULT_ANALYSIS
+    frames_total: int = 0
+    last: Analysis = field(init=False)
+    _pending: np.ndarray = field(init=False, repr=False)
+    _window: np.ndarray = field(init=False, repr=False)
+    _previous_db: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget all audio: the window returns to silence (-1)."""
+        self.frames_total = 0
+        self.last = Analysis.empty(self.cfg)
+        self._pending = np.zeros(0, dtype=np.float64)
+        self._window = np.full((self.cfg.n_mels, self.cfg.n_frames), -1.0, dtype=np.float32)
+        self._previous_db = np.full(self.cfg.n_mels, self.cfg.db_floor)
+
+    def push(self, samples: np.ndarray) -> int:
+        """Append samples (1-D, at ``cfg.sample_rate``, finite); return new frame count."""
+        block = _check_signal(samples)
+        pending = np.concatenate([self._pending, block]) if self._pending.size else block
+        count = frame_count(pending.size, self.cfg)
+        if count == 0:
+            self._pending = np.array(pending, dtype=np.float64)
+            self.last = Analysis.empty(self.cfg)
+            return 0
+        pending = np.ascontiguousarray(pending)
+        result, self._previous_db = _analyse_frames(
+            _frame_view(pending, count, self.cfg), self._previous_db, self.cfg
+        )
+        self._pending = np.array(pending[count * self.cfg.hop :], dtype=np.float64)
+        new_columns = to_unit(result.mel_db, self.cfg).T
+        keep = self.cfg.n_frames
+        if count >= keep:
+            self._window = np.ascontiguousarray(new_columns[:, -keep:])
+        else:
+            self._window = np.concatenate([self._window[:, count:], new_columns], axis=1)
+        self.frames_total += count
+        self.last = result
+        return count
+
+    def window(self) -> np.ndarray:
+        """The latest ``(n_mels, n_frames)`` window, unit-scaled, newest frame last (a copy)."""
+        return self._window.copy()
+
+    @property
+    def pending_samples(self) -> int:
+        """Samples received but not yet part of a complete frame."""
+        return int(self._pending.size)
