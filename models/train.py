@@ -1,0 +1,300 @@
+"""The training loop: data, networks, epochs, logs, sample grids, checkpoints, export.
+
+One function, :func:`train`, serves a laptop run and a ``torchrun`` job alike: with
+``WORLD_SIZE > 1`` it joins a process group, shards both domains with
+``DistributedSampler`` and wraps the generator pair and the discriminators in DDP; rank 0
+alone writes files. A run directory holds ``log.jsonl`` (losses), ``samples/epoch_NNN.png``,
+``checkpoint/`` (resumable, safetensors + JSON) and ``style/`` (the finished style).
+Re-running the same command resumes from the last completed epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DistributedSampler
+
+from models.config import ConfigError, TrainConfig
+from models.cyclegan import LOSS_NAMES, CycleGANStep, GeneratorPair
+from models.datasets import audio_domain, image_domain
+from models.distributed import (
+    DistContext,
+    destroy_process_group,
+    init_process_group,
+    mean_across,
+    select_device,
+)
+from models.networks import build_discriminator, build_generator
+from models.pictures import ink_to_unit, save_png, spectrogram_picture, tile, unit_to_uint8
+from models.stylefile import write_style
+from models.train_state import Progress, has_state, load_state, save_state, saved_config
+
+log = logging.getLogger(__name__)
+
+#: Windows/images shown in each epoch's sample grid.
+GRID_COUNT = 8
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run (not what to learn): these never change the result's meaning.
+
+    Attributes:
+        run_dir: where logs, samples and checkpoints go.
+        device: ``auto``, ``cpu``, ``cuda`` or ``mps``.
+        threads: torch intra-op threads (None leaves torch's default).
+        log_every: steps between loss lines in ``log.jsonl``.
+        max_steps: stop after this many steps in total (tests, smoke runs).
+        progress: show a progress bar on rank 0.
+        install_dir: also copy the finished style here (e.g. the user styles folder).
+    """
+
+    run_dir: Path
+    device: str = "auto"
+    threads: int | None = None
+    log_every: int = 20
+    max_steps: int | None = None
+    progress: bool = True
+    install_dir: Path | None = None
+
+
+@dataclass
+class TrainResult:
+    progress: Progress
+    last_losses: dict[str, float]
+    style_dir: Path | None
+
+
+def _domains(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    data = cfg.data
+    images = image_domain(
+        data.images, count=data.n_images, seed=data.seed, size=cfg.style.image_size
+    )
+    audio = audio_domain(
+        data.audio,
+        count=data.n_clips,
+        cfg=cfg.style.analysis,
+        step=data.window_step,
+        seed=data.seed,
+    )
+    image_t = torch.from_numpy(ink_to_unit(images.data)).unsqueeze(1)
+    audio_t = torch.from_numpy(np.ascontiguousarray(audio.data)).unsqueeze(1)
+    if audio_t.shape[2:] != image_t.shape[2:]:
+        raise ConfigError(
+            f"audio windows {tuple(audio_t.shape[2:])} and images {tuple(image_t.shape[2:])} "
+            "differ in shape; set n_mels = n_frames = image_size"
+        )
+    return audio_t, image_t
+
+
+def _epoch_indices(
+    n_audio: int, n_image: int, epoch: int, seed: int, ctx: DistContext
+) -> tuple[list[int], list[int]]:
+    """This rank's (audio, image) index lists for ``epoch``: images set the epoch length,
+    audio windows are drawn from their own shuffled shard and repeated to match."""
+    kwargs = {"num_replicas": ctx.world_size, "rank": ctx.rank, "shuffle": True, "seed": seed}
+    image_sampler = DistributedSampler(range(n_image), **kwargs)
+    audio_sampler = DistributedSampler(range(n_audio), **kwargs)
+    image_sampler.set_epoch(epoch)
+    audio_sampler.set_epoch(epoch)
+    image_idx = list(image_sampler)
+    audio_idx = list(audio_sampler)
+    while len(audio_idx) < len(image_idx):
+        audio_idx += audio_idx
+    return audio_idx[: len(image_idx)], image_idx
+
+
+@torch.no_grad()
+def sample_grid(
+    g_image: torch.nn.Module, g_audio: torch.nn.Module, audio: torch.Tensor, image: torch.Tensor
+) -> np.ndarray:
+    """Rows: audio, audio→image, audio→image→audio; image, image→audio, image→audio→image."""
+    was_training = g_image.training
+    g_image.eval()
+    g_audio.eval()
+    fake_image = g_image(audio)
+    rec_audio = g_audio(fake_image)
+    fake_audio = g_audio(image)
+    rec_image = g_image(fake_audio)
+    g_image.train(was_training)
+    g_audio.train(was_training)
+
+    def spec(x: torch.Tensor) -> np.ndarray:
+        return np.stack([spectrogram_picture(w) for w in x[:, 0].cpu().numpy()])
+
+    def ink(x: torch.Tensor) -> np.ndarray:
+        return unit_to_uint8(x[:, 0].cpu().numpy())
+
+    rows = [spec(audio), ink(fake_image), spec(rec_audio)]
+    rows += [ink(image), spec(fake_audio), ink(rec_image)]
+    return tile(rows)
+
+
+def _check_resumable(folder: Path, cfg: TrainConfig) -> None:
+    previous = saved_config(folder)
+    if previous != cfg:
+        raise ConfigError(
+            f"{folder} holds a run with a different config; use another --name or "
+            "--run-dir, or delete that folder to start over"
+        )
+
+
+def train(cfg: TrainConfig, opts: RunOptions) -> TrainResult:
+    """Train (or resume) a CycleGAN for ``cfg``; returns where it ended."""
+    ctx = DistContext.from_env()
+    if opts.threads:
+        torch.set_num_threads(opts.threads)
+    device = select_device(opts.device, ctx)
+    init_process_group(ctx, device)
+    try:
+        return _train(cfg, opts, ctx, device)
+    finally:
+        destroy_process_group(ctx)
+
+
+def _train(
+    cfg: TrainConfig, opts: RunOptions, ctx: DistContext, device: torch.device
+) -> TrainResult:
+    torch.manual_seed(cfg.seed)
+    started = time.monotonic()
+    audio_all, image_all = _domains(cfg)
+    if ctx.is_main:
+        log.info(
+            "data: %d audio windows, %d images (%.1f s)",
+            len(audio_all),
+            len(image_all),
+            time.monotonic() - started,
+        )
+    g_image = build_generator(cfg.style.generator, cfg.style.image_size).to(device)
+    g_audio = build_generator(cfg.style.generator, cfg.style.image_size).to(device)
+    d_image = build_discriminator(cfg.discriminator).to(device)
+    d_audio = build_discriminator(cfg.discriminator).to(device)
+    pair: torch.nn.Module = GeneratorPair(g_image, g_audio, identity=cfg.loss.identity > 0)
+    wrapped_d_image: torch.nn.Module = d_image
+    wrapped_d_audio: torch.nn.Module = d_audio
+    if ctx.enabled:
+        from torch.nn.parallel import DistributedDataParallel
+
+        ids = [device.index] if device.type == "cuda" else None
+        pair = DistributedDataParallel(pair, device_ids=ids)
+        wrapped_d_image = DistributedDataParallel(d_image, device_ids=ids)
+        wrapped_d_audio = DistributedDataParallel(d_audio, device_ids=ids)
+    stepper = CycleGANStep.create(
+        pair, wrapped_d_image, wrapped_d_audio, cfg.loss, cfg.optim, cfg.seed + 7919 * ctx.rank
+    )
+    nets = {"g_image": g_image, "g_audio": g_audio, "d_image": d_image, "d_audio": d_audio}
+    optimizers = {"opt_g": stepper.opt_g, "opt_d": stepper.opt_d}
+
+    checkpoint_dir = opts.run_dir / "checkpoint"
+    progress = Progress()
+    if has_state(checkpoint_dir):
+        _check_resumable(checkpoint_dir, cfg)
+        progress = load_state(checkpoint_dir, nets, optimizers)
+        if ctx.is_main:
+            log.info(
+                "resuming %s after epoch %d (step %d)", opts.run_dir, progress.epoch, progress.step
+            )
+
+    grid_rng = np.random.default_rng(cfg.seed)
+    grid_audio = audio_all[grid_rng.choice(len(audio_all), GRID_COUNT, replace=False)].to(device)
+    grid_image = image_all[grid_rng.choice(len(image_all), GRID_COUNT, replace=False)].to(device)
+    if ctx.is_main:
+        opts.run_dir.mkdir(parents=True, exist_ok=True)
+        (opts.run_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
+
+    last: dict[str, float] = {}
+    batch = cfg.optim.batch_size
+    stopped_early = False
+    for epoch in range(progress.epoch, cfg.optim.total_epochs):
+        stepper.set_lr(cfg.optim.lr * cfg.optim.lr_factor(epoch))
+        audio_idx, image_idx = _epoch_indices(
+            len(audio_all), len(image_all), epoch, cfg.data.seed, ctx
+        )
+        n_steps = len(image_idx) // batch
+        bar = _progress_bar(n_steps, epoch, cfg, opts, ctx)
+        sums = dict.fromkeys(LOSS_NAMES, 0.0)
+        for i in range(n_steps):
+            a = audio_all[audio_idx[i * batch : (i + 1) * batch]].to(device)
+            b = image_all[image_idx[i * batch : (i + 1) * batch]].to(device)
+            losses = stepper.step(a, b)
+            progress.step += 1
+            for k, v in losses.items():
+                sums[k] += v
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(
+                    cyc=f"{losses['cycle_audio'] + losses['cycle_image']:.3f}",
+                    g=f"{losses['g_gan_image']:.2f}",
+                    d=f"{losses['d_image']:.2f}",
+                    refresh=False,
+                )
+            if progress.step % opts.log_every == 0:
+                averaged = mean_across(losses, ctx)
+                if ctx.is_main:
+                    _append_log(opts.run_dir, {"epoch": epoch, "step": progress.step, **averaged})
+            last = losses
+            if opts.max_steps is not None and progress.step >= opts.max_steps:
+                stopped_early = True
+                break
+        if bar is not None:
+            bar.close()
+        if stopped_early:
+            break
+        progress.epoch = epoch + 1
+        epoch_means = mean_across({k: v / max(1, n_steps) for k, v in sums.items()}, ctx)
+        if ctx.is_main:
+            _append_log(
+                opts.run_dir, {"epoch_done": epoch + 1, "step": progress.step, **epoch_means}
+            )
+            log.info(
+                "epoch %d/%d: %s",
+                epoch + 1,
+                cfg.optim.total_epochs,
+                " ".join(f"{k}={v:.3f}" for k, v in epoch_means.items()),
+            )
+            picture = sample_grid(g_image, g_audio, grid_audio, grid_image)
+            save_png(picture, opts.run_dir / "samples" / f"epoch_{epoch + 1:03d}.png", scale=2)
+            save_state(checkpoint_dir, nets, optimizers, progress, cfg)
+
+    style_dir = None
+    finished = progress.epoch >= cfg.optim.total_epochs
+    if ctx.is_main and (finished or stopped_early):
+        style_dir = opts.run_dir / "style"
+        record = {
+            "train_config": cfg.to_dict(),
+            "epochs_done": progress.epoch,
+            "steps": progress.step,
+            "finished": finished,
+            "world_size": ctx.world_size,
+            "last_losses": last,
+        }
+        write_style(style_dir, cfg.style, g_image.cpu(), g_audio.cpu(), record)
+        if opts.install_dir is not None and finished:
+            write_style(opts.install_dir, cfg.style, g_image, g_audio, record)
+            log.info("installed style %r in %s", cfg.style.name, opts.install_dir)
+    return TrainResult(progress, last, style_dir)
+
+
+def _progress_bar(n_steps: int, epoch: int, cfg: TrainConfig, opts: RunOptions, ctx: DistContext):
+    if not (opts.progress and ctx.is_main):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(
+        total=n_steps,
+        desc=f"epoch {epoch + 1}/{cfg.optim.total_epochs}",
+        unit="step",
+        mininterval=2.0,
+        dynamic_ncols=True,
+    )
+
+
+def _append_log(run_dir: Path, record: dict[str, float | int]) -> None:
+    with (run_dir / "log.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n")
