@@ -106,6 +106,21 @@ def _filterbank_cached(cfg: AnalysisConfig) -> np.ndarray:
     return bank
 
 
+@lru_cache(maxsize=8)
+def _filterbank_t64(cfg: AnalysisConfig) -> np.ndarray:
+    """The filterbank transposed, float64, for the analysis matmul."""
+    bank = np.ascontiguousarray(_filterbank_cached(cfg).T, dtype=np.float64)
+    bank.setflags(write=False)
+    return bank
+
+
+@lru_cache(maxsize=8)
+def _bin_freqs(cfg: AnalysisConfig) -> np.ndarray:
+    freqs = np.arange(cfg.n_bins) * (cfg.sample_rate / cfg.n_fft)
+    freqs.setflags(write=False)
+    return freqs
+
+
 def mel_filterbank(cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> np.ndarray:
     """Triangular mel filters (HTK mel scale) with peak 1, shape ``(n_mels, n_bins)``.
 
@@ -190,7 +205,7 @@ def _analyse_frames(
     window = _window_cached(cfg.n_fft)
     spectrum = np.fft.rfft(frames * window, axis=1) * (2.0 / window.sum())
     power = spectrum.real**2 + spectrum.imag**2
-    mel_power = power @ mel_filterbank(cfg).T.astype(np.float64)
+    mel_power = power @ _filterbank_t64(cfg)
     mel_db = 10.0 * np.log10(np.maximum(mel_power, POWER_FLOOR))
 
     clipped = np.clip(mel_db, cfg.db_floor, cfg.db_ceil)
@@ -198,9 +213,10 @@ def _analyse_frames(
     onset = np.maximum(clipped - before, 0.0).mean(axis=1)
 
     rms = np.sqrt(np.mean(frames**2, axis=1))
-    freqs = np.arange(cfg.n_bins) * (cfg.sample_rate / cfg.n_fft)
     total = power.sum(axis=1)
-    centroid = np.where(total > POWER_FLOOR, (power @ freqs) / np.maximum(total, POWER_FLOOR), 0.0)
+    centroid = np.where(
+        total > POWER_FLOOR, (power @ _bin_freqs(cfg)) / np.maximum(total, POWER_FLOOR), 0.0
+    )
     floored = np.maximum(power, POWER_FLOOR)
     flatness = np.exp(np.log(floored).mean(axis=1)) / floored.mean(axis=1)
 

@@ -1,0 +1,110 @@
+"""Per-track analysis windows and descriptors, computed where they are consumed.
+
+The ingest thread only files audio away (:mod:`bridge.track`). Whoever needs features —
+the inference worker at the generation rate, the terminal view, a test — owns a
+:class:`TrackAnalyser` per track and calls :meth:`TrackAnalyser.update` with the samples
+that arrived since its last call. Analysing ~30 times a second per track rather than once
+per packet keeps the per-call overhead of the log-mel off the receive path, and the
+result is the same: the analysis is block-size invariant (models/analysis.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bridge.resample import StreamingResampler
+from bridge.track import TrackStream
+from models.analysis import DEFAULT_ANALYSIS, Analysis, AnalysisConfig, AnalysisStream
+
+
+@dataclass(frozen=True)
+class FrameFeatures:
+    """Cheap descriptors of the audio since the previous update, for reactive rendering."""
+
+    level: float  # RMS of the newest frame, linear
+    onset: float  # strongest onset among the new frames, dB rise per band
+    centroid: float  # Hz
+    flatness: float  # 0 … 1
+
+
+SILENT_FEATURES = FrameFeatures(0.0, 0.0, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class PendingAudio:
+    """Samples a track received since an analyser last looked (copied under the lock)."""
+
+    samples: np.ndarray
+    stream_rate: float
+    epoch: int
+    arrival: float | None
+    skipped: int = 0  # samples that fell out of the ring before being read
+
+
+def take_pending(stream: TrackStream, position: int, epoch: int) -> tuple[PendingAudio, int]:
+    """Copy the samples after ``position`` (an analyser's read position) out of ``stream``.
+
+    Call with the registry lock held; it only copies. Returns the pending audio and the
+    new read position. A new epoch starts reading at the epoch's start.
+    """
+    if epoch != stream.epoch:
+        position = stream.epoch_start
+    start = max(position, stream.ring.total - stream.ring.capacity, stream.epoch_start)
+    skipped = start - position if epoch == stream.epoch else 0
+    count = stream.ring.total - start
+    samples = stream.ring.latest(count) if count > 0 else np.zeros(0, np.float32)
+    pending = PendingAudio(samples, stream.stream_rate, stream.epoch, stream.last_arrival, skipped)
+    return pending, stream.ring.total
+
+
+class TrackAnalyser:
+    """Resampling + analysis state of one track, owned by one consumer thread."""
+
+    def __init__(self, analysis: AnalysisConfig = DEFAULT_ANALYSIS) -> None:
+        self.config = analysis
+        self.position = 0
+        self.epoch = -1
+        self.stream_rate = 0.0
+        self.resampler: StreamingResampler | None = None
+        self.stream = AnalysisStream(analysis)
+        self.features = SILENT_FEATURES
+        self.frame_arrival: float | None = None
+        self.skipped = 0
+
+    def update(self, pending: PendingAudio) -> int:
+        """Analyse newly arrived audio; return the number of new analysis frames."""
+        if pending.epoch != self.epoch or pending.stream_rate != self.stream_rate:
+            self.epoch = pending.epoch
+            self.stream_rate = pending.stream_rate
+            self.resampler = StreamingResampler(pending.stream_rate, self.config.sample_rate)
+            self.stream.reset()
+            self.features = SILENT_FEATURES
+        self.skipped += pending.skipped
+        if pending.samples.size == 0 or self.resampler is None:
+            return 0
+        count = self.stream.push(self.resampler.process(pending.samples))
+        if count:
+            self.features = newest_features(self.stream.last)
+            self.frame_arrival = pending.arrival
+        return count
+
+    def pull(self, stream: TrackStream) -> int:
+        """Take and analyse what ``stream`` received since the last pull (lock held)."""
+        pending, self.position = take_pending(stream, self.position, self.epoch)
+        return self.update(pending)
+
+    def window(self) -> np.ndarray:
+        """The latest ``(n_mels, n_frames)`` analysis window, unit-scaled."""
+        return self.stream.window()
+
+
+def newest_features(frames: Analysis) -> FrameFeatures:
+    """Descriptors of a run of new frames: the newest level, the strongest onset."""
+    return FrameFeatures(
+        level=float(frames.rms[-1]),
+        onset=float(frames.onset.max()),
+        centroid=float(frames.centroid[-1]),
+        flatness=float(frames.flatness[-1]),
+    )

@@ -1,0 +1,166 @@
+"""bridge.protocol: every v1 message, every refusal reason, and the doc agreeing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bridge import device_messages as dm
+from bridge.osc_codec import decode_message, encode_message
+from bridge.protocol import (
+    BAD_TYPES,
+    BAD_VALUE,
+    LAYER_PROPS,
+    MASTER_PROPS,
+    MESSAGES,
+    UNKNOWN_ADDRESS,
+    UNSUPPORTED_PROTOCOL,
+    Bye,
+    Hello,
+    LayerControl,
+    LayerReset,
+    MasterControl,
+    Meta,
+    Params,
+    Pcm,
+    PresetControl,
+    ProtocolError,
+    Selector,
+    Transport,
+    interpret,
+)
+from renderer.modes import BLEND_MODES
+
+UUID = "5f0c6a1e-9b2d-4c1e-8f7a-0123456789ab"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+
+
+def event(address: str, *args: object):
+    return interpret(decode_message(encode_message(address, list(args))))
+
+
+def refused(address: str, *args: object) -> ProtocolError:
+    with pytest.raises(ProtocolError) as info:
+        event(address, *args)
+    return info.value
+
+
+def test_device_messages_as_the_device_sends_them() -> None:
+    assert interpret(decode_message(dm.hello(UUID, 7, 48000.0, 2))) == Hello(
+        UUID, 7, 1, 48000.0, 2
+    )
+    assert interpret(decode_message(dm.meta(UUID, 7, "Bass", 0x12AB34, 2))) == Meta(
+        UUID, 7, "Bass", 0x12AB34, 2
+    )
+    assert interpret(decode_message(dm.params(UUID, 7, opacity=0.5, blend="overlay"))) == Params(
+        UUID, 7, 0.5, "overlay", "squiggle", 1.0, True
+    )
+    pcm = interpret(decode_message(dm.pcm(UUID, 7, 2**31 + 5, np.ones(100))))
+    assert isinstance(pcm, Pcm) and pcm.seq == 5 and pcm.samples.shape == (100,)
+    assert interpret(decode_message(dm.bye(UUID, 7))) == Bye(UUID, 7)
+    assert interpret(decode_message(dm.transport(124.0, True, 9.5, 7, 8))) == Transport(
+        124.0, True, 9.5, 7, 8
+    )
+
+
+def test_uuid_in_addresses_is_case_insensitive() -> None:
+    assert event(f"/syn/{UUID.upper()}/bye", 3) == Bye(UUID, 3)
+
+
+def test_controls_by_selector_and_by_address() -> None:
+    assert event("/syn/layer/opacity", "Bass", 0.25) == LayerControl(
+        Selector("name", "Bass"), "opacity", 0.25
+    )
+    assert event("/syn/layer/opacity", 3, 1) == LayerControl(Selector("index", 3), "opacity", 1.0)
+    assert event("/syn/layer/blend", UUID, "multiply") == LayerControl(
+        Selector("uuid", UUID), "blend", "multiply"
+    )
+    assert event("/syn/layer/2/blend", 3) == LayerControl(
+        Selector("index", 2), "blend", BLEND_MODES[3]
+    )
+    assert event(f"/syn/layer/{UUID}/mute", 1.0) == LayerControl(
+        Selector("uuid", UUID), "mute", True
+    )
+    assert event("/syn/layer/reset", "Kick") == LayerReset(Selector("name", "Kick"))
+    assert event("/syn/master/trails", 0.5) == MasterControl("trails", 0.5)
+    assert event("/syn/master/freeze", True) == MasterControl("freeze", True)
+    assert event("/syn/master/background", 0x102030) == MasterControl("background", 0x102030)
+    assert event("/syn/preset/save", "drop-1") == PresetControl("save", "drop-1")
+
+
+@pytest.mark.parametrize(
+    "address, args, reason",
+    [
+        ("/other/thing", [1], UNKNOWN_ADDRESS),
+        ("/syn/hello/extra", [], UNKNOWN_ADDRESS),
+        ("/syn/not-a-uuid/pcm", [1, 2, 0.5], UNKNOWN_ADDRESS),
+        (f"/syn/{UUID}/dance", [1], UNKNOWN_ADDRESS),
+        (f"/syn/{UUID}/hello", [1], UNKNOWN_ADDRESS),
+        ("/syn/layer/sparkle", ["Bass", 1.0], UNKNOWN_ADDRESS),
+        ("/syn/layer/bass/opacity", [1.0], UNKNOWN_ADDRESS),
+        ("/syn/master/volume", [1.0], UNKNOWN_ADDRESS),
+        ("/syn/hello", [UUID, 1, 2, 44100.0, 2], UNSUPPORTED_PROTOCOL),
+        ("/syn/hello", [UUID, 1, 1, 44100.0], BAD_TYPES),
+        ("/syn/hello", ["not-a-uuid", 1, 1, 44100.0, 2], BAD_VALUE),
+        ("/syn/hello", [UUID, 0, 1, 44100.0, 2], BAD_VALUE),
+        ("/syn/hello", [UUID, 1, 1, 1e9, 2], BAD_VALUE),
+        ("/syn/hello", [UUID, 1, 1, 8000.0, 16], BAD_VALUE),
+        ("/syn/hello", [UUID, 1.5, 1, 44100.0, 2], BAD_TYPES),
+        (f"/syn/{UUID}/meta", [1, 5, 0, 0], BAD_TYPES),
+        (f"/syn/{UUID}/meta", [1, "x" * 300, 0, 0], BAD_VALUE),
+        (f"/syn/{UUID}/meta", [1, "Bass", 0x1000000, 0], BAD_VALUE),
+        (f"/syn/{UUID}/params", [1, 2.0, "normal", "squiggle", 1.0, 1], BAD_VALUE),
+        (f"/syn/{UUID}/params", [1, 1.0, "sparkle", "squiggle", 1.0, 1], BAD_VALUE),
+        (f"/syn/{UUID}/params", [1, 1.0, "normal", "../etc", 1.0, 1], BAD_VALUE),
+        (f"/syn/{UUID}/params", [1, 1.0, "normal", "squiggle", 1.0, 2], BAD_VALUE),
+        (f"/syn/{UUID}/pcm", [1, 2], BAD_TYPES),
+        (f"/syn/{UUID}/pcm", [1, 2, "x"], BAD_TYPES),
+        (f"/syn/{UUID}/pcm", [1, 2, np.zeros(513, np.float32)], BAD_TYPES),
+        (f"/syn/{UUID}/pcm", [1, -1, np.zeros(8, np.float32)], BAD_VALUE),
+        (f"/syn/{UUID}/pcm", [1.0, 2.0, 3.0], BAD_TYPES),
+        (f"/syn/{UUID}/bye", [], BAD_TYPES),
+        ("/syn/transport", [120.0, 1, 0.0, 4, 3], BAD_VALUE),
+        ("/syn/transport", [5.0, 1, 0.0, 4, 4], BAD_VALUE),
+        ("/syn/transport", [float("nan"), 1, 0.0, 4, 4], BAD_VALUE),
+        ("/syn/transport", [120.0, 1, float("inf"), 4, 4], BAD_VALUE),
+        ("/syn/layer/opacity", ["Bass"], BAD_TYPES),
+        ("/syn/layer/opacity", ["Bass", 1.5], BAD_VALUE),
+        ("/syn/layer/opacity", ["Bass", "loud"], BAD_TYPES),
+        ("/syn/layer/opacity", [2.5, 1.0], BAD_VALUE),
+        ("/syn/layer/opacity", [b"blob", 1.0], BAD_TYPES),
+        ("/syn/layer/blend", ["Bass", 99], BAD_VALUE),
+        ("/syn/layer/blend", ["Bass", "sparkle"], BAD_VALUE),
+        ("/syn/master/trails", [1.0], BAD_VALUE),
+        ("/syn/master/opacity", [], BAD_TYPES),
+        ("/syn/preset/load", ["../../etc/passwd"], BAD_VALUE),
+    ],
+)
+def test_refusals_name_their_reason(address: str, args: list, reason: str) -> None:
+    assert refused(address, *args).reason == reason
+
+
+def test_refusals_for_a_stream_carry_its_uuid() -> None:
+    error = refused(f"/syn/{UUID}/pcm", 1, 2)
+    assert error.uuid == UUID
+    assert refused("/syn/layer/opacity", "Bass").uuid is None
+
+
+def test_every_address_and_type_string_is_documented() -> None:
+    text = DOC.read_text()
+    for spec in MESSAGES:
+        row = f"| `{spec.address.replace('|', chr(92) + '|')}` | `{spec.type_string}` |"
+        assert row in text, f"docs/protocol.md lacks the row for {spec.name}: {row}"
+    for prop in LAYER_PROPS:
+        assert f"`{prop}`" in text
+    for prop in MASTER_PROPS:
+        assert f"`{prop}`" in text
+    for mode in BLEND_MODES:
+        assert f"`{mode}`" in text
+
+
+def test_protocol_blend_choices_are_the_renderers() -> None:
+    params = next(spec for spec in MESSAGES if spec.name == "params")
+    blend = next(arg for arg in params.args if arg.name == "blend")
+    assert blend.choices == BLEND_MODES

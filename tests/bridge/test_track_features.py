@@ -1,0 +1,94 @@
+"""TrackStream (repair and count) and TrackAnalyser (windows): the audio path's logic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bridge.features import SILENT_FEATURES, TrackAnalyser
+from bridge.resample import StreamingResampler
+from bridge.track import CLIP_LIMIT, TrackStream, sanitise
+from models.analysis import analyse, sliding_windows, to_unit
+
+
+def test_sanitise_counts_and_repairs() -> None:
+    block, nonfinite, clipped = sanitise(np.array([0.5, np.nan, np.inf, -np.inf, 40.0, -40.0]))
+    assert (nonfinite, clipped) == (3, 2)
+    np.testing.assert_array_equal(block, [0.5, 0, 0, 0, CLIP_LIMIT, -CLIP_LIMIT])
+
+
+def test_gap_is_zero_filled_and_counted() -> None:
+    stream = TrackStream()
+    stream.push_pcm(10, np.ones(4))
+    stream.push_pcm(13, np.full(4, 2.0))  # 11 and 12 lost
+    assert stream.counters.lost == 2
+    np.testing.assert_array_equal(stream.ring.latest(16), [1] * 4 + [0] * 8 + [2] * 4)
+    assert not stream.push_pcm(11, np.ones(4))  # late
+    assert not stream.push_pcm(13, np.ones(4))  # duplicate
+    c = stream.counters
+    assert (c.packets, c.late, c.duplicate, c.samples) == (2, 1, 1, 8)
+
+
+def test_reset_and_rate_change_start_a_new_epoch() -> None:
+    stream = TrackStream()
+    stream.push_pcm(1, np.ones(8))
+    stream.push_pcm(500, np.ones(8))
+    assert stream.counters.resets == 1 and stream.epoch == 1 and stream.epoch_start == 8
+    stream.set_stream_rate(24000.0)
+    assert stream.epoch == 2
+    stream.set_stream_rate(24000.0)
+    assert stream.epoch == 2
+
+
+def test_level_meter_reads_dbfs() -> None:
+    stream = TrackStream()
+    assert stream.level_db() == -120.0
+    stream.push_pcm(0, np.full(4096, 0.5, np.float32))
+    assert stream.level_db() == pytest.approx(20 * np.log10(0.5), abs=0.01)
+
+
+def feed(stream: TrackStream, signal: np.ndarray, block: int) -> None:
+    for seq, start in enumerate(range(0, signal.size, block)):
+        stream.push_pcm(seq, signal[start : start + block])
+
+
+@pytest.mark.parametrize("rate", [22050.0, 24000.0])
+@pytest.mark.parametrize("block, pull_every", [(1, 997), (37, 3), (512, 1), (512, 7), (333, 2)])
+def test_windows_match_offline_analysis_whatever_the_blocks(
+    rate: float, block: int, pull_every: int
+) -> None:
+    rng = np.random.default_rng(2)
+    t = np.arange(int(rate * 1.2)) / rate
+    signal = (0.4 * np.sin(2 * np.pi * 330 * t) * (t % 0.25 < 0.1)).astype(np.float32)
+    signal += 0.01 * rng.standard_normal(signal.size).astype(np.float32)
+    stream = TrackStream(rate)
+    analyser = TrackAnalyser()
+    frames = 0
+    for seq, start in enumerate(range(0, signal.size, block)):
+        stream.push_pcm(seq, signal[start : start + block])
+        if seq % pull_every == 0:
+            frames += analyser.pull(stream)
+    frames += analyser.pull(stream)
+    offline = analyse(StreamingResampler(rate, 22050.0).process(signal))
+    assert frames == len(offline)
+    expected = sliding_windows(to_unit(offline.mel_db), pad_start=True)[-1]
+    np.testing.assert_allclose(analyser.window(), expected, atol=1e-4)
+    assert analyser.features.level == pytest.approx(float(offline.rms[-1]), rel=1e-4)
+
+
+def test_analyser_restarts_with_the_stream_and_counts_skipped_audio() -> None:
+    stream = TrackStream()
+    analyser = TrackAnalyser()
+    tone = np.sin(np.arange(22050) * 2 * np.pi * 440 / 22050).astype(np.float32)
+    feed(stream, tone, 512)
+    analyser.pull(stream)
+    assert analyser.window().max() > -1.0
+    stream.push_pcm(10_000, np.zeros(16))  # far jump: a new epoch
+    analyser.pull(stream)
+    assert (analyser.window() == -1.0).all() and analyser.features == SILENT_FEATURES
+    # Falling more than the ring behind skips audio and says so.
+    big = np.zeros(stream.ring.capacity + 1000, np.float32)
+    for seq, start in enumerate(range(0, big.size, 512), start=10_001):
+        stream.push_pcm(seq, big[start : start + 512])
+    analyser.pull(stream)
+    assert analyser.skipped >= 1000
