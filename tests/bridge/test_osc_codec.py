@@ -48,7 +48,7 @@ def test_float_run_is_read_as_one_array() -> None:
 
 
 def test_all_argument_types_round_trip() -> None:
-    data = encode_message("/t", [1, -2**31, 2.5, "ünï", b"\x01\x02\x03", True, False, None])
+    data = encode_message("/t", [1, -(2**31), 2.5, "ünï", b"\x01\x02\x03", True, False, None])
     message = decode_message(data)
     assert message.tags == "iifsbTFN"
     assert message.arguments() == [1, -(2**31), 2.5, "ünï", b"\x01\x02\x03", True, False, None]

@@ -48,9 +48,7 @@ def refused(address: str, *args: object) -> ProtocolError:
 
 
 def test_device_messages_as_the_device_sends_them() -> None:
-    assert interpret(decode_message(dm.hello(UUID, 7, 48000.0, 2))) == Hello(
-        UUID, 7, 1, 48000.0, 2
-    )
+    assert interpret(decode_message(dm.hello(UUID, 7, 48000.0, 2))) == Hello(UUID, 7, 1, 48000.0, 2)
     assert interpret(decode_message(dm.meta(UUID, 7, "Bass", 0x12AB34, 2))) == Meta(
         UUID, 7, "Bass", 0x12AB34, 2
     )

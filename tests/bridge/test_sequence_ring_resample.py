@@ -46,7 +46,7 @@ def test_big_jumps_either_way_reset() -> None:
     assert ahead[1] == ("reset", 0)
     behind = decisions([1000, 1000 - REORDER_WINDOW - 2])
     assert behind[1] == ("reset", 0)
-    assert decisions([1, 2 + MAX_GAP_MESSAGES]) [1] == ("accept", MAX_GAP_MESSAGES)
+    assert decisions([1, 2 + MAX_GAP_MESSAGES])[1] == ("accept", MAX_GAP_MESSAGES)
 
 
 def test_sequence_wraps_around() -> None:
@@ -110,7 +110,7 @@ def test_resampled_tone_keeps_its_pitch_and_level() -> None:
     # And agrees with scipy's independent polyphase implementation on the same signal.
     reference = resample_poly(tone, 147, 160)
     n = min(reference.size, out.size)
-    lag = int(round(resampler.delay_seconds * 22050))
+    lag = round(resampler.delay_seconds * 22050)
     diff = out[lag + 200 : n - 200] - reference[200 : n - 200 - lag]
     assert np.abs(diff).max() < 0.05
 

@@ -1,0 +1,159 @@
+"""Real UDP on 127.0.0.1: simulator → bridge, bad datagrams, allow lists, oscsend."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+
+import numpy as np
+import pytest
+import soundfile
+
+from bridge import device_messages as dm
+from bridge.audio_files import read_mono, resample
+from bridge.features import TrackAnalyser
+from bridge.osc_codec import encode_message
+from bridge.resample import StreamingResampler
+from bridge.service import BridgeService
+from bridge.simulator import Simulator, devices_from_arrays, devices_from_files
+from models.analysis import analyse, sliding_windows, to_unit
+from tests.bridge.conftest import wait_for
+
+UUID = "3c3c3c3c-aaaa-4bbb-8ccc-dddddddddddd"
+
+
+def test_simulated_file_arrives_with_the_offline_features(tmp_path, bridge) -> None:
+    """A 48 kHz stereo file streamed like Live at 48 kHz (÷2 = 24 kHz) gives the bridge
+    the very analysis window the file gives offline."""
+    rate = 48000
+    t = np.arange(int(rate * 1.0)) / rate
+    left = 0.5 * np.sin(2 * np.pi * 220 * t) * np.exp(-((t % 0.5) * 6))
+    right = 0.2 * np.sign(np.sin(2 * np.pi * 55 * t))
+    path = tmp_path / "stem.wav"
+    soundfile.write(path, np.stack([left, right], axis=1), rate, subtype="FLOAT")
+
+    devices = devices_from_files([path], stream_rate=24000.0, seed=1)
+    simulator = Simulator(devices, port=bridge.address[1], sample_rate=48000.0, decimation=2)
+    stats = simulator.run()
+    simulator.close()
+    assert wait_for(lambda: bridge.registry.stream_totals().get("samples", 0) >= stats.samples)
+    assert wait_for(lambda: len(bridge.registry.retired) > 0)
+    (track,) = bridge.registry.take_removed()  # the simulator said bye at the end
+    assert track.meta.name == "stem" and track.stream.stream_rate == 24000.0
+    c = track.stream.counters
+    assert (c.packets, c.lost, c.late, c.duplicate) == (stats.pcm_messages, 0, 0, 0)
+
+    analyser = TrackAnalyser()
+    frames = analyser.pull(track.stream)
+    audio, file_rate = read_mono(path)
+    offline = analyse(
+        StreamingResampler(24000.0, 22050.0).process(resample(audio, file_rate, 24000.0))
+    )
+    assert frames == len(offline)
+    expected = sliding_windows(to_unit(offline.mel_db), pad_start=True)[-1]
+    np.testing.assert_allclose(analyser.window(), expected, atol=1e-4)
+
+
+def test_bad_datagrams_are_counted_and_good_ones_still_flow(bridge, sender) -> None:
+    port = bridge.address[1]
+    target = ("127.0.0.1", port)
+    sender.sendto(b"\x00garbage", target)
+    sender.sendto(b"x" * 5000, target)
+    sender.sendto(encode_message("/syn/layer/opacity", ["Bass", "loud"]), target)
+    sender.sendto(encode_message("/unknown", [1]), target)
+    sender.sendto(dm.pcm(UUID, 4, 0, np.full(64, np.nan, np.float32)), target)
+    sender.sendto(encode_message(f"/syn/{UUID}/pcm", [4, 1]), target)  # no samples
+    sender.sendto(dm.pcm(UUID, 4, 1, np.zeros(64, np.float32)), target)
+    expected = {"malformed": 1, "oversize": 1, "bad_types": 2, "unknown_address": 1}
+    assert wait_for(
+        lambda: (
+            all(bridge.counters().get(k) == v for k, v in expected.items())
+            and bridge.registry.stream_totals().get("packets") == 2
+        )
+    )
+    (track,) = bridge.registry.tracks.values()
+    assert track.stream.counters.nonfinite == 64
+    assert track.stream.counters.malformed == 1
+
+
+def test_control_messages_reach_the_handler(sender) -> None:
+    seen = []
+    service = BridgeService(port=0, on_control=lambda event, now: seen.append(event))
+    with service:
+        sender.sendto(encode_message("/syn/master/trails", [0.5]), service.address)
+        assert wait_for(lambda: len(seen) == 1)
+    assert seen[0].prop == "trails"
+
+
+def test_allow_list_drops_other_senders(sender) -> None:
+    with pytest.raises(ValueError, match="--allow"):
+        BridgeService(host="0.0.0.0", port=0)
+    with BridgeService(host="127.0.0.1", port=0, allow=["127.0.0.2"]) as service:
+        sender.sendto(dm.transport(120.0, True, 0.0, 4, 4), service.address)
+        assert wait_for(lambda: service.counters().get("not_allowed") == 1)
+        assert not service.clock.has_transport
+
+
+def test_simulator_restart_with_new_nonce_makes_a_new_stream(bridge) -> None:
+    sources = [("a", np.zeros(22050 // 4, np.float32), 22050.0)]
+    for seed in (1, 2):
+        devices = devices_from_arrays(sources, stream_rate=22050.0, seed=seed)
+        sim = Simulator(devices, port=bridge.address[1])
+        sim.run()
+        sim.close()
+    assert wait_for(
+        lambda: (
+            bridge.registry.stream_totals().get("packets", 0) >= 22 and len(bridge.registry) == 0
+        )
+    )
+    removed = bridge.registry.take_removed()
+    assert len({t.nonce for t in removed}) == 2 and len({t.uuid for t in removed}) == 1
+
+
+def test_simulator_stops_on_request_and_says_bye(bridge) -> None:
+    sources = [("long", np.zeros(22050 * 30, np.float32), 22050.0)]
+    sim = Simulator(devices_from_arrays(sources, stream_rate=22050.0), port=bridge.address[1])
+    stop = threading.Event()
+    runner = threading.Thread(target=sim.run, args=(stop,))
+    runner.start()
+    assert wait_for(lambda: len(bridge.registry) == 1)
+    stop.set()
+    runner.join(timeout=5)
+    sim.close()
+    assert wait_for(lambda: len(bridge.registry) == 0)
+
+
+@pytest.mark.skipif(
+    shutil.which("oscsend") is None,
+    reason="liblo's oscsend not installed (Debian package liblo-tools; `make test` installs "
+    "it where it runs as root with apt)",
+)
+def test_liblo_oscsend_max_style_messages_are_accepted(bridge) -> None:
+    port = str(bridge.address[1])
+
+    def oscsend(address: str, types: str, *values: object) -> None:
+        subprocess.run(
+            ["oscsend", "127.0.0.1", port, address, types, *map(str, values)],
+            check=True,
+            timeout=10,
+        )
+
+    oscsend("/syn/hello", "siifi", UUID, 77, 1, 48000.0, 2)
+    oscsend(f"/syn/{UUID}/meta", "isii", 77, "Keys", 0x3366FF, 5)
+    samples = [round(0.5 * np.sin(i / 3), 4) for i in range(100)]
+    oscsend(f"/syn/{UUID}/pcm", "ii" + "f" * len(samples), 77, 0, *samples)
+    oscsend("/syn/transport", "fifii", 126.5, 1, 12.25, 4, 4)
+    oscsend("/syn/layer/opacity", "sf", "Keys", 0.5)
+    assert wait_for(lambda: bridge.registry.stream_totals().get("samples") == 100)
+    assert wait_for(lambda: bridge.clock.has_transport)
+    (track,) = bridge.registry.tracks.values()
+    assert track.meta.name == "Keys" and track.stream.stream_rate == 24000.0
+    np.testing.assert_allclose(track.stream.ring.latest(100), samples, atol=1e-6)
+    assert bridge.ingest.counters["controls"] == 1
+    assert not any(bridge.counters().get(k) for k in ("malformed", "bad_types", "bad_value"))
+
+
+def test_port_in_use_is_reported(bridge) -> None:
+    with pytest.raises(OSError):
+        BridgeService(port=bridge.address[1])
