@@ -132,6 +132,9 @@ class DataConfig:
         n_images: procedural images to draw (ignored for folders).
         n_clips: procedural clips to render (ignored for folders).
         window_step: frames between successive audio windows cut from one clip.
+        silence_share: near-silent windows kept in the audio domain, and blank pages added to
+            the image domain, as a share of each. Silence then has a natural partner (an
+            empty page) instead of being encoded as some odd shape the cycle can undo.
         seed: data seed (procedural sets and shuffling).
     """
 
@@ -140,7 +143,12 @@ class DataConfig:
     n_images: int = 1024
     n_clips: int = 288
     window_step: int = 8
+    silence_share: float = 0.08
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.silence_share < 0.5:
+            raise ConfigError(f"silence_share must be in [0, 0.5), got {self.silence_share}")
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,42 @@ def audio_folder(folder: Path, cfg: AnalysisConfig, step: int) -> Domain:
     return Domain(np.concatenate(windows), meta, skipped)
 
 
+#: A window with fewer cells than this share above ``SILENT_UNIT`` counts as silence.
+SILENT_ACTIVE_SHARE = 0.02
+SILENT_UNIT = -0.9  # -72 dB with the default range
+
+
+def silent_windows(windows: np.ndarray) -> np.ndarray:
+    """Boolean mask of near-silent windows (hardly any cell above -72 dB)."""
+    active = (np.asarray(windows) > SILENT_UNIT).mean(axis=(1, 2))
+    return active < SILENT_ACTIVE_SHARE
+
+
+def balance_silence(domain: Domain, share: float, seed: int) -> Domain:
+    """Keep at most ``share`` near-silent windows (a seeded choice of them); procedural clips
+    have long silent stretches before onsets and after decays, which would otherwise make
+    silence a large share of what the audio side learns."""
+    silent = silent_windows(domain.data)
+    loud_idx = np.flatnonzero(~silent)
+    silent_idx = np.flatnonzero(silent)
+    keep_silent = round(share / (1.0 - share) * len(loud_idx))
+    if len(silent_idx) > keep_silent:
+        rng = np.random.default_rng([seed, 0x51])
+        silent_idx = np.sort(rng.choice(silent_idx, keep_silent, replace=False))
+    keep = np.sort(np.concatenate([loud_idx, silent_idx]))
+    return Domain(domain.data[keep], [domain.meta[i] for i in keep], domain.skipped)
+
+
+def add_blank_pages(domain: Domain, share: float) -> Domain:
+    """Append empty pages so that ``share`` of the image domain is blank."""
+    count = round(share / (1.0 - share) * len(domain.data))
+    if count == 0:
+        return domain
+    blank = np.zeros((count, *domain.data.shape[1:]), domain.data.dtype)
+    meta = domain.meta + [{"blank": True}] * count
+    return Domain(np.concatenate([domain.data, blank]), meta, domain.skipped)
+
+
 def _report_skipped(kind: str, skipped: list[tuple[str, str]]) -> None:
     if skipped:
         log.warning("skipped %d unreadable %s file(s), first: %s", len(skipped), kind, skipped[0])

@@ -73,10 +73,16 @@ def griffin_lim(
     )
 
 
+def unit_frames_to_audio(
+    frames: np.ndarray, cfg: AnalysisConfig, *, iterations: int = 32, seed: int = 0
+) -> np.ndarray:
+    """Unit-scaled mel frames ``(T, n_mels)`` (any length) → waveform at the analysis rate."""
+    power = mel_db_to_power(from_unit(np.asarray(frames), cfg), cfg)
+    return griffin_lim(np.sqrt(power), cfg, iterations=iterations, seed=seed)
+
+
 def unit_window_to_audio(
     window: np.ndarray, cfg: AnalysisConfig, *, iterations: int = 32, seed: int = 0
 ) -> np.ndarray:
     """A model window ``(n_mels, n_frames)`` in [-1, 1] → waveform at ``cfg.sample_rate``."""
-    mel_db = from_unit(np.asarray(window).T, cfg)
-    power = mel_db_to_power(mel_db, cfg)
-    return griffin_lim(np.sqrt(power), cfg, iterations=iterations, seed=seed)
+    return unit_frames_to_audio(np.asarray(window).T, cfg, iterations=iterations, seed=seed)

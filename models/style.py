@@ -91,7 +91,9 @@ class Style:
             self.min_batch, self.chunk = policy
             if self.probe_batch_invariance():
                 if policy != BATCH_POLICIES[0]:
-                    log.info("style %s: batch policy %s keeps outputs invariant", self.name, policy)
+                    log.debug(
+                        "style %s: batch policy %s keeps outputs invariant", self.name, policy
+                    )
                 return policy
         log.warning("style %s: no batch policy is bit-exact here; using %s", self.name, policy)
         return BATCH_POLICIES[-1]

@@ -22,7 +22,7 @@ from torch.utils.data import DistributedSampler
 
 from models.config import ConfigError, TrainConfig
 from models.cyclegan import LOSS_NAMES, CycleGANStep, GeneratorPair
-from models.datasets import audio_domain, image_domain
+from models.datasets import add_blank_pages, audio_domain, balance_silence, image_domain
 from models.distributed import (
     DistContext,
     destroy_process_group,
@@ -83,6 +83,8 @@ def _domains(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
         step=data.window_step,
         seed=data.seed,
     )
+    images = add_blank_pages(images, data.silence_share)
+    audio = balance_silence(audio, data.silence_share, data.seed)
     image_t = torch.from_numpy(ink_to_unit(images.data)).unsqueeze(1)
     audio_t = torch.from_numpy(np.ascontiguousarray(audio.data)).unsqueeze(1)
     if audio_t.shape[2:] != image_t.shape[2:]:
