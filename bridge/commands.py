@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bridge.protocol import DEFAULT_HOST, DEFAULT_PORT, MAX_PCM_SAMPLES
 
 if TYPE_CHECKING:
+    from bridge.feature_worker import FeatureWorker
     from bridge.service import BridgeService, Snapshot
 
 log = logging.getLogger("synaesthete")
@@ -46,6 +47,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bridge.add_argument(
         "--stats-json", type=Path, default=None, help="write final counters to this JSON file"
     )
+    bridge.add_argument(
+        "--analyse-hz",
+        type=float,
+        default=30.0,
+        help="analysis updates per second per track, as the live pipeline runs them "
+        "(30; 0 = receive only)",
+    )
     bridge.set_defaults(func=run_bridge)
 
     sim = subparsers.add_parser(
@@ -71,6 +79,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim.add_argument("--seed", type=int, default=None, help="fix nonces and sequence starts")
     sim.set_defaults(func=run_simulate)
 
+    demo = subparsers.add_parser(
+        "demo",
+        help="the whole path on built-in material (a synthesised techno loop)",
+        description="Stream the built-in four-stem loop through real UDP into a bridge "
+        "inside this command and show what the bridge receives.",
+    )
+    demo.add_argument("--seconds", type=float, default=8.0, help="how long to run (8)")
+    demo.add_argument("--refresh", type=float, default=1.0, help="view refresh (1 s)")
+    demo.set_defaults(func=run_demo)
+
 
 def _add_endpoint(parser: argparse.ArgumentParser, *, listen: bool) -> None:
     verb = "listen on" if listen else "send to"
@@ -92,10 +110,15 @@ def run_bridge(args: argparse.Namespace) -> int:
     except OSError as exc:
         log.error("cannot listen on %s:%d: %s (is another bridge running?)", *_ep(args), exc)
         return 2
+    from bridge.feature_worker import FeatureWorker
+
     view = TerminalView()
     start = time.monotonic()
+    worker = FeatureWorker(service, args.analyse_hz) if args.analyse_hz > 0 else None
     try:
         with service:
+            if worker is not None:
+                worker.start()
             while args.duration is None or time.monotonic() - start < args.duration:
                 time.sleep(args.refresh)
                 snapshot = service.snapshot()
@@ -106,8 +129,10 @@ def run_bridge(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if worker is not None:
+            worker.stop()
         if args.stats_json is not None:
-            _write_stats(service, args.stats_json)
+            _write_stats(service, args.stats_json, worker)
     return 0
 
 
@@ -126,15 +151,16 @@ def _print_stats_line(snapshot: Snapshot) -> None:
     )
 
 
-def _write_stats(service: BridgeService, path: Path) -> None:
+def _write_stats(service: BridgeService, path: Path, worker: FeatureWorker | None) -> None:
     snapshot = service.snapshot()
     data = {
+        "analysis_updates": worker.updates if worker else 0,
+        "analysis_busy_seconds": worker.busy_seconds if worker else 0.0,
         "datagrams": snapshot.datagrams,
         "counters": snapshot.counters,
         "stream_totals": service.stream_totals(),
         "tracks": {
-            f"{t.name}:{t.nonce}": {"state": t.state, **t.counters}
-            for t in snapshot.tracks
+            f"{t.name}:{t.nonce}": {"state": t.state, **t.counters} for t in snapshot.tracks
         },
     }
     path.write_text(json.dumps(data, indent=2))
@@ -204,4 +230,46 @@ def run_simulate(args: argparse.Namespace) -> int:
         f"{stats.seconds:.1f} s; {stats.late_blocks} late blocks",
         file=sys.stderr,
     )
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from bridge.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
+    from bridge.features import TrackAnalyser
+    from bridge.service import BridgeService
+    from bridge.simulator import Simulator, devices_from_arrays
+    from bridge.terminal_view import TerminalView
+
+    stems = [(name, audio, float(DEMO_RATE)) for name, audio in demo_stems()]
+    view = TerminalView()
+    analysers: dict[tuple[str, int], TrackAnalyser] = {}
+    with BridgeService(port=0) as service:
+        devices = devices_from_arrays(stems, stream_rate=22050.0, seed=0)
+        simulator = Simulator(
+            devices, port=service.address[1], tempo=DEMO_TEMPO, loop=True, seconds=args.seconds
+        )
+        log.info(
+            "demo: streaming %d stems into a bridge on port %d", len(devices), service.address[1]
+        )
+        runner = threading.Thread(target=simulator.run, name="simulator", daemon=True)
+        runner.start()
+        try:
+            while True:
+                runner.join(args.refresh)
+                if not runner.is_alive():
+                    break
+                with service.lock:
+                    tracks = list(service.registry.tracks.values())
+                    for track in tracks:
+                        analysers.setdefault(track.key, TrackAnalyser()).pull(track.stream)
+                snapshot = service.snapshot()
+                for track in tracks:
+                    features = analysers[track.key].features
+                    snapshot.extra[track.label] = (
+                        f"onset {features.onset:5.1f}  centroid {features.centroid:6.0f} Hz  "
+                        f"flatness {features.flatness:.2f}"
+                    )
+                view.show(snapshot)
+        finally:
+            simulator.close()
     return 0

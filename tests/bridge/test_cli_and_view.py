@@ -1,0 +1,146 @@
+"""The `synaesthete` command line and the bridge's terminal view."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+import soundfile
+
+from bridge.cli import build_parser, main
+from bridge.service import BridgeService, Snapshot, TrackView
+from bridge.terminal_view import TerminalView, format_view, level_meter
+from bridge.transport import BeatState
+from tests.bridge.conftest import wait_for
+
+
+def track_view(packets: int, **overrides: object) -> TrackView:
+    fields = dict(
+        uuid="u",
+        nonce=1,
+        name="Kick",
+        color=0xFF0000,
+        track_index=0,
+        state="live",
+        level_db=-6.0,
+        counters=dict(
+            packets=packets, lost=2, late=1, duplicate=0, malformed=0, nonfinite=0, samples=0
+        ),
+        blend="screen",
+        opacity=1.0,
+        style="squiggle",
+        stream_rate=22050.0,
+    )
+    fields.update(overrides)
+    return TrackView(**fields)
+
+
+def snapshot(time: float, packets: int, **extra: object) -> Snapshot:
+    return Snapshot(
+        time=time,
+        address=("127.0.0.1", 9000),
+        tracks=[track_view(packets)],
+        counters={"malformed": 3, "controls": 5},
+        datagrams=100,
+        transport=BeatState(124.0, True, 9.5, 4, 4),
+        max_tracks=64,
+        **extra,
+    )
+
+
+def test_level_meter_spans_minus_60_to_0_dbfs() -> None:
+    assert level_meter(-80.0) == " " * 20
+    assert level_meter(0.0) == "█" * 20
+    assert level_meter(-30.0).rstrip() == "█" * 10
+    assert len(level_meter(-13.3)) == 20
+
+
+def test_view_shows_tracks_rates_and_drops() -> None:
+    text = format_view(snapshot(11.0, 143), snapshot(10.0, 100))
+    assert "127.0.0.1:9000" in text and "tracks 1/64" in text
+    assert "124.0 BPM playing  bar 3 beat 2" in text
+    row = next(line for line in text.splitlines() if "Kick" in line)
+    assert "43.0" in row and row.rstrip().endswith("live")
+    assert "malformed 3" in text and "controls" not in text
+
+
+def test_view_without_tracks_says_how_to_get_some() -> None:
+    empty = Snapshot(0.0, ("127.0.0.1", 9000), [], {}, 0, None, 64)
+    assert "no devices yet" in format_view(empty)
+    out = io.StringIO()
+    TerminalView(out).show(empty)
+    assert "no transport" in out.getvalue()
+
+
+def test_every_subcommand_has_help() -> None:
+    parser = build_parser()
+    choices = parser._subparsers._group_actions[0].choices
+    assert {"bridge", "simulate", "demo"} <= set(choices)
+    for name in choices:
+        with pytest.raises(SystemExit) as exit_info:
+            parser.parse_args([name, "--help"])
+        assert exit_info.value.code == 0
+
+
+def test_bad_arguments_fail_with_exit_code_2(tmp_path, capsys) -> None:
+    assert main(["simulate", str(tmp_path / "missing.wav")]) == 2
+    not_audio = tmp_path / "notes.wav"
+    not_audio.write_text("not audio")
+    assert main(["simulate", str(not_audio)]) == 2
+    assert main(["simulate"]) == 2
+    assert main(["bridge", "--host", "0.0.0.0", "--duration", "0"]) == 2
+    assert main([]) == 2
+
+
+def test_bridge_command_writes_its_statistics(tmp_path) -> None:
+    stats = tmp_path / "stats.json"
+    code = main(
+        [
+            "-q",
+            "bridge",
+            "--port",
+            "0",
+            "--duration",
+            "0.3",
+            "--refresh",
+            "0.1",
+            "--stats",
+            "--stats-json",
+            str(stats),
+        ]
+    )
+    assert code == 0
+    data = json.loads(stats.read_text())
+    assert data["datagrams"] == 0 and data["analysis_updates"] > 0
+
+
+def test_simulate_command_streams_a_file_into_a_bridge(tmp_path) -> None:
+    path = tmp_path / "kick.flac"
+    soundfile.write(path, np.sin(np.arange(11025) / 5.0) * 0.5, 44100)
+    with BridgeService(port=0) as service:
+        args = ["simulate", str(path), "--port", str(service.address[1]), "--tempo", "130"]
+        done = threading.Event()
+        result: list[int] = []
+
+        def run() -> None:
+            result.append(main(args))
+            done.set()
+
+        threading.Thread(target=run, daemon=True).start()
+        assert wait_for(lambda: service.clock.has_transport)
+        assert service.clock.state(0.0).tempo == 130.0
+        assert done.wait(10)
+        assert result == [0]
+        assert wait_for(lambda: service.registry.stream_totals().get("samples", 0) >= 5500)
+
+
+def test_console_script_entry_point_runs() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bridge.cli", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "simulate" in completed.stdout
