@@ -1167,7 +1167,8 @@
 						104.0,
 						18.0
 					],
-					"text": "no audio"
+					"text": "no audio",
+					"varname": "status"
 				}
 			},
 			{

@@ -1,0 +1,293 @@
+// Runs the device's Max `js` script under node with a mocked Max API, replays a scenario
+// and prints what the script did as JSON.
+//
+// usage: node max_js_harness.js <device script> <scenario.json>
+//
+// The mocks model the parts of Max the script uses, as documented by Cycling '74:
+// outlet(), post(), Task (driven by a fake clock), JitterMatrix (with usesrcdim copies)
+// and LiveAPI (over a small fake Live Object Model with observers). A scenario is
+//   {"seed": n, "lom": {...} | null, "steps": [step, ...]}
+// with steps
+//   {"call": "name", "args": [...]}        send a message to the script
+//   {"matrix": {"name", "dim", "data"}}   make a float32 matrix jit.catch~ would output
+//   {"advance": ms}                        run the script's Tasks for ms milliseconds
+//   {"lom_set": [id, property, value]}     change the LOM and notify observers
+//   {"eval": "expression"}                 evaluate in the script's scope, keep the value
+// The output is {"emitted": [{"outlet", "atoms", "matrix"?}], "posts", "evals", "errors"}.
+
+"use strict";
+
+const fs = require("fs");
+const vm = require("vm");
+
+const [scriptPath, scenarioPath] = process.argv.slice(2);
+const scenario = JSON.parse(fs.readFileSync(scenarioPath, "utf8"));
+const emitted = [];
+const posts = [];
+const evals = [];
+const errors = [];
+
+// ------------------------------------------------------------------ seeded randomness
+
+function seededRandom(seed) {
+    let state = seed >>> 0;
+    return function () {
+        state = (state + 0x6d2b79f5) >>> 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+const sandboxMath = Object.create(Math);
+sandboxMath.random = seededRandom(scenario.seed || 1);
+
+// ------------------------------------------------------------------ Jitter matrices
+
+const matrices = new Map();
+let matrixCount = 0;
+
+class JitterMatrix {
+    constructor(...args) {
+        if (args.length === 1 && typeof args[0] === "string") {
+            const existing = matrices.get(args[0]);
+            if (!existing) {
+                throw new Error("no matrix named " + args[0]);
+            }
+            return existing;
+        }
+        const [planecount, type, ...dim] = args;
+        matrixCount += 1;
+        this.name = "u" + String(100000 + matrixCount);
+        this.planecount = planecount;
+        this.type = type;
+        this.dim = dim.length === 1 ? dim[0] : dim;
+        this.data = new Float64Array(dim.reduce((a, b) => a * b, 1));
+        this.usesrcdim = 0;
+        this.srcdimstart = [0, 0];
+        this.srcdimend = [0, 0];
+        matrices.set(this.name, this);
+    }
+
+    get width() {
+        return Array.isArray(this.dim) ? this.dim[0] : this.dim;
+    }
+
+    frommatrix(source) {
+        // A 2-D region copy, as jit.matrix does with usesrcdim and an equal-size target.
+        if (!this.usesrcdim) {
+            this.data = Float64Array.from(source.data);
+            return;
+        }
+        const [x0, y0] = this.srcdimstart;
+        const [x1, y1] = this.srcdimend;
+        if (x1 - x0 + 1 !== this.width || y1 !== y0) {
+            throw new Error("harness: only single-row copies of the target's width are modelled");
+        }
+        for (let x = x0; x <= x1; x++) {
+            this.data[x - x0] = source.data[y0 * source.width + x];
+        }
+    }
+}
+
+function makeMatrix(spec) {
+    const matrix = new JitterMatrix(spec.planecount || 1, spec.type || "float32", ...spec.dim);
+    matrices.delete(matrix.name);
+    matrix.name = spec.name;
+    matrix.data = Float64Array.from(spec.data);
+    matrices.set(spec.name, matrix);
+}
+
+// ------------------------------------------------------------------ Tasks on a fake clock
+
+let now = 0;
+const tasks = [];
+
+class Task {
+    constructor(fn, owner) {
+        this.fn = fn;
+        this.owner = owner;
+        this.interval = 500;
+        this.running = false;
+        this.next = 0;
+        tasks.push(this);
+    }
+
+    repeat() {
+        this.running = true;
+        this.next = now + this.interval;
+    }
+
+    cancel() {
+        this.running = false;
+    }
+}
+
+function advance(ms) {
+    const end = now + ms;
+    for (;;) {
+        const due = tasks.filter((t) => t.running && t.next <= end);
+        if (due.length === 0) {
+            break;
+        }
+        due.sort((a, b) => a.next - b.next);
+        const task = due[0];
+        now = task.next;
+        task.next += task.interval;
+        task.fn.call(task.owner);
+    }
+    now = end;
+}
+
+// ------------------------------------------------------------------ a fake Live Object Model
+
+const lom = scenario.lom;
+const observers = [];
+
+function resolve(path) {
+    if (lom === null || lom === undefined) {
+        throw new Error("LiveAPI is only available inside Live");
+    }
+    const words = String(path).trim().split(/\s+/);
+    let id;
+    let rest;
+    if (words[0] === "id") {
+        id = Number(words[1]);
+        rest = words.slice(2);
+    } else if (words[0] === "this_device") {
+        id = lom.this_device;
+        rest = words.slice(1);
+    } else {
+        const found = Object.keys(lom.objects).find((key) => lom.objects[key].path === path);
+        return found === undefined ? 0 : Number(found);
+    }
+    for (const word of rest) {
+        const object = lom.objects[id];
+        if (word !== "canonical_parent" || !object) {
+            return 0;
+        }
+        id = object.canonical_parent;
+    }
+    return lom.objects[id] ? id : 0;
+}
+
+class LiveAPI {
+    constructor(callback, path) {
+        this.callback = callback;
+        this.objectId = resolve(path);
+        this.observed = "";
+    }
+
+    get id() {
+        return String(this.objectId);
+    }
+
+    get object() {
+        return lom.objects[this.objectId];
+    }
+
+    get type() {
+        return this.object ? this.object.type : "";
+    }
+
+    get unquotedpath() {
+        return this.object ? this.object.path : "";
+    }
+
+    get path() {
+        return '"' + this.unquotedpath + '"';
+    }
+
+    get(property) {
+        const object = this.object;
+        if (!object) {
+            return [];
+        }
+        if (property === "canonical_parent") {
+            return ["id", object.canonical_parent];
+        }
+        const value = object.props[property];
+        return Array.isArray(value) ? value.slice() : [value];
+    }
+
+    set property(name) {
+        this.observed = name;
+        if (name) {
+            observers.push(this);
+            this.notify();
+        }
+    }
+
+    get property() {
+        return this.observed;
+    }
+
+    notify() {
+        if (this.callback && this.observed && this.object) {
+            this.callback.call(this, [this.observed].concat(this.get(this.observed)));
+        }
+    }
+}
+
+function lomSet(id, property, value) {
+    lom.objects[id].props[property] = value;
+    for (const api of observers) {
+        if (api.objectId === id && api.observed === property) {
+            api.notify();
+        }
+    }
+}
+
+// ------------------------------------------------------------------ Max globals
+
+function outlet(index, ...args) {
+    const atoms = args.length === 1 && Array.isArray(args[0]) ? args[0].slice() : args;
+    const record = { outlet: index, atoms: atoms };
+    if (atoms[0] === "jit_matrix") {
+        record.matrix = Array.from(matrices.get(atoms[1]).data);
+    }
+    emitted.push(record);
+}
+
+const sandbox = {
+    Math: sandboxMath,
+    JitterMatrix: JitterMatrix,
+    LiveAPI: LiveAPI,
+    Task: Task,
+    outlet: outlet,
+    post: (...args) => posts.push(args.join(" ")),
+    error: (...args) => posts.push("error: " + args.join(" ")),
+    messagename: "",
+    jsarguments: ["synaesthete.js"],
+    arrayfromargs: (...args) => Array.prototype.concat.apply([], args.map((a) => Array.from(a)))
+};
+vm.createContext(sandbox);
+vm.runInContext(fs.readFileSync(scriptPath, "utf8"), sandbox, { filename: scriptPath });
+
+for (const step of scenario.steps) {
+    try {
+        if (step.call !== undefined) {
+            const fn = sandbox[step.call];
+            if (typeof fn !== "function") {
+                throw new Error("the script has no handler " + step.call);
+            }
+            sandbox.messagename = step.call;
+            fn.apply(sandbox, step.args || []);
+        } else if (step.matrix !== undefined) {
+            makeMatrix(step.matrix);
+        } else if (step.advance !== undefined) {
+            advance(step.advance);
+        } else if (step.lom_set !== undefined) {
+            lomSet(step.lom_set[0], step.lom_set[1], step.lom_set[2]);
+        } else if (step.eval !== undefined) {
+            evals.push(vm.runInContext(step.eval, sandbox));
+        } else {
+            throw new Error("unknown step " + JSON.stringify(step));
+        }
+    } catch (exc) {
+        errors.push(String(exc && exc.stack ? exc.stack : exc));
+    }
+}
+
+process.stdout.write(JSON.stringify({ emitted, posts, evals, errors }));
