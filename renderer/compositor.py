@@ -1,0 +1,424 @@
+"""The compositor: every track's ink field layered into one picture, on any moderngl context.
+
+It knows nothing about windows, OSC or models. A :class:`renderer.headless.HeadlessRenderer`
+and a :class:`renderer.window.Window` are thin shells that create a context and hand it in.
+
+Data flow per frame:
+
+1. ``push_image`` (any thread, any rate) stores a layer's newest ink field on the CPU and
+   starts its crossfade; GL is never touched outside the render thread.
+2. ``render`` (the GL thread) uploads changed fields into a texture array allocated once,
+   plans the frame (:mod:`renderer.frame_plan`), composites all layers at the internal
+   resolution into a half-float texture — ping-ponged with the previous frame for trails —
+   then upscales to the target with the master gain.
+3. ``read`` returns the picture as top-down RGB bytes for video or tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from renderer import shaders
+from renderer.crossfade import CrossfadeClock
+from renderer.frame_plan import LayerState, pack_layers, plan_frame
+from renderer.ink import InkFieldStore, as_ink_image
+from renderer.reactive import (
+    decay_onset_envelope,
+    sanitize_beat_phase,
+    sanitize_features,
+    trail_keep,
+)
+from renderer.scene import Scene
+from renderer.settings import LayerFeatures, LayerSettings
+from renderer.slots import SlotTable
+from renderer.transform import internal_size, present_half_width
+
+if TYPE_CHECKING:
+    import moderngl
+
+log = logging.getLogger(__name__)
+
+#: Rows the layers are composited at by default; see ``docs/renderer.md`` for the trade-off.
+DEFAULT_INTERNAL_HEIGHT = 360
+DEFAULT_MAX_LAYERS = 32
+DEFAULT_FIELD_SIZE = 128
+MAX_OUTPUT_SIDE = 16384
+
+
+@dataclass
+class RenderStats:
+    """Counters of what the compositor drew and what bad input it dropped or fixed."""
+
+    frames: int = 0
+    frozen_frames: int = 0
+    layers_drawn: int = 0
+    images_pushed: int = 0
+    features_fixed: int = 0
+    beat_phases_dropped: int = 0
+
+
+def check_size(size: tuple[int, int], what: str = "size") -> tuple[int, int]:
+    """Return ``size`` as (width, height) ints, or raise ValueError naming the problem."""
+    try:
+        width, height = (int(v) for v in size)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be (width, height), got {size!r}") from None
+    if not (1 <= width <= MAX_OUTPUT_SIDE and 1 <= height <= MAX_OUTPUT_SIDE):
+        raise ValueError(f"{what} must be within 1..{MAX_OUTPUT_SIDE} per side, got {size!r}")
+    return width, height
+
+
+class Compositor:
+    """Layers ink fields with per-layer blend modes, tints, transforms and audio reactions.
+
+    Args:
+        ctx: a moderngl context (GL 3.3 core or later), current on the calling thread.
+        size: output (width, height) in pixels.
+        scene: the settings to draw; share one with the bridge and the window's keyboard.
+            A new empty scene is made when omitted.
+        max_layers: texture slots (layers that can hold an image at once).
+        field_size: the largest ink image side accepted; smaller images are fine.
+        internal_height: rows layers are composited at (None: the output height).
+    """
+
+    def __init__(
+        self,
+        ctx: moderngl.Context,
+        size: tuple[int, int],
+        *,
+        scene: Scene | None = None,
+        max_layers: int = DEFAULT_MAX_LAYERS,
+        field_size: int = DEFAULT_FIELD_SIZE,
+        internal_height: int | None = DEFAULT_INTERNAL_HEIGHT,
+    ) -> None:
+        import moderngl
+
+        if not 1 <= max_layers <= 128:
+            raise ValueError(f"max_layers must be within 1..128, got {max_layers}")
+        if not 4 <= field_size <= 1024:
+            raise ValueError(f"field_size must be within 4..1024, got {field_size}")
+        if internal_height is not None and internal_height < 1:
+            raise ValueError(f"internal_height must be at least 1 or None, got {internal_height}")
+        self.ctx = ctx
+        self.scene = scene if scene is not None else Scene()
+        self.max_layers = max_layers
+        self.field_size = field_size
+        self.internal_height = internal_height
+        self.stats = RenderStats()
+
+        self._lock = threading.Lock()  # guards slots, fields and clocks across threads
+        self._slots = SlotTable(max_layers)
+        self._store = InkFieldStore(max_layers, field_size)
+        self._clocks = [CrossfadeClock() for _ in range(max_layers)]
+        self._envelopes: dict[Hashable, float] = {}
+        self._last_t: float | None = None
+
+        texture_size = self._store.texture_size
+        self._fields = ctx.texture_array((texture_size, texture_size, max_layers), 2, dtype="f1")
+        self._fields.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self._fields.repeat_x = False
+        self._fields.repeat_y = False
+        self._layer_block = ctx.buffer(reserve=max_layers * 80)
+        self._composite_programs: dict[tuple[bool, bool], moderngl.Program] = {}
+        self._background = self._program(shaders.BACKGROUND_FRAGMENT)
+        self._present_programs = {
+            "copy": self._program(shaders.PRESENT_COPY_FRAGMENT),
+            "bilinear": self._program(shaders.PRESENT_BILINEAR_FRAGMENT),
+            "sharp": self._program(shaders.PRESENT_SHARP_FRAGMENT),
+        }
+        self._vaos: dict[int, moderngl.VertexArray] = {}
+
+        self._size = (0, 0)
+        self._internal = (0, 0)
+        self._accum: list[moderngl.Texture] = []
+        self._accum_fbos: list[moderngl.Framebuffer] = []
+        self._current = 0
+        self._has_previous = False
+        self._output: moderngl.Renderbuffer | None = None
+        self._output_fbo: moderngl.Framebuffer | None = None
+        self.resize(size)
+
+    def _program(self, fragment_shader: str) -> moderngl.Program:
+        return self.ctx.program(
+            vertex_shader=shaders.FULLSCREEN_VERTEX, fragment_shader=fragment_shader
+        )
+
+    def _composite_program(self, trails: bool, opaque: bool) -> moderngl.Program:
+        """The compositing program variant, compiled on first use (a few per session)."""
+        key = (trails, opaque)
+        program = self._composite_programs.get(key)
+        if program is None:
+            source = shaders.composite_fragment(self.max_layers, trails=trails, opaque=opaque)
+            program = self._program(source)
+            program["u_fields"].value = 0
+            program["LayerBlock"].binding = 0
+            if trails:
+                program["u_previous"].value = 1
+            self._composite_programs[key] = program
+        return program
+
+    def _draw_fullscreen(self, program: moderngl.Program) -> None:
+        import moderngl
+
+        vao = self._vaos.get(id(program))
+        if vao is None:
+            vao = self._vaos[id(program)] = self.ctx.vertex_array(program, [])
+        vao.render(moderngl.TRIANGLES, vertices=3)
+
+    # -- geometry --------------------------------------------------------------------------
+    @property
+    def size(self) -> tuple[int, int]:
+        """Output (width, height)."""
+        return self._size
+
+    @property
+    def internal_size(self) -> tuple[int, int]:
+        """(width, height) the layers are composited at."""
+        return self._internal
+
+    @property
+    def framebuffer(self) -> moderngl.Framebuffer:
+        """The compositor's own output framebuffer (what :meth:`read` reads)."""
+        assert self._output_fbo is not None
+        return self._output_fbo
+
+    def resize(self, size: tuple[int, int]) -> None:
+        """Change the output size; internal textures follow. Trails restart."""
+        size = check_size(size)
+        if size == self._size:
+            return
+        self._release_targets()
+        self._size = size
+        self._internal = internal_size(size, self.internal_height)
+        for _ in range(2):
+            texture = self.ctx.texture(self._internal, 4, dtype="f2")
+            self._accum.append(texture)
+            self._accum_fbos.append(self.ctx.framebuffer(color_attachments=[texture]))
+        self._has_previous = False
+        self._output = self.ctx.renderbuffer(size, 4)
+        self._output_fbo = self.ctx.framebuffer(color_attachments=[self._output])
+
+    # -- layers ----------------------------------------------------------------------------
+    def set_layer(self, layer_id: Hashable, settings: LayerSettings) -> None:
+        """Add or change a layer's settings (same as ``scene.set_layer``)."""
+        self.scene.set_layer(layer_id, settings)
+
+    def remove_layer(self, layer_id: Hashable) -> None:
+        """Remove a layer and free its texture slot."""
+        self.scene.remove_layer(layer_id)
+        with self._lock:
+            self._free_slot(layer_id)
+
+    def push_image(self, layer_id: Hashable, ink: np.ndarray, t: float) -> None:
+        """Give a layer its newest ink field (uint8 H×W, 0 paper .. 255 ink, row 0 on top).
+
+        Safe to call from any thread; the upload happens in the next :meth:`render`. A layer
+        not yet in the scene is added with default settings. ``t`` is the arrival time on
+        the same clock as :meth:`render`'s ``t``; the crossfade from the picture shown now to
+        this image starts then.
+
+        Raises:
+            InkImageError: the image is not 2-D uint8 within field_size².
+            SlotsFullError: every slot is in use by another layer.
+        """
+        image = as_ink_image(ink, self.field_size)
+        settings = self.scene.ensure_layer(layer_id)
+        with self._lock:
+            slot = self._slots.acquire(layer_id)
+            clock = self._clocks[slot]
+            self._store.put(slot, image, clock.mix(t))
+            clock.push(t, settings.crossfade)
+            self.stats.images_pushed += 1
+
+    def layer_slots(self) -> dict[Hashable, int]:
+        """Which slot each layer with an image occupies."""
+        with self._lock:
+            return {lid: self._slots.slot_of(lid) for lid in self._slots.layer_ids()}  # type: ignore[misc]
+
+    # -- drawing ---------------------------------------------------------------------------
+    def render(
+        self,
+        t: float,
+        features: Mapping[Hashable, LayerFeatures] | None = None,
+        beat_phase: float | None = None,
+        target: moderngl.Framebuffer | None = None,
+    ) -> None:
+        """Draw the frame at time ``t`` (seconds, any monotonic clock, e.g. injected).
+
+        Args:
+            t: the frame's time; drives crossfades, onset decay and trails.
+            features: per-layer audio features for this frame; missing layers get neutral
+                ones, bad values are clamped or dropped and counted in :attr:`stats`.
+            beat_phase: position within the current beat, 0..1, or None when stopped.
+            target: where to draw; default the compositor's own framebuffer. A window
+                passes ``ctx.screen``.
+        """
+        snapshot = self.scene.snapshot()
+        master = snapshot.master
+        dt = 0.0 if self._last_t is None else t - self._last_t
+        self._last_t = t
+        phase, dropped = sanitize_beat_phase(beat_phase)
+        self.stats.beat_phases_dropped += dropped
+        clean = self._clean_features(features)
+        states = self._sync_layers(snapshot, t, dt, clean)
+
+        if master.freeze and self._has_previous:
+            self.stats.frozen_frames += 1
+        else:
+            planned = plan_frame(snapshot, states, clean, phase, self._internal)
+            self._draw_layers(planned, master, dt)
+            self.stats.layers_drawn = len(planned)
+        self._draw_present(master, target)
+        self.stats.frames += 1
+
+    def read(self) -> np.ndarray:
+        """The last rendered frame from the own framebuffer, H×W×3 uint8, row 0 at the top."""
+        return self._read(3)
+
+    def read_rgba(self) -> np.ndarray:
+        """Like :meth:`read` with premultiplied alpha: H×W×4 uint8."""
+        return self._read(4)
+
+    def release(self) -> None:
+        """Free every GL object the compositor made."""
+        self._release_targets()
+        programs = [
+            *self._composite_programs.values(),
+            *self._present_programs.values(),
+            self._background,
+        ]
+        for obj in [*self._vaos.values(), *programs, self._layer_block, self._fields]:
+            obj.release()
+        self._vaos.clear()
+        self._composite_programs.clear()
+
+    # -- internals -------------------------------------------------------------------------
+    def _clean_features(
+        self, features: Mapping[Hashable, LayerFeatures] | None
+    ) -> dict[Hashable, LayerFeatures]:
+        clean: dict[Hashable, LayerFeatures] = {}
+        for layer_id, value in (features or {}).items():
+            clean[layer_id], fixed = sanitize_features(value)
+            self.stats.features_fixed += fixed
+        return clean
+
+    def _sync_layers(
+        self, snapshot, t: float, dt: float, features: Mapping[Hashable, LayerFeatures]
+    ) -> dict[Hashable, LayerState]:
+        """Free slots of removed layers, upload changed fields, advance per-layer state."""
+        present = {layer_id: settings for layer_id, settings in snapshot.layers}
+        states: dict[Hashable, LayerState] = {}
+        with self._lock:
+            for layer_id in self._slots.layer_ids():
+                if layer_id not in present:
+                    self._free_slot(layer_id)
+            side = self._store.texture_size
+            for slot in self._store.take_dirty():
+                self._fields.write(
+                    self._store.pairs[slot].tobytes(), viewport=(0, 0, slot, side, side, 1)
+                )
+            for layer_id in self._slots.layer_ids():
+                slot = self._slots.slot_of(layer_id)
+                assert slot is not None
+                reactive = present[layer_id].reactive
+                onset = features[layer_id].onset if layer_id in features else 0.0
+                envelope = decay_onset_envelope(
+                    self._envelopes.get(layer_id, 0.0), onset, dt, reactive.onset_decay
+                )
+                self._envelopes[layer_id] = envelope
+                states[layer_id] = LayerState(
+                    slot=slot,
+                    field_shape=self._store.shapes[slot],
+                    extent=self._store.extent(slot) or (1.0, 1.0),
+                    mix=self._clocks[slot].mix(t),
+                    onset_envelope=envelope,
+                )
+        return states
+
+    def _free_slot(self, layer_id: Hashable) -> None:
+        """Release a layer's slot and state; the caller holds the lock."""
+        slot = self._slots.release(layer_id)
+        if slot is not None:
+            self._store.clear(slot)
+            self._clocks[slot] = CrossfadeClock()
+        self._envelopes.pop(layer_id, None)
+
+    def _draw_layers(self, planned, master, dt: float) -> None:
+        """Composite pass into the next accumulation texture (the other holds the last frame)."""
+        import moderngl
+
+        trails = master.trails_on and self._has_previous
+        opaque = master.background_alpha >= 1.0
+        previous = self._current
+        self._current = 1 - self._current
+        r, g, b = master.background
+        a = master.background_alpha
+        background = (r * a, g * a, b * a, a)
+        self._accum_fbos[self._current].use()
+        self.ctx.disable(moderngl.BLEND)
+        if not planned and not trails:
+            self._background["u_background"].value = background
+            self._draw_fullscreen(self._background)
+        else:
+            program = self._composite_program(trails, opaque)
+            self._layer_block.write(pack_layers(planned, self.max_layers))
+            self._layer_block.bind_to_uniform_block(0)
+            self._fields.use(0)
+            if trails:
+                self._accum[previous].use(1)
+                program["u_keep"].value = trail_keep(master.trails, dt)
+            program["u_background"].value = background
+            program["u_count"].value = len(planned)
+            program["u_size"].value = self._internal
+            self._draw_fullscreen(program)
+        self._has_previous = True
+
+    def _draw_present(self, master, target: moderngl.Framebuffer | None) -> None:
+        """Present pass: upscale the internal picture into ``target`` with the master gain."""
+        import moderngl
+
+        own = target is None
+        fbo = self._output_fbo if own else target
+        assert fbo is not None
+        fbo.viewport = (0, 0, *self._size)
+        fbo.use()
+        self.ctx.disable(moderngl.BLEND)
+        self._accum[self._current].use(2)
+        if self._size == self._internal:
+            program = self._present_programs["copy"]
+        elif master.sharpness <= 0.0:
+            program = self._present_programs["bilinear"]
+        else:
+            program = self._present_programs["sharp"]
+            program["u_half_width"].value = present_half_width(
+                self._size[1], self._internal[1], master.sharpness
+            )
+        program["u_image"].value = 2
+        program["u_out_size"].value = self._size
+        program["u_gain"].value = master.brightness * master.opacity
+        program["u_alpha_gain"].value = master.opacity
+        program["u_flip"].value = own
+        self._draw_fullscreen(program)
+
+    def _read(self, components: int) -> np.ndarray:
+        assert self._output_fbo is not None
+        width, height = self._size
+        data = self._output_fbo.read(components=components, alignment=1)
+        return np.frombuffer(data, np.uint8).reshape(height, width, components)
+
+    def _release_targets(self) -> None:
+        # Bind the default framebuffer first: moderngl re-binds "the current framebuffer"
+        # after some calls, and a deleted one would raise GL_INVALID_OPERATION later.
+        if self._output_fbo is not None:
+            self.ctx.detect_framebuffer(0).use()
+        for obj in (*self._accum_fbos, *self._accum, self._output_fbo, self._output):
+            if obj is not None:
+                obj.release()
+        self._accum, self._accum_fbos = [], []
+        self._output = self._output_fbo = None

@@ -1,0 +1,153 @@
+"""Ink fields on the CPU: checking pushed images and keeping each slot's (previous, latest) pair.
+
+An ink field is a single-channel uint8 image, 0 = empty paper, 255 = full ink, row 0 at the
+top (numpy's natural order). On arrival it is upsampled ×2 with a cubic B-spline, here on
+the CPU once per generated frame, so the GPU only needs one bilinear fetch per pixel and
+layer and still sees smooth, kink-free stroke contours after thresholding (on a software
+rasteriser every texture fetch counts; see docs/renderer.md).
+
+Each slot keeps two fields interleaved as the two channels of one RG8 texture layer, so the
+shader gets both frames of a crossfade from one fetch. When a new frame arrives mid-fade,
+what is *currently shown* becomes the new "previous", so frames that arrive faster than the
+fade never make the picture jump.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+#: How many stored texels each side of an ink texel becomes.
+UPSAMPLE = 2
+
+
+def bspline_weights(f: np.ndarray) -> np.ndarray:
+    """Uniform cubic B-spline weights of the 4 taps around fractional positions ``f`` (0..1)."""
+    f2, f3 = f * f, f * f * f
+    return np.stack(
+        [
+            (1.0 - 3.0 * f + 3.0 * f2 - f3) / 6.0,
+            (4.0 - 6.0 * f2 + 3.0 * f3) / 6.0,
+            (1.0 + 3.0 * f + 3.0 * f2 - 3.0 * f3) / 6.0,
+            f3 / 6.0,
+        ],
+        axis=-1,
+    )
+
+
+@lru_cache(maxsize=16)
+def upsample_matrix(n: int, factor: int) -> np.ndarray:
+    """The (factor·n × n) matrix resampling n texels to factor·n with a cubic B-spline.
+
+    Output texel j is centred at input position (j + 0.5) / factor − 0.5 (in input texel
+    indices); taps beyond the edge repeat the edge texel, like GL's clamp-to-edge.
+    """
+    x = (np.arange(n * factor) + 0.5) / factor - 0.5
+    base = np.floor(x)
+    weights = bspline_weights(x - base)
+    matrix = np.zeros((n * factor, n), np.float32)
+    for tap in range(4):
+        cols = np.clip(base.astype(int) - 1 + tap, 0, n - 1)
+        np.add.at(matrix, (np.arange(n * factor), cols), weights[:, tap])
+    return matrix
+
+
+def upsample_bspline(image: np.ndarray, factor: int = UPSAMPLE) -> np.ndarray:
+    """Resample a uint8 field to ``factor`` times its size with a cubic B-spline, as uint8."""
+    rows, cols = image.shape
+    out = upsample_matrix(rows, factor) @ image.astype(np.float32) @ upsample_matrix(cols, factor).T
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+class InkImageError(ValueError):
+    """A pushed ink image has the wrong type, dtype or size."""
+
+
+def as_ink_image(image: object, field_size: int) -> np.ndarray:
+    """Return ``image`` as a 2-D uint8 array no larger than field_size², or raise saying why.
+
+    A trailing channel axis of length 1 (H×W×1) is accepted and dropped.
+    """
+    array = np.asarray(image)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim != 2:
+        raise InkImageError(
+            f"an ink image must be 2-D (height × width, one channel), got shape {array.shape}"
+        )
+    if array.dtype != np.uint8:
+        raise InkImageError(
+            f"an ink image must be uint8 (0 paper .. 255 ink), got {array.dtype}; convert "
+            f"floats with (np.clip(x, 0, 1) * 255).round().astype(np.uint8)"
+        )
+    rows, cols = array.shape
+    if not (1 <= rows <= field_size and 1 <= cols <= field_size):
+        raise InkImageError(
+            f"an ink image must be between 1×1 and {field_size}×{field_size}, got {rows}×{cols}; "
+            f"downscale it or create the Compositor with a larger field_size"
+        )
+    return array
+
+
+class InkFieldStore:
+    """CPU copies of every slot's upsampled field pair, and which slots changed since upload.
+
+    ``texture_size`` (field_size × UPSAMPLE) is the side of each stored layer; an image
+    smaller than field_size occupies the top-left corner, the rest stays paper.
+    """
+
+    def __init__(self, slots: int, field_size: int) -> None:
+        self.field_size = field_size
+        self.texture_size = field_size * UPSAMPLE
+        self.pairs = np.zeros((slots, self.texture_size, self.texture_size, 2), np.uint8)
+        self.shapes: list[tuple[int, int] | None] = [None] * slots
+        self._dirty: set[int] = set()
+
+    def extent(self, slot: int) -> tuple[float, float] | None:
+        """The fraction (s, t) of the texture layer the slot's image covers, or None."""
+        shape = self.shapes[slot]
+        if shape is None:
+            return None
+        rows, cols = shape
+        return (cols * UPSAMPLE / self.texture_size, rows * UPSAMPLE / self.texture_size)
+
+    def put(self, slot: int, image: np.ndarray, shown_mix: float) -> None:
+        """Make ``image`` the slot's latest field; what is shown now becomes the previous one.
+
+        Args:
+            slot: the slot index.
+            image: a checked ink image (see :func:`as_ink_image`).
+            shown_mix: the slot's crossfade progress right now (0 previous .. 1 latest).
+        """
+        shape = image.shape
+        stored = upsample_bspline(image)
+        rows, cols = stored.shape
+        pair = self.pairs[slot]
+        if self.shapes[slot] == shape:
+            if shown_mix >= 1.0:
+                shown = pair[:, :, 1].copy()
+            else:
+                blend = pair[:, :, 0] * (1.0 - shown_mix) + pair[:, :, 1] * shown_mix
+                shown = np.rint(blend).astype(np.uint8)
+            pair[:, :, 0] = shown
+            pair[:, :, 1] = 0
+            pair[:rows, :cols, 1] = stored
+        else:  # first frame, or a new size: nothing comparable to fade from
+            pair[:] = 0
+            pair[:rows, :cols, 0] = stored
+            pair[:rows, :cols, 1] = stored
+        self.shapes[slot] = shape
+        self._dirty.add(slot)
+
+    def clear(self, slot: int) -> None:
+        """Forget a slot's fields (its layer was removed)."""
+        self.pairs[slot] = 0
+        self.shapes[slot] = None
+        self._dirty.add(slot)
+
+    def take_dirty(self) -> list[int]:
+        """Slots changed since the last call, sorted; the caller uploads them."""
+        dirty = sorted(self._dirty)
+        self._dirty.clear()
+        return dirty
