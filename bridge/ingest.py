@@ -45,7 +45,7 @@ class Ingest:
 
     def __init__(
         self,
-        source: queue.Queue[Arrival],
+        source: queue.SimpleQueue[Arrival],
         registry: TrackRegistry,
         clock: TransportClock,
         *,

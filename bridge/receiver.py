@@ -77,8 +77,14 @@ class DatagramHandler:
     """Turns datagrams into queued arrivals; pure apart from the queue, so tests (and the
     fuzzer) drive it without a socket. Counts every datagram it cannot use."""
 
-    def __init__(self, out: queue.Queue[Arrival], allowed: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        out: queue.SimpleQueue[Arrival],
+        allowed: frozenset[str] = frozenset(),
+        limit: int = QUEUE_LIMIT,
+    ) -> None:
         self.out = out
+        self.limit = limit
         self.allowed = allowed
         self.counters: Counter[str] = Counter()
         self.datagrams = 0
@@ -108,11 +114,11 @@ class DatagramHandler:
                 if error.uuid is None:
                     continue
                 arrival = Arrival(now, error=error)
-            try:
-                self.out.put_nowait(arrival)
-                self.enqueued += 1
-            except queue.Full:
+            if self.out.qsize() >= self.limit:
                 self.counters["overrun"] += 1
+                continue
+            self.out.put(arrival)
+            self.enqueued += 1
 
 
 class Receiver:
@@ -120,7 +126,7 @@ class Receiver:
 
     def __init__(
         self,
-        out: queue.Queue[Arrival],
+        out: queue.SimpleQueue[Arrival],
         *,
         host: str = "127.0.0.1",
         port: int = 9000,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from bridge.ingest import ControlHandler, Ingest
 from bridge.protocol import DEFAULT_HOST, DEFAULT_PORT
-from bridge.receiver import QUEUE_LIMIT, Arrival, Receiver
+from bridge.receiver import Arrival, Receiver
 from bridge.registry import DEFAULT_MAX_TRACKS, TrackRegistry
 from bridge.transport import BeatState, TransportClock
 
@@ -65,7 +65,7 @@ class BridgeService:
         max_tracks: int = DEFAULT_MAX_TRACKS,
         on_control: ControlHandler | None = None,
     ) -> None:
-        self.queue: queue.Queue[Arrival] = queue.Queue(maxsize=QUEUE_LIMIT)
+        self.queue: queue.SimpleQueue[Arrival] = queue.SimpleQueue()
         self.registry = TrackRegistry(max_tracks=max_tracks)
         self.clock = TransportClock()
         self.receiver = Receiver(self.queue, host=host, port=port, allow=allow)

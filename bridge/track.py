@@ -47,6 +47,8 @@ class StreamCounters:
 def sanitise(samples: np.ndarray) -> tuple[np.ndarray, int, int]:
     """Replace NaN/Inf by 0 and clip to ±CLIP_LIMIT; return samples and both counts."""
     block = np.asarray(samples, dtype=np.float32)
+    if block.size == 0 or float(np.abs(block).max()) <= CLIP_LIMIT:
+        return block, 0, 0  # the usual case: two numpy calls (NaN fails the comparison)
     finite = np.isfinite(block)
     nonfinite = int(block.size - np.count_nonzero(finite))
     if nonfinite:

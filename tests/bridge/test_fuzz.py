@@ -20,7 +20,7 @@ FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 
 
 def make_path() -> tuple[DatagramHandler, Ingest]:
-    out: queue.Queue[Arrival] = queue.Queue(maxsize=100_000)
+    out: queue.SimpleQueue[Arrival] = queue.SimpleQueue()
     handler = DatagramHandler(out)
     ingest = Ingest(out, TrackRegistry(), TransportClock())
     return handler, ingest
@@ -139,3 +139,10 @@ def test_loss_and_reorder_keep_counts_consistent(order: list[int], lost: set[int
     assert c.duplicate == 0
     if c.resets == 0:
         assert c.packets + c.lost <= 40
+
+
+def test_a_full_queue_counts_overruns_instead_of_growing() -> None:
+    handler = DatagramHandler(queue.SimpleQueue(), limit=3)
+    for seq in range(5):
+        handler.handle(dm.pcm(UUID, 1, seq, np.zeros(8)), "127.0.0.1", 0.0)
+    assert handler.enqueued == 3 and handler.counters["overrun"] == 2
