@@ -22,13 +22,22 @@ COLOUR_PAIRS = [  # (Cb, Cs): spec edge cases (0, 1, 0.25, 0.5 boundaries) and m
     ((0.2, 0.6, 0.9), (0.8, 0.4, 0.1)),
     ((0.1, 0.3, 0.26), (0.6, 0.7, 0.49)),
     ((0.9, 0.05, 0.5), (0.3, 0.95, 0.51)),
+    ((0.28, 0.27, 0.05), (0.9, 0.6, 0.75)),
+    *(
+        (tuple(pair[0]), tuple(pair[1]))
+        for pair in np.random.default_rng(7).random((4, 2, 3)).round(3).tolist()
+    ),
 ]
 ALPHAS = [(1.0, 1.0), (0.6, 1.0), (1.0, 0.5), (0.7, 0.4), (0.5, 0.0)]  # (αs, αb)
 
 
 def layer(tint, opacity: float, blend: str, **extra) -> LayerSettings:
     return LayerSettings(
-        tint=tint, opacity=opacity, blend=blend, fit="stretch", reactive=ReactiveSettings.off(),
+        tint=tint,
+        opacity=opacity,
+        blend=blend,
+        fit="stretch",
+        reactive=ReactiveSettings.off(),
         **extra,
     )
 
@@ -56,7 +65,9 @@ def test_blend_mode_matches_w3c_reference(compositor, mode):
             backdrop = [c * alpha_b for c in cb] + [alpha_b]
             want = composite(backdrop, cs, alpha_s, mode) * 255.0
             err = np.abs(got - want).max()
-            assert err <= 1.0, f"{mode} Cb={cb} Cs={cs} αs={alpha_s} αb={alpha_b}: {got[0, 0]} vs {want}"
+            assert err <= 1.0, (
+                f"{mode} Cb={cb} Cs={cs} αs={alpha_s} αb={alpha_b}: {got[0, 0]} vs {want}"
+            )
 
 
 def test_layer_order_and_stack_match_reference(compositor):
@@ -68,8 +79,12 @@ def test_layer_order_and_stack_match_reference(compositor):
     compositor.push_image("b", full_ink(), 0.0)
     got = render_rgba(compositor)
     bg = [*cb, 1.0]
-    a_then_b = composite_stack(bg, [((0.9, 0.1, 0.1), 0.8, "normal"), ((0.2, 0.7, 0.9), 0.6, "overlay")])
-    b_then_a = composite_stack(bg, [((0.2, 0.7, 0.9), 0.6, "overlay"), ((0.9, 0.1, 0.1), 0.8, "normal")])
+    a_then_b = composite_stack(
+        bg, [((0.9, 0.1, 0.1), 0.8, "normal"), ((0.2, 0.7, 0.9), 0.6, "overlay")]
+    )
+    b_then_a = composite_stack(
+        bg, [((0.2, 0.7, 0.9), 0.6, "overlay"), ((0.9, 0.1, 0.1), 0.8, "normal")]
+    )
     assert np.abs(got[0, 0] - a_then_b * 255).max() <= 1.0
     compositor.scene.update_layer("a", order=3)  # a now on top
     got = render_rgba(compositor)
