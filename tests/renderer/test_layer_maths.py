@@ -55,7 +55,9 @@ def test_position_scale_and_rotation():
     m = layer_matrix(
         position=(0.5, 0), scale=0.5, rotation_deg=0, fit="contain", frame_aspect=1, field_aspect=1
     )
-    assert field_point(m, 0.75, 0.5) == pytest.approx((0.5, 0.5))  # centre moved halfway to the right edge
+    assert field_point(m, 0.75, 0.5) == pytest.approx(
+        (0.5, 0.5)
+    )  # centre moved halfway to the right edge
     assert field_point(m, 1.0, 0.75) == pytest.approx((1.0, 0.0))
     r = layer_matrix(
         position=(0, 0), scale=1, rotation_deg=90, fit="contain", frame_aspect=1, field_aspect=1

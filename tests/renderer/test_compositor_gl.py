@@ -1,0 +1,212 @@
+"""Compositor behaviour on a real GL context: orientation, crossfade, trails, freeze, master,
+audio reactions, crisp upscaling, slots and bad input."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from renderer.compositor import Compositor
+from renderer.ink import InkImageError
+from renderer.settings import (
+    LayerFeatures,
+    LayerSettings,
+    MasterSettings,
+    ReactiveSettings,
+)
+from renderer.slots import SlotsFullError
+from tests.renderer.conftest import full_ink
+
+QUIET = ReactiveSettings.off()
+
+
+def plain(**extra) -> LayerSettings:
+    """A full-frame, non-reactive layer; ``extra`` overrides any field."""
+    return LayerSettings(**{"blend": "normal", "fit": "stretch", "reactive": QUIET, **extra})
+
+
+@pytest.fixture
+def small(ctx):
+    comp = Compositor(ctx, (4, 4), internal_height=None, max_layers=4, field_size=16)
+    yield comp
+    comp.release()
+
+
+def test_image_row_zero_is_the_top_of_the_frame(ctx):
+    comp = Compositor(ctx, (8, 4), internal_height=None, field_size=64)
+    ink = np.zeros((64, 64), np.uint8)
+    ink[:32, :32] = 255  # top-left quadrant
+    comp.set_layer("q", plain(tint=(1, 0, 0)))
+    comp.push_image("q", ink, 0.0)
+    comp.render(0.0)
+    red = comp.read()[..., 0]
+    assert red.shape == (4, 8)
+    assert np.all(red[:2, :4] == 255) and np.all(red[2:, :] == 0) and np.all(red[:, 4:] == 0)
+    comp.release()
+
+
+def test_position_moves_the_layer(small):
+    small.set_layer("x", plain(position=(1.0, 0.0)))  # centre on the right edge
+    small.push_image("x", full_ink(), 0.0)
+    small.render(0.0)
+    grey = small.read()[..., 1]
+    assert np.all(grey[:, :2] == 0) and np.all(grey[:, 2:] == 255)
+
+
+def test_crossfade_between_generated_frames(small):
+    small.set_layer("x", plain(crossfade=1.0, softness=1.0))
+    small.push_image("x", full_ink(), 0.0)
+    small.push_image("x", np.zeros((4, 4), np.uint8), 1.0)
+    values = []
+    for t in (1.0, 1.5, 2.0):
+        small.render(t)
+        values.append(int(small.read()[0, 0, 0]))
+    # ink 1 -> 0.5 -> 0 through smoothstep(0, 1, ink): 255, 128, 0
+    assert values[0] == 255 and abs(values[1] - 128) <= 1 and values[2] == 0
+
+
+def test_trails_fade_the_previous_frame_towards_the_background(small):
+    small.scene.set_master(MasterSettings(background=(0.0, 0.0, 0.2), trails=0.5, trails_on=True))
+    small.set_layer("x", plain(tint=(1, 1, 1)))
+    small.push_image("x", full_ink(), 0.0)
+    small.render(0.0)
+    small.scene.update_layer("x", muted=True)
+    small.render(1 / 60)  # keep 0.5 of the previous frame
+    got = small.read()[0, 0].astype(float)
+    want = np.array([0.5, 0.5, 0.2 + 0.5 * 0.8]) * 255
+    assert np.abs(got - want).max() <= 1.0
+    small.scene.update_master(trails_on=False)
+    small.render(2 / 60)
+    np.testing.assert_array_equal(small.read()[0, 0], [0, 0, 51])
+
+
+def test_freeze_holds_the_picture_until_released(small):
+    small.set_layer("x", plain())
+    small.push_image("x", full_ink(), 0.0)
+    small.render(0.0)
+    small.scene.update_master(freeze=True)
+    small.push_image("x", np.zeros((4, 4), np.uint8), 0.1)
+    small.render(0.2)
+    assert small.read()[0, 0, 0] == 255 and small.stats.frozen_frames == 1
+    small.scene.update_master(freeze=False)
+    small.render(0.2)
+    assert small.read()[0, 0, 0] == 0
+
+
+def test_master_opacity_and_brightness(small):
+    small.set_layer("x", plain(tint=(0.8, 0.4, 0.2)))
+    small.push_image("x", full_ink(), 0.0)
+    small.scene.set_master(MasterSettings(opacity=0.5, brightness=1.0))
+    small.render(0.0)
+    np.testing.assert_allclose(small.read_rgba()[0, 0], [102, 51, 25.5, 127.5], atol=1)
+    small.scene.set_master(MasterSettings(brightness=1.25))
+    small.render(0.0)
+    np.testing.assert_allclose(small.read()[0, 0], [255, 127.5, 63.75], atol=1)
+
+
+def test_onset_flashes_towards_white_then_decays(small):
+    reactive = ReactiveSettings.off()
+    reactive = ReactiveSettings(**{**reactive.__dict__, "onset_flash": 1.0, "onset_decay": 0.1})
+    small.set_layer(
+        "x", LayerSettings(tint=(1, 0, 0), fit="stretch", blend="normal", reactive=reactive)
+    )
+    small.push_image("x", full_ink(), 0.0)
+    small.render(0.0, {"x": LayerFeatures(onset=1.0)})
+    np.testing.assert_array_equal(small.read()[0, 0], [255, 255, 255])
+    small.render(0.1, {"x": LayerFeatures(onset=0.0)})  # envelope e^-1
+    g = small.read()[0, 0, 1] / 255
+    assert g == pytest.approx(np.exp(-1), abs=1.5 / 255)
+
+
+def test_level_scales_the_layer(small):
+    reactive = ReactiveSettings(**{**QUIET.__dict__, "level_scale": 1.0})
+    small.set_layer("x", plain(scale=0.5, reactive=reactive))
+    small.push_image("x", full_ink(), 0.0)
+    small.render(0.0, {"x": LayerFeatures(level=0.0)})
+    quiet = (small.read()[..., 0] > 0).sum()
+    small.render(0.0, {"x": LayerFeatures(level=1.0)})  # scale 0.5 -> 1.0
+    loud = (small.read()[..., 0] > 0).sum()
+    assert (quiet, loud) == (4, 16)
+
+
+def test_bad_features_and_beat_phase_are_counted_not_fatal(small):
+    small.set_layer("x", plain())
+    small.push_image("x", full_ink(), 0.0)
+    small.render(0.0, {"x": LayerFeatures(level=float("nan"), onset=7.0)}, beat_phase=float("nan"))
+    assert small.stats.features_fixed == 2 and small.stats.beat_phases_dropped == 1
+    assert small.read()[0, 0, 0] == 255
+
+
+def test_bad_images_raise_clear_errors(small):
+    with pytest.raises(InkImageError, match="uint8"):
+        small.push_image("x", np.ones((4, 4)), 0.0)
+    with pytest.raises(InkImageError, match="between 1×1 and 16×16"):
+        small.push_image("x", np.zeros((17, 4), np.uint8), 0.0)
+
+
+def test_slots_fill_up_and_free_on_removal(small):
+    for i in range(4):
+        small.push_image(i, full_ink(), 0.0)
+    with pytest.raises(SlotsFullError, match="max_layers"):
+        small.push_image(4, full_ink(), 0.0)
+    small.remove_layer(0)
+    small.push_image(4, full_ink(), 0.0)
+    assert small.layer_slots()[4] == 0
+    small.scene.remove_layer(4)  # removed through the shared scene: freed at the next render
+    small.render(0.0)
+    assert 4 not in small.layer_slots()
+
+
+def test_push_image_from_another_thread(small):
+    small.set_layer("x", plain(tint=(0, 1, 0)))
+    worker = threading.Thread(target=small.push_image, args=("x", full_ink(), 0.0))
+    worker.start()
+    worker.join()
+    small.render(0.0)
+    np.testing.assert_array_equal(small.read()[0, 0], [0, 255, 0])
+
+
+def test_mixed_image_sizes_share_the_texture_array(small):
+    small.set_layer("big", plain(tint=(1, 0, 0), blend="plus-lighter"))
+    small.set_layer("tiny", plain(tint=(0, 0, 1), blend="plus-lighter"))
+    small.push_image("big", full_ink(16, 16), 0.0)
+    small.push_image("tiny", full_ink(2, 3), 0.0)
+    small.render(0.0)
+    assert np.all(small.read() == [255, 0, 255])
+
+
+def edge_widths(row: np.ndarray) -> int:
+    """Pixels strictly between background and full ink along a row."""
+    return int(((row > 12) & (row < 243)).sum())
+
+
+def test_upscale_keeps_a_64px_field_crisp_at_high_resolution(ctx):
+    yy, xx = np.mgrid[0:64, 0:64]
+    disc = (np.hypot(yy - 31.5, xx - 31.5) < 20).astype(np.uint8) * 255
+    widths = {}
+    for sharpness in (0.0, 1.0):
+        comp = Compositor(ctx, (720, 720), internal_height=144, field_size=64)
+        comp.scene.set_master(MasterSettings(sharpness=sharpness))
+        comp.set_layer("d", LayerSettings(blend="normal", reactive=QUIET))
+        comp.push_image("d", disc, 0.0)
+        comp.render(0.0)
+        frame = comp.read()[..., 0]
+        widths[sharpness] = edge_widths(frame[360])
+        inside, outside = frame[360, 360], frame[360, 20]
+        comp.release()
+        assert inside == 255 and outside == 0
+    assert widths[1.0] <= 4  # two edges, about one pixel each, at 5× upscale
+    assert widths[0.0] >= 2 * widths[1.0]  # plain bilinear is visibly softer
+
+
+def test_resize_changes_output_and_internal_size(ctx):
+    comp = Compositor(ctx, (64, 36), internal_height=18)
+    assert comp.internal_size == (32, 18)
+    comp.resize((128, 72))
+    comp.render(0.0)
+    assert comp.read().shape == (72, 128, 3) and comp.internal_size == (32, 18)
+    with pytest.raises(ValueError, match="size must be"):
+        comp.resize((0, 10))
+    comp.release()
