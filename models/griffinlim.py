@@ -2,10 +2,11 @@
 
 A 64-band mel spectrogram has far fewer numbers than the 513-bin spectrum it summarises, so
 the inversion is under-determined. A plain pseudo-inverse gives negative power and poor audio
-(LSD 16–20 dB measured here), so we solve the non-negative least-squares problem
-``min ||F s - m||², s >= 0`` by projected gradient from the pseudo-inverse start. Phase is
-then recovered with the fast Griffin-Lim algorithm (Perraudin et al. 2013: momentum 0.99,
-~32 iterations) using ``torch.stft``/``torch.istft``.
+(LSD 16–20 dB measured here), and projected-gradient least squares converged too slowly to
+match quiet bands (LSD ~10 dB on a tone after 60 steps). We fit a non-negative spectrum with
+Itakura-Saito multiplicative updates instead (mel LSD < 0.1 dB on a tone, a chirp and
+noise). Phase is then recovered with the fast Griffin-Lim algorithm (Perraudin et al. 2013:
+momentum 0.99, ~32 iterations) using ``torch.stft``/``torch.istft``.
 
 The framing matches :mod:`models.analysis` exactly: frame ``k`` covers samples
 ``[k*hop, k*hop + n_fft)`` and magnitudes carry its ``2 / sum(window)`` scaling, so a
@@ -20,17 +21,21 @@ import torch
 from models.analysis import AnalysisConfig, from_unit, mel_filterbank
 
 
-def mel_db_to_power(mel_db: np.ndarray, cfg: AnalysisConfig, iterations: int = 60) -> np.ndarray:
-    """Invert ``(T, n_mels)`` mel levels (dB) to a non-negative power spectrum ``(T, n_bins)``."""
-    fb = torch.from_numpy(np.asarray(mel_filterbank(cfg), np.float64))
-    target = torch.from_numpy(10.0 ** (np.asarray(mel_db, np.float64) / 10.0))
-    power = torch.clamp(target @ torch.linalg.pinv(fb).T, min=0.0)
-    # Step 1/L with L the largest eigenvalue of FᵀF keeps projected gradient descent stable.
-    step = 1.0 / float(torch.linalg.matrix_norm(fb, ord=2) ** 2)
+def mel_db_to_power(mel_db: np.ndarray, cfg: AnalysisConfig, iterations: int = 100) -> np.ndarray:
+    """Invert ``(T, n_mels)`` mel levels (dB) to a non-negative power spectrum ``(T, n_bins)``.
+
+    Multiplicative updates for the Itakura-Saito divergence (Févotte et al. 2009) with the
+    filterbank as a fixed dictionary: every step keeps the power non-negative, and the
+    divergence is scale-invariant, so a band 40 dB down is matched as carefully as a loud
+    one, which is what a dB-domain error (and the ear) cares about.
+    """
+    fb = np.asarray(mel_filterbank(cfg), np.float64)
+    target = 10.0 ** (np.asarray(mel_db, np.float64) / 10.0)
+    power = (target @ fb) / np.maximum(fb.sum(axis=0), 1e-12)[None, :] + 1e-12
     for _ in range(iterations):
-        residual = power @ fb.T - target
-        power = torch.clamp(power - step * (residual @ fb), min=0.0)
-    return power.numpy()
+        model = power @ fb.T + 1e-12
+        power *= ((target / model**2) @ fb) / np.maximum((1.0 / model) @ fb, 1e-30)
+    return power
 
 
 def griffin_lim(

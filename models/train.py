@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -139,11 +139,24 @@ def sample_grid(
 
 
 def _check_resumable(folder: Path, cfg: TrainConfig) -> None:
+    """A run may resume with a different epoch schedule (to extend or shorten it, e.g. when
+    the machine turns out busier than planned) but with nothing else changed."""
     previous = saved_config(folder)
-    if previous != cfg:
+    schedule = {"epochs": cfg.optim.epochs, "epochs_decay": cfg.optim.epochs_decay}
+    same_but_schedule = replace(previous, optim=replace(previous.optim, **schedule))
+    if same_but_schedule != cfg:
         raise ConfigError(
             f"{folder} holds a run with a different config; use another --name or "
-            "--run-dir, or delete that folder to start over"
+            "--run-dir, or delete that folder to start over (only --epochs and "
+            "--epochs-decay may change when resuming)"
+        )
+    if previous.optim != cfg.optim:
+        log.info(
+            "resuming with a new schedule: %d+%d epochs (was %d+%d)",
+            cfg.optim.epochs,
+            cfg.optim.epochs_decay,
+            previous.optim.epochs,
+            previous.optim.epochs_decay,
         )
 
 
