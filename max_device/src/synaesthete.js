@@ -46,6 +46,7 @@ var SILENT_PEAK = 0.0001; // -80 dBFS: below this the status says "no audio"
 var QUIET_MS = 1500; // how long a silence lasts before the status says so
 var LOWPASS_SECTIONS = 4; // an 8th-order Butterworth before jit.catch~ averages samples
 var LOWPASS_FRACTION = 0.42; // cutoff as a fraction of the stream rate
+var CLAIM_STALE_MS = 3500; // a uuid claim not refreshed by a heartbeat for this long is free
 var MAX_TRACK_DEPTH = 8; // racks nest; the host Track is at most this many parents up
 var UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 var HOST_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/;
@@ -70,6 +71,10 @@ var device = {
     lastLoudMs: -1e9,
     dropped: 0 // matrices of an unexpected shape, dropped
 };
+// Every instance in this Live shares one Global: uuid -> the nonce of the instance using
+// it. A copied uuid (duplicated track, default track, preset from another track) is
+// found at load, and the copy makes itself a new one instead of impersonating the original.
+var owners = new Global("synaesthete_device_owners");
 var track = { name: "", color: 0, index: -1 };
 var song = { tempo: 120.0, playing: 0, numerator: 4, denominator: 4 };
 var clockMs = 0; // advanced by the heartbeat, so status timing needs no Date
@@ -358,6 +363,7 @@ connectLiveObjectModel.local = 1;
 
 function onHeartbeat() {
     clockMs += HEARTBEAT_MS;
+    refreshClaim();
     announce();
     showStatus();
 }
@@ -391,11 +397,47 @@ stopTimers.local = 1;
 
 // ---------------------------------------------------------------- identity
 
+function claim(uuid) {
+    // True if no other live instance uses `uuid`; it is then ours until released. An
+    // owner that stopped refreshing its claim (freed without freebang) has lost it.
+    var key = "u" + uuid.replace(/-/g, "");
+    var owner = owners[key];
+    var fresh = Date.now() - (owners[key + "t"] || 0) < CLAIM_STALE_MS;
+    if (owner !== undefined && owner !== null && owner !== device.nonce && fresh) {
+        return false;
+    }
+    owners[key] = device.nonce;
+    owners[key + "t"] = Date.now();
+    return true;
+}
+claim.local = 1;
+
+function refreshClaim() {
+    if (device.uuid !== null) {
+        owners["u" + device.uuid.replace(/-/g, "") + "t"] = Date.now();
+    }
+}
+refreshClaim.local = 1;
+
+function release(uuid) {
+    var key = "u" + uuid.replace(/-/g, "");
+    if (owners[key] === device.nonce) {
+        owners[key] = null;
+    }
+}
+release.local = 1;
+
 function adoptUuid(uuid) {
     if (uuid === device.uuid) {
         return;
     }
+    while (!claim(uuid)) {
+        uuid = makeUuid(); // another instance in this set already is `uuid`
+    }
     sendBye(); // a stream announced under another uuid ends cleanly
+    if (device.uuid !== null) {
+        release(device.uuid);
+    }
     device.uuid = uuid;
     sendAddresses();
     outlet(OUT_UI, ["uuid", uuid]);
@@ -578,6 +620,9 @@ function jit_matrix(name) {
 function deleted() {
     // freebang: the device is being removed (or its set closed).
     sendBye();
+    if (device.uuid !== null) {
+        release(device.uuid);
+    }
     stopTimers();
     forgetObservers();
 }

@@ -73,29 +73,36 @@ class Scenario:
 
     seed: int = 1
     lom: dict[str, Any] | None = field(default_factory=default_lom)
+    instances: int = 1
     steps: list[dict[str, Any]] = field(default_factory=list)
+    current: int = 0
+
+    def use(self, instance: int) -> Scenario:
+        """Send the following steps to device ``instance`` (all share one Max Global)."""
+        assert 0 <= instance < self.instances
+        self.current = instance
+        return self
+
+    def _step(self, step: dict[str, Any]) -> Scenario:
+        self.steps.append({**step, "instance": self.current})
+        return self
 
     def call(self, name: str, *args: Any) -> Scenario:
-        self.steps.append({"call": name, "args": list(args)})
-        return self
+        return self._step({"call": name, "args": list(args)})
 
     def matrix(self, name: str, rows: list[list[float]], *, width: int | None = None) -> Scenario:
         width = width or (len(rows[0]) if rows else 0)
         data = [value for row in rows for value in row]
-        self.steps.append({"matrix": {"name": name, "dim": [width, len(rows)], "data": data}})
-        return self
+        return self._step({"matrix": {"name": name, "dim": [width, len(rows)], "data": data}})
 
     def advance(self, ms: int) -> Scenario:
-        self.steps.append({"advance": ms})
-        return self
+        return self._step({"advance": ms})
 
     def lom_set(self, object_id: int, prop: str, value: Any) -> Scenario:
-        self.steps.append({"lom_set": [object_id, prop, value]})
-        return self
+        return self._step({"lom_set": [object_id, prop, value]})
 
     def eval(self, expression: str) -> Scenario:
-        self.steps.append({"eval": expression})
-        return self
+        return self._step({"eval": expression})
 
     def loaded(self, rate: float = 44100.0) -> Scenario:
         """The usual start: live.thisdevice bangs, then dspstate~ reports the rate."""
@@ -121,7 +128,14 @@ def run_scenario(scenario: Scenario, tmp_path: Path, script: Path = DEVICE_SCRIP
         raise RuntimeError(NODE_MISSING)
     spec = tmp_path / f"scenario-{len(list(tmp_path.glob('scenario-*')))}.json"
     spec.write_text(
-        json.dumps({"seed": scenario.seed, "lom": scenario.lom, "steps": scenario.steps})
+        json.dumps(
+            {
+                "seed": scenario.seed,
+                "instances": scenario.instances,
+                "lom": scenario.lom,
+                "steps": scenario.steps,
+            }
+        )
     )
     done = subprocess.run(
         [NODE, str(HARNESS), str(script), str(spec)],

@@ -4,10 +4,11 @@
 // usage: node max_js_harness.js <device script> <scenario.json>
 //
 // The mocks model the parts of Max the script uses, as documented by Cycling '74:
-// outlet(), post(), Task (driven by a fake clock), JitterMatrix (with usesrcdim copies)
-// and LiveAPI (over a small fake Live Object Model with observers). A scenario is
-//   {"seed": n, "lom": {...} | null, "steps": [step, ...]}
-// with steps
+// outlet(), post(), Global, Date.now and Task (on a fake clock), JitterMatrix (with usesrcdim
+// copies) and LiveAPI (over a small fake Live Object Model with observers). A scenario is
+//   {"seed": n, "instances": n, "lom": {...} | null, "steps": [step, ...]}
+// with steps (each may name an "instance": several devices can share one Max, and so
+// one Global)
 //   {"call": "name", "args": [...]}        send a message to the script
 //   {"matrix": {"name", "dim", "data"}}   make a float32 matrix jit.catch~ would output
 //   {"advance": ms}                        run the script's Tasks for ms milliseconds
@@ -39,9 +40,6 @@ function seededRandom(seed) {
         return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
 }
-
-const sandboxMath = Object.create(Math);
-sandboxMath.random = seededRandom(scenario.seed || 1);
 
 // ------------------------------------------------------------------ Jitter matrices
 
@@ -241,31 +239,54 @@ function lomSet(id, property, value) {
 
 // ------------------------------------------------------------------ Max globals
 
-function outlet(index, ...args) {
+function outlet(instance, index, ...args) {
     const atoms = args.length === 1 && Array.isArray(args[0]) ? args[0].slice() : args;
-    const record = { outlet: index, atoms: atoms };
+    const record = { instance: instance, outlet: index, atoms: atoms };
     if (atoms[0] === "jit_matrix") {
         record.matrix = Array.from(matrices.get(atoms[1]).data);
     }
     emitted.push(record);
 }
 
-const sandbox = {
-    Math: sandboxMath,
+// Max's Global: one named object shared by every js instance in the application.
+const globals = new Map();
+
+function Global(name) {
+    if (!globals.has(name)) {
+        globals.set(name, {});
+    }
+    return globals.get(name);
+}
+
+function makeInstance(index) {
+    const instanceMath = Object.create(Math);
+    instanceMath.random = seededRandom((scenario.seed || 1) * 7919 + index);
+    const sandbox = {
+        Math: instanceMath,
     JitterMatrix: JitterMatrix,
     LiveAPI: LiveAPI,
     Task: Task,
-    outlet: outlet,
-    post: (...args) => posts.push(args.join(" ")),
-    error: (...args) => posts.push("error: " + args.join(" ")),
-    messagename: "",
-    jsarguments: ["synaesthete.js"],
-    arrayfromargs: (...args) => Array.prototype.concat.apply([], args.map((a) => Array.from(a)))
-};
-vm.createContext(sandbox);
-vm.runInContext(fs.readFileSync(scriptPath, "utf8"), sandbox, { filename: scriptPath });
+        Global: Global,
+        Date: { now: () => now },
+        outlet: (...args) => outlet(index, ...args),
+        post: (...args) => posts.push(args.join(" ")),
+        error: (...args) => posts.push("error: " + args.join(" ")),
+        messagename: "",
+        jsarguments: ["synaesthete.js"],
+        arrayfromargs: (...args) => Array.prototype.concat.apply([], args.map((a) => Array.from(a)))
+    };
+    vm.createContext(sandbox);
+    vm.runInContext(fs.readFileSync(scriptPath, "utf8"), sandbox, { filename: scriptPath });
+    return sandbox;
+}
+
+const instances = [];
+for (let index = 0; index < (scenario.instances || 1); index++) {
+    instances.push(makeInstance(index));
+}
 
 for (const step of scenario.steps) {
+    const sandbox = instances[step.instance || 0];
     try {
         if (step.call !== undefined) {
             const fn = sandbox[step.call];

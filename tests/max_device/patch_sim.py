@@ -92,9 +92,11 @@ class PatchSimulator:
 
     # ------------------------------------------------------------------ entry point
 
-    def feed(self, emitted: list[dict[str, Any]]) -> None:
-        """Deliver every outlet call of a harness run, in order."""
+    def feed(self, emitted: list[dict[str, Any]], instance: int = 0) -> None:
+        """Deliver every outlet call of one device instance of a harness run, in order."""
         for record in emitted:
+            if record.get("instance", 0) != instance:
+                continue
             atoms = [js_atom(value, self.numbers) for value in record["atoms"]]
             self._send(self.js, record["outlet"], atoms, record.get("matrix"))
 

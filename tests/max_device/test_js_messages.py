@@ -41,9 +41,9 @@ def ramp_rows(rows: int, start: float = -0.9) -> list[list[float]]:
     return values.reshape(rows, FRAME).tolist()
 
 
-def simulate(patcher, run, numbers: str = "integral-int") -> PatchSimulator:
+def simulate(patcher, run, numbers: str = "integral-int", instance: int = 0) -> PatchSimulator:
     sim = PatchSimulator(patcher, numbers)
-    sim.feed(run.emitted)
+    sim.feed(run.emitted, instance)
     return sim
 
 
@@ -342,3 +342,40 @@ def test_status_shows_streaming_and_silence(patcher, run_js) -> None:
     assert simulate(patcher, quiet).status_text() == "no audio"
     off = run_js(Scenario().loaded().call("level", 0.5).call("enabled", 0))
     assert simulate(patcher, off).status_text() == "device off"
+
+
+def test_a_copied_uuid_is_replaced_in_the_copy(patcher, run_js) -> None:
+    # A duplicated track (or a default track, or a preset from another track) restores
+    # the same stored uuid into a second device in the same Live.
+    copied = "0f1e2d3c-4b5a-4697-8877-665544332211"
+    scenario = Scenario(instances=2)
+    scenario.use(0).call("storeduuid", copied).loaded()
+    scenario.use(1).call("storeduuid", copied).loaded()
+    run = run_js(scenario)
+    original, copy = (simulate(patcher, run, instance=k) for k in (0, 1))
+    assert {e.uuid for e in bridge_events(original) if hasattr(e, "uuid")} == {copied}
+    fresh = {e.uuid for e in bridge_events(copy) if hasattr(e, "uuid")}
+    assert len(fresh) == 1 and copied not in fresh and UUID_PATTERN.match(fresh.pop())
+    assert copy.stored["Device ID"][0].value != copied, "the copy stores its new uuid"
+
+
+def test_a_deleted_device_gives_its_uuid_back(patcher, run_js) -> None:
+    # Delete a device, then undo: the re-created device keeps its identity.
+    uuid = "0f1e2d3c-4b5a-4697-8877-665544332211"
+    scenario = Scenario(instances=2)
+    scenario.use(0).call("storeduuid", uuid).loaded().call("deleted")
+    scenario.use(1).call("storeduuid", uuid).loaded()
+    run = run_js(scenario)
+    restored = bridge_events(simulate(patcher, run, instance=1))
+    assert {e.uuid for e in restored if hasattr(e, "uuid")} == {uuid}
+
+
+def test_a_claim_left_by_a_vanished_device_expires(patcher, run_js) -> None:
+    # If Live frees a device without freebang, its claim goes stale instead of forcing
+    # every later load of that uuid to become a new identity.
+    uuid = "0f1e2d3c-4b5a-4697-8877-665544332211"
+    scenario = Scenario(instances=2)
+    scenario.use(0).call("storeduuid", uuid).loaded().eval("stopTimers()")
+    scenario.use(1).advance(5000).call("storeduuid", uuid).loaded()
+    restored = bridge_events(simulate(patcher, run_js(scenario), instance=1))
+    assert {e.uuid for e in restored if hasattr(e, "uuid")} == {uuid}

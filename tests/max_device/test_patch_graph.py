@@ -235,6 +235,11 @@ def test_the_interface_fits_the_device_and_is_labelled(patcher) -> None:
     for box in shown:
         x, y, w, h = box.raw["presentation_rect"]
         assert x >= 0 and y >= 0 and x + w <= width and y + h <= DEVICE_HEIGHT, box.id
+    rects = [(box, box.raw["presentation_rect"]) for box in shown]
+    for index, (a, (ax, ay, aw, ah)) in enumerate(rects):
+        for b, (bx, by, bw, bh) in rects[index + 1 :]:
+            overlap = ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
+            assert not overlap, f"{a.id} and {b.id} overlap in the device"
     labels = {box.text for box in shown if box.name == "comment"}
     for param in patcher.parameters():
         if param.box.name != "pattr":
