@@ -1,0 +1,223 @@
+"""Pure logic of the live pipeline: looks, presets, scheduling, mailboxes, latency."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bridge.latency import LatencyStats
+from bridge.looks import Looks, TrackInfo, scaled_reactive
+from bridge.mailbox import Mailbox
+from bridge.presets import (
+    PresetError,
+    capture,
+    load_preset,
+    parse_preset,
+    preset_path,
+    save_preset,
+)
+from bridge.protocol import LayerControl, LayerReset, MasterControl, Selector
+from bridge.registry import DeviceParams
+from bridge.scheduler import GenerationScheduler
+from renderer.settings import ReactiveSettings
+
+U1 = "11111111-1111-4111-8111-111111111111"
+U2 = "22222222-2222-4222-8222-222222222222"
+
+
+def info(key, uuid=U1, name="Bass", index=1, live=True, version=1, **params) -> TrackInfo:
+    return TrackInfo(
+        key=key,
+        uuid=uuid,
+        name=name,
+        color=0xFF8000,
+        track_index=index,
+        live=live,
+        params=DeviceParams(**params),
+        params_version=version,
+    )
+
+
+def test_new_layers_fade_in_and_take_device_params_and_colour() -> None:
+    looks = Looks(fade_in=0.5, fade_out=1.0)
+    looks.sync([info("a", opacity=0.8, blend="overlay")])
+    looks.advance(0.0)
+    assert looks.settings("a").opacity == 0.0
+    looks.advance(0.25)
+    assert looks.settings("a").opacity == pytest.approx(0.4)
+    looks.advance(1.0)
+    s = looks.settings("a")
+    assert s.opacity == pytest.approx(0.8) and s.blend == "overlay"
+    assert s.tint == pytest.approx((1.0, 128 / 255, 0.0)) and s.order == 1.0
+
+
+def test_stale_tracks_fade_out_and_departed_ones_are_dropped() -> None:
+    looks = Looks(fade_in=0.1, fade_out=1.0)
+    looks.sync([info("a")])
+    looks.advance(0.0)
+    looks.advance(1.0)
+    looks.sync([info("a", live=False)])
+    looks.advance(1.5)
+    assert looks.settings("a").opacity == pytest.approx(0.5)
+    looks.sync([])
+    assert looks.advance(1.9) == []
+    assert looks.advance(2.1) == ["a"] and "a" not in looks.layers
+
+
+def test_controller_override_survives_resends_until_the_dial_moves() -> None:
+    looks = Looks()
+    looks.sync([info("a", opacity=1.0)])
+    looks.advance(0.0)
+    looks.advance(1.0)
+    touched = looks.apply(LayerControl(Selector("name", "bass"), "opacity", 0.3))
+    assert touched == 1 and looks.settings("a").opacity == pytest.approx(0.3)
+    looks.sync([info("a", opacity=1.0, version=1)])  # periodic resend: no change
+    assert looks.settings("a").opacity == pytest.approx(0.3)
+    looks.sync([info("a", opacity=1.0, blend="multiply", version=2)])  # blend dial moved
+    assert looks.settings("a").opacity == pytest.approx(0.3)
+    assert looks.settings("a").blend == "multiply"
+    looks.sync([info("a", opacity=0.6, blend="multiply", version=3)])  # opacity dial moved
+    assert looks.settings("a").opacity == pytest.approx(0.6)
+
+
+def test_selectors_reset_and_unmatched_controls() -> None:
+    looks = Looks()
+    looks.sync([info("a", uuid=U1, name="Bass", index=1), info("b", uuid=U2, name="bass", index=2)])
+    looks.advance(0.0)
+    assert looks.apply(LayerControl(Selector("name", "BASS"), "mute", True)) == 2
+    assert looks.apply(LayerControl(Selector("index", 2), "solo", True)) == 1
+    assert looks.apply(LayerControl(Selector("uuid", U1), "x", 0.5)) == 1
+    assert looks.settings("a").muted and looks.settings("b").solo
+    assert looks.settings("a").position == (0.5, 0.0)
+    assert looks.apply(LayerReset(Selector("uuid", U1))) == 1
+    assert not looks.settings("a").muted
+    assert looks.apply(LayerControl(Selector("name", "Drums"), "opacity", 1.0)) == 0
+    assert looks.unmatched == 1
+
+
+def test_master_controls() -> None:
+    looks = Looks()
+    looks.apply(MasterControl("trails", 0.8))
+    assert looks.master.trails_on and looks.master.trails == pytest.approx(0.8)
+    looks.apply(MasterControl("trails", 0.0))
+    assert not looks.master.trails_on
+    looks.apply(MasterControl("background", 0x0000FF))
+    assert looks.master.background == (0.0, 0.0, 1.0)
+    looks.apply(MasterControl("freeze", True))
+    looks.apply(MasterControl("opacity", 0.5))
+    assert looks.master.freeze and looks.master.opacity == 0.5
+
+
+def test_gain_scales_the_audio_reactions() -> None:
+    base = ReactiveSettings()
+    assert scaled_reactive(0.0, base).level_scale == 0.0
+    assert scaled_reactive(2.0, base).onset_pulse == pytest.approx(base.onset_pulse * 2)
+    assert scaled_reactive(4.0, base).onset_flash <= 1.0
+
+
+def test_presets_round_trip_by_track_name(tmp_path) -> None:
+    looks = Looks()
+    looks.sync([info("a", name="Bass")])
+    looks.apply(LayerControl(Selector("name", "Bass"), "blend", "difference"))
+    looks.apply(MasterControl("trails", 0.5))
+    path = save_preset(looks, "drop-1", tmp_path)
+    assert json.loads(path.read_text())["layers"]["Bass"] == {"blend": "difference"}
+
+    other = Looks()
+    other.sync([info("x", uuid=U2, name="bass")])
+    assert load_preset(other, "drop-1", tmp_path) == 1
+    assert other.settings("x").blend == "difference"
+    assert other.master.trails_on and other.master.trails == pytest.approx(0.5)
+    assert capture(other).layers == {"bass": {"blend": "difference"}}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{", "not valid JSON"),
+        ("[]", "JSON object"),
+        ('{"synaesthete_preset": 2}', "must be 1"),
+        ('{"synaesthete_preset": 1, "colours": {}}', "unknown key 'colours'"),
+        ('{"synaesthete_preset": 1, "master": {"volume": 1}}', "master.volume"),
+        ('{"synaesthete_preset": 1, "master": {"trails": 5}}', "master.trails"),
+        ('{"synaesthete_preset": 1, "layers": {"Bass": {"opacty": 1}}}', "layers.Bass.opacty"),
+        ('{"synaesthete_preset": 1, "layers": {"Bass": {"blend": "x"}}}', "layers.Bass.blend"),
+        ('{"synaesthete_preset": 1, "layers": {"Bass": {"opacity": "hi"}}}', "layers.Bass.opacity"),
+        ('{"synaesthete_preset": 1, "layers": {"Bass": 3}}', "layers.Bass must be"),
+    ],
+)
+def test_bad_presets_name_the_key(text: str, message: str) -> None:
+    with pytest.raises(PresetError, match=message.replace(".", r"\.")):
+        parse_preset(text)
+
+
+def test_preset_names_cannot_escape_and_missing_presets_are_clear(tmp_path) -> None:
+    with pytest.raises(PresetError, match="must match"):
+        preset_path("../etc/passwd", tmp_path)
+    looks = Looks()
+    with pytest.raises(PresetError, match="no preset"):
+        load_preset(looks, "nothing", tmp_path)
+    (tmp_path / "broken.json").write_text('{"synaesthete_preset": 1, "master": {"opacity": 9}}')
+    looks.apply(MasterControl("opacity", 0.4))
+    with pytest.raises(PresetError):
+        load_preset(looks, "broken", tmp_path)
+    assert looks.master.opacity == 0.4  # unchanged
+
+
+def test_scheduler_gives_every_track_the_target_rate_when_cheap() -> None:
+    scheduler = GenerationScheduler(target_hz=30.0)
+    scheduler.observe(8, 0.008)  # 1 ms per image
+    tracks = ["a", "b"]
+    counts = {"a": 0, "b": 0}
+    t = 0.0
+    while t < 10.0:
+        for key in scheduler.select(t, tracks, tracks):
+            counts[key] += 1
+        t += 512 / 22050  # a packet every 23 ms
+    assert counts["a"] == pytest.approx(300, rel=0.03) and counts["b"] == counts["a"]
+    report = scheduler.report(t)
+    assert not report.limited and report.achieved_hz == pytest.approx(30, rel=0.1)
+
+
+def test_scheduler_lowers_every_rate_evenly_when_the_cpu_is_short() -> None:
+    scheduler = GenerationScheduler(target_hz=30.0, budget=1.0)
+    scheduler.observe(1, 0.010)  # 10 ms per image: 8 tracks can have 12.5 Hz each
+    tracks = [f"t{i}" for i in range(8)]
+    counts = dict.fromkeys(tracks, 0)
+    t = 0.0
+    while t < 10.0:
+        for key in scheduler.select(t, tracks, tracks):
+            counts[key] += 1
+        t += 512 / 22050
+    assert scheduler.rate_hz() == pytest.approx(12.5)
+    assert all(c == pytest.approx(125, rel=0.05) for c in counts.values())
+    assert scheduler.report(t).limited
+
+
+def test_scheduler_forgets_removed_tracks() -> None:
+    scheduler = GenerationScheduler()
+    scheduler.select(0.0, ["a"], ["a"])
+    scheduler.select(0.1, [], [])
+    assert scheduler.achieved_hz(0.1) == 0.0
+
+
+def test_mailbox_keeps_only_the_newest() -> None:
+    box: Mailbox[int] = Mailbox()
+    assert box.take_new(0) is None
+    box.post(1)
+    box.post(2)
+    letter = box.take_new(0)
+    assert letter is not None and letter.value == 2 and box.overwritten == 1
+    assert box.take_new(letter.version) is None
+
+
+def test_latency_percentiles() -> None:
+    stats = LatencyStats(window=100)
+    for ms in range(1, 101):
+        stats.add("frame", ms / 1000)
+    stats.add("frame", -1.0)  # ignored
+    p50, p95 = stats.percentiles("frame")
+    assert p50 == pytest.approx(0.0505) and p95 == pytest.approx(0.09505)
+    assert stats.summary()["frame"]["count"] == 100
+    assert "frame p50 50.5" in stats.format_line()
