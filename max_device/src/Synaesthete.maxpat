@@ -943,7 +943,7 @@
 						"parameter_mappable": 0
 					},
 					"text": "pattr device_id",
-					"varname": "Device ID"
+					"varname": "device_id"
 				}
 			},
 			{
@@ -976,7 +976,7 @@
 						"parameter_mappable": 0
 					},
 					"text": "pattr host",
-					"varname": "Host"
+					"varname": "host"
 				}
 			},
 			{

@@ -80,7 +80,7 @@ class PatchSimulator:
     sent: list[Datagram] = field(default_factory=list)
     udp: dict[str, Any] = field(default_factory=dict)
     shown: dict[str, list[Atom]] = field(default_factory=dict)  # box id -> set contents
-    stored: dict[str, list[Atom]] = field(default_factory=dict)  # pattr varname -> value
+    stored: dict[str, list[Atom]] = field(default_factory=dict)  # parameter name -> value
     dsp: dict[str, list[Atom]] = field(default_factory=dict)  # box id -> last config
     _prepends: dict[str, list[Atom]] = field(default_factory=dict)
 
@@ -184,7 +184,8 @@ class PatchSimulator:
         self._sink(box, atoms, self.shown, box.id)
 
     def _object_pattr(self, box: Box, inlet: int, atoms: list[Atom], matrix: Any) -> None:
-        self.stored[box.raw.get("varname", box.id)] = atoms
+        longname = box.raw["saved_attribute_attributes"]["valueof"]["parameter_longname"]
+        self.stored[longname] = atoms
 
     def _object_jit_catch_tilde(self, box: Box, inlet: int, atoms: list[Atom], matrix: Any) -> None:
         self.dsp[box.id] = atoms
