@@ -157,6 +157,7 @@ class Compositor:
             source = shaders.composite_fragment(self.max_layers, trails=trails, opaque=opaque)
             program = self._program(source)
             program["u_fields"].value = 0
+            program["u_half_texel"].value = 0.5 / self._store.texture_size
             program["LayerBlock"].binding = 0
             if trails:
                 program["u_previous"].value = 1

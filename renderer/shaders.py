@@ -131,6 +131,7 @@ uniform vec4 u_background;  // premultiplied
 uniform float u_keep;       // trails: fraction of the previous frame kept
 uniform int u_count;
 uniform vec2 u_size;
+uniform float u_half_texel;  // half a texel of the field texture array, in texture units
 
 out vec4 f_color;
 {_BLEND_FUNCTIONS}
@@ -147,8 +148,10 @@ void main() {{
         vec2 st = vec2(dot(row0.xy, uv) + row0.z, dot(row1.xy, uv) + row1.z);
         vec2 inside = step(vec2(0.0), st) * step(st, vec2(row0.w, row1.w));
         vec4 params = layers[k].params;
-        // (previous, latest) fields in one bilinear fetch of the cubic-upsampled pair
-        vec2 pair = texture(u_fields, vec3(st, float(layers[k].ints.x))).rg;
+        // (previous, latest) fields in one bilinear fetch of the cubic-upsampled pair; clamped
+        // half a texel inside the image so its edge texels extend to the layer's border
+        vec2 at = clamp(st, vec2(u_half_texel), vec2(row0.w, row1.w) - u_half_texel);
+        vec2 pair = texture(u_fields, vec3(at, float(layers[k].ints.x))).rg;
         float ink = mix(pair.r, pair.g, params.x);
         float coverage = smoothstep(params.y - params.z, params.y + params.z, ink);
         float alpha = coverage * layers[k].color.a * inside.x * inside.y;
