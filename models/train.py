@@ -83,7 +83,7 @@ def _domains(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
         step=data.window_step,
         seed=data.seed,
     )
-    images = add_blank_pages(images, data.silence_share)
+    images = add_blank_pages(images, data.blank_share)
     audio = balance_silence(audio, data.silence_share, data.seed)
     image_t = torch.from_numpy(ink_to_unit(images.data)).unsqueeze(1)
     audio_t = torch.from_numpy(np.ascontiguousarray(audio.data)).unsqueeze(1)

@@ -47,7 +47,7 @@ def test_tiny_training_reduces_the_cycle_loss_and_ships_a_style(tmp_path: Path) 
         tiny_config(epochs=3), RunOptions(run_dir=run, threads=1, log_every=1, progress=False)
     )
     losses = _cycle_losses(run)
-    assert len(losses) == result.progress.step == 3 * (52 // 4)
+    assert len(losses) == result.progress.step == 3 * (48 // 4)
     first, last = sum(losses[:5]) / 5, sum(losses[-5:]) / 5
     assert last < 0.7 * first, (first, last)
     assert sorted(p.name for p in (run / "samples").iterdir()) == [
@@ -79,7 +79,7 @@ def test_training_resumes_and_only_the_schedule_may_change(tmp_path: Path) -> No
 def test_interrupted_run_continues_where_it_stopped(tmp_path: Path) -> None:
     run = tmp_path / "run"
     cfg = tiny_config(epochs=2)
-    steps_per_epoch = 52 // 4
+    steps_per_epoch = 48 // 4
     train(cfg, RunOptions(run_dir=run, threads=1, max_steps=steps_per_epoch, progress=False))
     resumed = train(cfg, RunOptions(run_dir=run, threads=1, progress=False))
     assert resumed.progress.epoch == 2 and resumed.progress.step == 2 * steps_per_epoch
@@ -99,7 +99,7 @@ def test_ddp_two_processes_on_gloo(tmp_path: Path) -> None:
     done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
     state = json.loads((run / "checkpoint" / "state.json").read_text())
-    # 32 images + blank pages, split over 2 ranks, batch 4 → 4 steps per epoch per rank.
+    # 32 images split over 2 ranks, batch 4 → 4 steps per epoch per rank.
     assert state["epoch"] == 2 and state["step"] == 8
     assert Style.from_dir(tmp_path / "home" / "styles" / "ddp").name == "ddp"
     assert len(list((run / "samples").iterdir())) == 2
