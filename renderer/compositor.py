@@ -37,15 +37,13 @@ from renderer.reactive import (
 from renderer.scene import Scene
 from renderer.settings import LayerFeatures, LayerSettings
 from renderer.slots import SlotTable
-from renderer.transform import internal_size, present_half_width
+from renderer.transform import auto_internal_height, internal_size, present_half_width
 
 if TYPE_CHECKING:
     import moderngl
 
 log = logging.getLogger(__name__)
 
-#: Rows the layers are composited at by default; see ``docs/renderer.md`` for the trade-off.
-DEFAULT_INTERNAL_HEIGHT = 360
 DEFAULT_MAX_LAYERS = 32
 DEFAULT_FIELD_SIZE = 128
 MAX_OUTPUT_SIDE = 16384
@@ -84,7 +82,9 @@ class Compositor:
             A new empty scene is made when omitted.
         max_layers: texture slots (layers that can hold an image at once).
         field_size: the largest ink image side accepted; smaller images are fine.
-        internal_height: rows layers are composited at (None: the output height).
+        internal_height: rows layers are composited at: "auto" (about 2.25 per field
+            texel, see :func:`renderer.transform.auto_internal_height`), a number, or None
+            for the output height. Fewer rows run faster on a CPU rasteriser.
     """
 
     def __init__(
@@ -95,7 +95,7 @@ class Compositor:
         scene: Scene | None = None,
         max_layers: int = DEFAULT_MAX_LAYERS,
         field_size: int = DEFAULT_FIELD_SIZE,
-        internal_height: int | None = DEFAULT_INTERNAL_HEIGHT,
+        internal_height: int | str | None = "auto",
     ) -> None:
         import moderngl
 
@@ -103,8 +103,14 @@ class Compositor:
             raise ValueError(f"max_layers must be within 1..128, got {max_layers}")
         if not 4 <= field_size <= 1024:
             raise ValueError(f"field_size must be within 4..1024, got {field_size}")
-        if internal_height is not None and internal_height < 1:
-            raise ValueError(f"internal_height must be at least 1 or None, got {internal_height}")
+        if internal_height == "auto":
+            internal_height = auto_internal_height(field_size)
+        if internal_height is not None and (
+            not isinstance(internal_height, int) or internal_height < 1
+        ):
+            raise ValueError(
+                f'internal_height must be "auto", None or a positive int, got {internal_height!r}'
+            )
         self.ctx = ctx
         self.scene = scene if scene is not None else Scene()
         self.max_layers = max_layers

@@ -116,3 +116,13 @@ def present_half_width(output_height: int, internal_height: int, sharpness: floa
     """
     crisp = 0.5 * internal_height / max(output_height, 1)
     return float(0.5 + (min(crisp, 0.5) - 0.5) * sharpness)
+
+
+def auto_internal_height(field_size: int) -> int:
+    """Compositing rows that keep every texel of a field_size² ink field that fills the height.
+
+    About 2.25 rows per field texel: the cubic upsampling and the smooth threshold then
+    have room to draw round stroke ends, and the edge-sharpening upscale does the rest.
+    Rounded up to a multiple of 8. 64² fields give 144 rows, 128² give 288.
+    """
+    return int(math.ceil(field_size * 2.25 / 8.0) * 8)

@@ -1,0 +1,180 @@
+"""``synaesthete preview``: the compositor end to end on synthetic layers, live or to a file.
+
+Cheap to import (the CLI imports every area's commands module at start-up): moderngl, glfw
+and PyAV are imported inside the run function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """Parse "WIDTHxHEIGHT" (e.g. 1280x720) for argparse."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x720, got {text!r}") from None
+    if not (16 <= width <= 8192 and 16 <= height <= 8192):
+        raise argparse.ArgumentTypeError(f"size must be 16..8192 per side, got {text!r}")
+    return width, height
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``preview`` subcommand."""
+    parser = subparsers.add_parser(
+        "preview",
+        help="show or render synthetic moving ink layers through the compositor",
+        description=(
+            "Drive the compositor with procedural ink fields and features (no Live, no "
+            "models): opens a window, or with --out renders a video or PNG frames."
+        ),
+    )
+    parser.add_argument("--layers", type=int, default=8, help="number of layers (default 8)")
+    parser.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
+    parser.add_argument("--out", type=Path, help="write FILE.mp4/.mov/.mkv, or a PNG directory")
+    parser.add_argument("--seconds", type=float, help="duration (default 10 with --out)")
+    parser.add_argument("--fps", type=float, default=30.0, help="video frame rate (default 30)")
+    parser.add_argument("--audio", type=Path, help="audio file to mux under the video")
+    parser.add_argument("--preset", default="veryfast", help="libx264 preset (veryfast)")
+    parser.add_argument("--crf", type=int, default=18, help="libx264 quality 0..51 (18)")
+    parser.add_argument(
+        "--gen-rate", type=float, default=12.0, help="synthetic generation rate, Hz (12)"
+    )
+    parser.add_argument("--field-size", type=int, default=64, help="ink field side (64)")
+    parser.add_argument(
+        "--internal-height", type=int, default=None, help="compositing rows (default: auto)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument("--trails", action="store_true", help="start with feedback trails on")
+    parser.add_argument("--fullscreen", action="store_true", help="fullscreen window")
+    parser.add_argument("--monitor", type=int, default=0, help="monitor index for --fullscreen")
+    parser.add_argument("--no-vsync", action="store_true", help="draw as fast as possible")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run_preview)
+
+
+class SyntheticFeed:
+    """Pushes synthetic fields at the generation rate and returns per-frame features."""
+
+    def __init__(self, compositor, synthetic, gen_rate: float) -> None:
+        self.compositor = compositor
+        self.synthetic = synthetic
+        self.period = 1.0 / gen_rate
+        self.next_push: float | None = None
+
+    def __call__(self, t: float):
+        if self.next_push is None or t >= self.next_push:
+            for layer in range(self.synthetic.n_layers):
+                self.compositor.push_image(layer, self.synthetic.field(layer, t), t)
+            self.next_push = t + self.period
+        features = {i: self.synthetic.features(i, t) for i in range(self.synthetic.n_layers)}
+        return features, self.synthetic.beat_phase(t)
+
+
+def _check_args(args: argparse.Namespace) -> str | None:
+    if not 1 <= args.layers <= 128:
+        return f"--layers must be 1..128, got {args.layers}"
+    if args.gen_rate <= 0:
+        return f"--gen-rate must be positive, got {args.gen_rate}"
+    if args.seconds is not None and args.seconds <= 0:
+        return f"--seconds must be positive, got {args.seconds}"
+    if not 8 <= args.field_size <= 512:
+        return f"--field-size must be 8..512, got {args.field_size}"
+    if args.audio is not None and args.out is None:
+        return "--audio needs --out (the live window plays no sound)"
+    return None
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    """Run ``synaesthete preview``; return the exit code."""
+    from renderer.settings import MasterSettings
+    from renderer.synthetic import SyntheticSet
+    from renderer.transform import auto_internal_height
+
+    problem = _check_args(args)
+    if problem:
+        log.error(problem)
+        return 2
+    synthetic = SyntheticSet(args.layers, seed=args.seed, field_size=args.field_size)
+    internal = args.internal_height or auto_internal_height(args.field_size)
+    options = {
+        "max_layers": max(32, args.layers),
+        "field_size": args.field_size,
+        "internal_height": internal,
+    }
+    master = MasterSettings(trails_on=args.trails, trails=0.85)
+    if args.out is not None:
+        return _render_file(args, synthetic, options, master)
+    return _show_window(args, synthetic, options, master)
+
+
+def _setup(compositor, synthetic, master) -> None:
+    compositor.scene.set_master(master)
+    for layer in range(synthetic.n_layers):
+        compositor.set_layer(layer, synthetic.settings(layer))
+
+
+def _render_file(args, synthetic, options, master) -> int:
+    from renderer.headless import HeadlessRenderer
+    from renderer.offline import render_to_sink
+    from renderer.video import AudioTrack, VideoError, open_sink
+
+    seconds = args.seconds or 10.0
+    try:
+        audio = AudioTrack.from_file(args.audio) if args.audio is not None else None
+        sink = open_sink(
+            args.out, args.size, args.fps, audio=audio, preset=args.preset, crf=args.crf
+        )
+    except VideoError as exc:
+        log.error("%s", exc)
+        return 2
+    with HeadlessRenderer(args.size, **options) as renderer:
+        _setup(renderer.compositor, synthetic, master)
+        feed = SyntheticFeed(renderer.compositor, synthetic, args.gen_rate)
+        summary = render_to_sink(
+            renderer.compositor,
+            sink,
+            n_frames=max(1, round(seconds * args.fps)),
+            update=lambda _i, t: feed(t),
+            progress=not args.no_progress,
+            description=f"preview -> {args.out.name}",
+        )
+    log.info(
+        "wrote %s: %d frames (%.1f s) at %.1f frames/s",
+        args.out,
+        summary.frames,
+        summary.seconds,
+        summary.frames_per_second,
+    )
+    return 0
+
+
+def _show_window(args, synthetic, options, master) -> int:
+    from renderer.window import Window, WindowError
+
+    try:
+        window = Window(
+            args.size,
+            title="synaesthete preview",
+            fullscreen=args.fullscreen,
+            monitor=args.monitor,
+            vsync=not args.no_vsync,
+            **options,
+        )
+    except WindowError as exc:
+        log.error("%s", exc)
+        return 1
+    with window:
+        _setup(window.compositor, synthetic, master)
+        feed = SyntheticFeed(window.compositor, synthetic, args.gen_rate)
+        window.add_status_provider(
+            lambda: [f"synthetic: {synthetic.n_layers} layers, generation {args.gen_rate:g} Hz"]
+        )
+        frames = window.run(feed, max_seconds=args.seconds)
+    log.info("showed %d frames", frames)
+    return 0

@@ -1,0 +1,49 @@
+"""The ``synaesthete preview`` subcommand: argument checks and an offline render."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from bridge.cli import main
+from renderer.commands import parse_size
+
+
+def test_parse_size():
+    assert parse_size("1280x720") == (1280, 720)
+    assert parse_size("64X48") == (64, 48)
+    for bad in ("1280", "axb", "8x8"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_size(bad)
+
+
+def test_preview_renders_png_frames(tmp_path):
+    out = tmp_path / "frames"
+    code = main(
+        [
+            "preview",
+            "--out",
+            str(out),
+            "--seconds",
+            "0.2",
+            "--fps",
+            "10",
+            "--layers",
+            "3",
+            "--size",
+            "64x48",
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    assert len(list(out.glob("frame_*.png"))) == 2
+
+
+def test_preview_refuses_bad_arguments(tmp_path, caplog):
+    assert main(["preview", "--layers", "0", "--out", str(tmp_path / "x.mp4")]) == 2
+    assert "--layers must be" in caplog.text
+    assert main(["preview", "--audio", "a.wav"]) == 2
+    assert "--audio needs --out" in caplog.text
+    assert main(["preview", "--out", str(tmp_path / "x.mp4"), "--size", "65x48"]) == 2
+    assert "even width" in caplog.text
