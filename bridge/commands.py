@@ -42,17 +42,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bridge.add_argument(
         "--stats",
         action="store_true",
-        help="print one statistics line per refresh instead of the table",
+        help="print statistics lines (tracks, packets; with a picture also generation "
+        "rate and latency p50/p95) every --refresh seconds",
     )
     bridge.add_argument(
         "--stats-json", type=Path, default=None, help="write final counters to this JSON file"
+    )
+    _add_show_options(bridge)
+    bridge.add_argument(
+        "--no-render",
+        action="store_true",
+        help="no picture: only the terminal view of tracks and packets",
     )
     bridge.add_argument(
         "--analyse-hz",
         type=float,
         default=30.0,
-        help="analysis updates per second per track, as the live pipeline runs them "
-        "(30; 0 = receive only)",
+        help="with --no-render: analysis updates per second per track, as the live "
+        "pipeline runs them (30; 0 = receive only)",
     )
     bridge.set_defaults(func=run_bridge)
 
@@ -85,9 +92,76 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Stream the built-in four-stem loop through real UDP into a bridge "
         "inside this command and show what the bridge receives.",
     )
-    demo.add_argument("--seconds", type=float, default=8.0, help="how long to run (8)")
-    demo.add_argument("--refresh", type=float, default=1.0, help="view refresh (1 s)")
+    demo.add_argument(
+        "--seconds", type=float, default=None, help="how long to play (one pass, ~15.5 s)"
+    )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="render headless into this video (default without a display: demo.mp4)",
+    )
+    demo.add_argument("--window", action="store_true", help="insist on a window")
+    demo.add_argument("--style", default="squiggle", help="style for every track (squiggle)")
+    demo.add_argument("--size", type=_size, default=(1280, 720), help="WxH (1280x720)")
+    demo.add_argument("--fps", type=float, default=30.0, help="frames per second (30)")
+    demo.add_argument(
+        "--no-render", action="store_true", help="no picture: show the bridge's terminal view"
+    )
+    demo.add_argument("--refresh", type=float, default=1.0, help="terminal view refresh (1 s)")
     demo.set_defaults(func=run_demo)
+
+    render = subparsers.add_parser(
+        "render",
+        help="render audio stems (or a mix) to a video, offline and faster than real time",
+        description="One layer per audio file, through the same analysis → generator → "
+        "compositor path as the live show, on injected time; the mix is muxed in.",
+    )
+    render.add_argument("files", nargs="+", type=Path, help="audio files, one layer each")
+    render.add_argument(
+        "-o", "--out", type=Path, required=True, help="output .mp4/.mov/.mkv, or a folder for PNGs"
+    )
+    render.add_argument("--style", default="squiggle", help="style for every layer (squiggle)")
+    render.add_argument("--blend", default="screen", help="blend mode for every layer (screen)")
+    render.add_argument("--size", type=_size, default=(1280, 720), help="WxH (1280x720)")
+    render.add_argument("--fps", type=float, default=30.0, help="frames per second (30)")
+    render.add_argument("--seconds", type=float, default=None, help="render only this long")
+    render.add_argument("--tempo", type=float, default=None, help="BPM for beat-locked motion")
+    render.add_argument(
+        "--preset", default="veryfast", help="libx264 speed preset (veryfast; ultrafast is quicker)"
+    )
+    render.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
+    render.add_argument("--quiet-progress", action="store_true", help="no progress bar")
+    render.set_defaults(func=run_render)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x720, got {text!r}") from None
+    if not (16 <= width <= 8192 and 16 <= height <= 8192) or width % 2 or height % 2:
+        raise argparse.ArgumentTypeError(f"size must be even and 16..8192 per side, got {text}")
+    return width, height
+
+
+def _add_show_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--style", default="squiggle", help="default style (squiggle)")
+    parser.add_argument("--size", type=_size, default=(1280, 720), help="WxH (1280x720)")
+    parser.add_argument("--fps", type=float, default=60.0, help="display frame rate (60)")
+    parser.add_argument(
+        "--target-hz", type=float, default=30.0, help="generated frames/s per track to aim for"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads for the generators (1)"
+    )
+    parser.add_argument("--headless", action="store_true", help="no window (EGL)")
+    parser.add_argument("--out", type=Path, default=None, help="record the picture to a video")
+    parser.add_argument("--fullscreen", action="store_true", help="fullscreen on --monitor")
+    parser.add_argument("--monitor", type=int, default=0, help="monitor for --fullscreen (0)")
+    parser.add_argument(
+        "--presets", type=Path, default=None, help="preset folder (default: user data dir)"
+    )
 
 
 def _add_endpoint(parser: argparse.ArgumentParser, *, listen: bool) -> None:
@@ -98,7 +172,6 @@ def _add_endpoint(parser: argparse.ArgumentParser, *, listen: bool) -> None:
 
 def run_bridge(args: argparse.Namespace) -> int:
     from bridge.service import BridgeService
-    from bridge.terminal_view import TerminalView
 
     try:
         service = BridgeService(
@@ -110,7 +183,62 @@ def run_bridge(args: argparse.Namespace) -> int:
     except OSError as exc:
         log.error("cannot listen on %s:%d: %s (is another bridge running?)", *_ep(args), exc)
         return 2
+    from bridge.live import display_available
+
+    wants_picture = not args.no_render and (
+        args.headless or args.out is not None or display_available()
+    )
+    if not args.no_render and not wants_picture:
+        log.warning(
+            "no display here: showing the terminal view only; add --headless --out show.mp4 "
+            "to render the picture, or --no-render to silence this"
+        )
+    if wants_picture:
+        return _run_live(service, args)
+    return _run_terminal(service, args)
+
+
+def _live_options(args: argparse.Namespace, seconds: float | None):  # -> LiveOptions
+    from bridge.live import LiveOptions
+
+    return LiveOptions(
+        style=args.style,
+        size=args.size,
+        fps=args.fps,
+        target_hz=getattr(args, "target_hz", 30.0),
+        threads=getattr(args, "threads", 1),
+        headless=getattr(args, "headless", False) or args.out is not None,
+        out=args.out,
+        seconds=seconds,
+        fullscreen=getattr(args, "fullscreen", False),
+        monitor=getattr(args, "monitor", 0),
+        stats_interval=args.refresh if getattr(args, "stats", False) else None,
+        presets_dir=getattr(args, "presets", None),
+    )
+
+
+def _run_live(service: BridgeService, args: argparse.Namespace) -> int:
+    from bridge.live import LiveShow
+
+    show = LiveShow(service, _live_options(args, args.duration))
+    code = 0
+    try:
+        with service:
+            code = show.run()
+    except KeyboardInterrupt:
+        pass
+    except (RuntimeError, ValueError, OSError) as exc:
+        log.error("%s", exc)
+        code = 2
+    finally:
+        if args.stats_json is not None:
+            _write_stats(service, args.stats_json, None, show.summary())
+    return code
+
+
+def _run_terminal(service: BridgeService, args: argparse.Namespace) -> int:
     from bridge.feature_worker import FeatureWorker
+    from bridge.terminal_view import TerminalView
 
     view = TerminalView()
     start = time.monotonic()
@@ -151,9 +279,15 @@ def _print_stats_line(snapshot: Snapshot) -> None:
     )
 
 
-def _write_stats(service: BridgeService, path: Path, worker: FeatureWorker | None) -> None:
+def _write_stats(
+    service: BridgeService,
+    path: Path,
+    worker: FeatureWorker | None,
+    live: dict[str, object] | None = None,
+) -> None:
     snapshot = service.snapshot()
     data = {
+        "live": live or {},
         "analysis_updates": worker.updates if worker else 0,
         "analysis_busy_seconds": worker.busy_seconds if worker else 0.0,
         "datagrams": snapshot.datagrams,
@@ -235,41 +369,116 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     from bridge.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
-    from bridge.features import TrackAnalyser
+    from bridge.live import LiveShow, display_available
     from bridge.service import BridgeService
     from bridge.simulator import Simulator, devices_from_arrays
-    from bridge.terminal_view import TerminalView
 
     stems = [(name, audio, float(DEMO_RATE)) for name, audio in demo_stems()]
-    view = TerminalView()
-    analysers: dict[tuple[str, int], TrackAnalyser] = {}
+    seconds = args.seconds if args.seconds is not None else stems[0][1].size / DEMO_RATE
+    out = args.out
+    if out is None and not args.window and not display_available():
+        out = Path("demo.mp4")
     with BridgeService(port=0) as service:
         devices = devices_from_arrays(stems, stream_rate=22050.0, seed=0)
+        for device, blend in zip(
+            devices, ("screen", "plus-lighter", "screen", "overlay"), strict=True
+        ):
+            device.blend = blend
         simulator = Simulator(
-            devices, port=service.address[1], tempo=DEMO_TEMPO, loop=True, seconds=args.seconds
+            devices, port=service.address[1], tempo=DEMO_TEMPO, loop=True, seconds=seconds
         )
         log.info(
-            "demo: streaming %d stems into a bridge on port %d", len(devices), service.address[1]
+            "demo: %d stems at %.0f BPM streamed over UDP to port %d for %.1f s",
+            len(devices),
+            DEMO_TEMPO,
+            service.address[1],
+            seconds,
         )
         runner = threading.Thread(target=simulator.run, name="simulator", daemon=True)
-        runner.start()
         try:
-            while True:
-                runner.join(args.refresh)
-                if not runner.is_alive():
-                    break
-                with service.lock:
-                    tracks = list(service.registry.tracks.values())
-                    for track in tracks:
-                        analysers.setdefault(track.key, TrackAnalyser()).pull(track.stream)
-                snapshot = service.snapshot()
-                for track in tracks:
-                    features = analysers[track.key].features
+            if args.no_render:
+                runner.start()
+                return _demo_terminal(service, runner, args.refresh)
+            options = _live_options(args, seconds + 0.5)
+            options.headless = out is not None
+            options.out = out
+            options.fps = args.fps
+            show = LiveShow(service, options)
+            try:
+                show.prepare()
+                runner.start()
+                show.run()
+            except (RuntimeError, ValueError, OSError) as exc:
+                log.error("%s", exc)
+                return 2
+            summary = show.summary()
+            latency = summary["latency"].get("packet_to_frame", {})  # type: ignore[union-attr]
+            print(
+                f"demo: {summary['frames']} frames, {summary['generated']} pictures generated "
+                f"({summary['generation_hz_per_track']:.1f}/s per track), latency p50 "
+                f"{latency.get('p50_ms', float('nan')):.0f} ms p95 "
+                f"{latency.get('p95_ms', float('nan')):.0f} ms",
+                file=sys.stderr,
+            )
+            if out is not None:
+                print(f"demo video: {out.resolve()}")
+            return 0
+        finally:
+            simulator.close()
+
+
+def _demo_terminal(service: BridgeService, runner: threading.Thread, refresh: float) -> int:
+    from bridge.feature_worker import FeatureWorker
+    from bridge.terminal_view import TerminalView
+
+    view = TerminalView()
+    worker = FeatureWorker(service, 30.0).start()
+    try:
+        while True:
+            runner.join(refresh)
+            if not runner.is_alive():
+                break
+            snapshot = service.snapshot()
+            for key, features in worker.features().items():
+                track = service.registry.tracks.get(key)
+                if track is not None:
                     snapshot.extra[track.label] = (
                         f"onset {features.onset:5.1f}  centroid {features.centroid:6.0f} Hz  "
                         f"flatness {features.flatness:.2f}"
                     )
-                view.show(snapshot)
-        finally:
-            simulator.close()
+            view.show(snapshot)
+    finally:
+        worker.stop()
+    return 0
+
+
+def run_render(args: argparse.Namespace) -> int:
+    from bridge.audio_files import AudioFileError
+    from bridge.offline import load_stems, render_stems
+    from renderer.modes import BLEND_MODES
+
+    if args.blend not in BLEND_MODES:
+        log.error("--blend must be one of %s", ", ".join(BLEND_MODES))
+        return 2
+    try:
+        stems = load_stems(args.files, style=args.style, blend=args.blend)
+        summary = render_stems(
+            stems,
+            args.out,
+            fps=args.fps,
+            size=args.size,
+            seconds=args.seconds,
+            tempo=args.tempo,
+            preset=args.preset,
+            threads=args.threads,
+            progress=not args.quiet_progress,
+        )
+    except (AudioFileError, ValueError, OSError) as exc:
+        log.error("%s", exc)
+        return 2
+    print(
+        f"wrote {args.out}: {summary['frames']} frames ({summary['video_seconds']:.1f} s of "
+        f"video) in {summary['wall_seconds']:.1f} s, {summary['images']} pictures generated",
+        file=sys.stderr,
+    )
     return 0

@@ -108,3 +108,25 @@ def newest_features(frames: Analysis) -> FrameFeatures:
         centroid=float(frames.centroid[-1]),
         flatness=float(frames.flatness[-1]),
     )
+
+
+#: Level range mapped onto 0..1 for the renderer (dBFS).
+LEVEL_FLOOR_DB = -60.0
+#: Onset strength (mean dB rise per band) that counts as a full hit.
+ONSET_FULL_DB = 18.0
+#: Centroid range mapped onto 0..1 on a log-frequency scale (Hz).
+CENTROID_RANGE = (50.0, 11025.0)
+
+
+def normalised(features: FrameFeatures) -> tuple[float, float, float, float]:
+    """``(level, onset, centroid, flatness)`` each in 0..1, as the renderer takes them."""
+    level_db = 20.0 * np.log10(max(features.level, 1e-9))
+    level = min(1.0, max(0.0, (level_db - LEVEL_FLOOR_DB) / -LEVEL_FLOOR_DB))
+    onset = min(1.0, max(0.0, features.onset / ONSET_FULL_DB))
+    low, high = CENTROID_RANGE
+    if features.centroid <= 0:
+        centroid = 0.0
+    else:
+        centroid = float(np.log(features.centroid / low) / np.log(high / low))
+        centroid = min(1.0, max(0.0, centroid))
+    return level, onset, centroid, min(1.0, max(0.0, features.flatness))

@@ -56,6 +56,8 @@ class Ingest:
         self.clock = clock
         self.on_control = on_control
         self.lock = threading.Lock()
+        #: Set whenever pcm was applied, so a consumer can wake on new audio.
+        self.new_audio = threading.Event()
         self.counters: Counter[str] = Counter()
         #: Arrivals applied so far (compare with the receiver's enqueued count).
         self.applied = 0
@@ -117,6 +119,8 @@ class Ingest:
         event: Event | None = arrival.event
         if isinstance(event, (Pcm, Hello, Meta, Params, Bye)):
             self.registry.apply(event, arrival.time)
+            if isinstance(event, Pcm):
+                self.new_audio.set()
         elif isinstance(event, Transport):
             self.clock.update(
                 arrival.time,

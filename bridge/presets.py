@@ -10,12 +10,12 @@ current look stays as it was.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bridge.looks import Looks, master_with
 from bridge.protocol import LAYER_PROPS, MASTER_PROPS, PRESET_NAME_PATTERN, Arg, ProtocolError
+from models.paths import user_data_dir
 
 PRESET_FORMAT = 1
 FORMAT_KEY = "synaesthete_preset"
@@ -124,12 +124,9 @@ def apply_preset(looks: Looks, preset: Preset) -> int:
 
 
 def presets_dir() -> Path:
-    """Where presets live: ``$SYNAESTHETE_HOME/presets`` or the user's data dir."""
-    home = os.environ.get("SYNAESTHETE_HOME")
-    if home:
-        return Path(home) / "presets"
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data) / "synaesthete" / "presets"
+    """Where presets live: ``presets/`` in the user's synaesthete data folder
+    (``$SYNAESTHETE_HOME`` when set), next to the user's own styles."""
+    return user_data_dir() / "presets"
 
 
 def preset_path(name: str, directory: Path | None = None) -> Path:

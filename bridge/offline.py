@@ -1,0 +1,208 @@
+"""``synaesthete render``: audio stems (or a mix) to a video, offline, on injected time.
+
+The same path as the live show — analysis windows, the style's generator, the looks, the
+compositor — without sockets or pacing: frame ``i`` is at ``t = i / fps``, each track's
+analysis has seen exactly the audio up to ``t``, and every track gets a new picture every
+frame. The result is the same video every time, faster than real time, with the stems'
+mix muxed in as its sound track.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bridge.audio_files import read_mono, resample
+from bridge.features import PendingAudio, TrackAnalyser, normalised
+from bridge.looks import Looks, TrackInfo
+from bridge.registry import DeviceParams
+from bridge.simulator import PALETTE, stable_uuid
+from models.analysis import DEFAULT_ANALYSIS
+from renderer.settings import LayerFeatures
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stem:
+    """One layer's audio: a name, mono samples at the analysis rate, and its look."""
+
+    name: str
+    audio: np.ndarray
+    color: int
+    blend: str = "screen"
+    style: str = "squiggle"
+
+
+def load_stems(paths: list[Path], *, style: str, blend: str) -> list[Stem]:
+    """Read audio files as stems (raises AudioFileError), resampled to the analysis rate."""
+    stems = []
+    for i, path in enumerate(paths):
+        audio, rate = read_mono(path)
+        stems.append(
+            Stem(
+                name=Path(path).stem,
+                audio=resample(audio, rate, DEFAULT_ANALYSIS.sample_rate),
+                color=PALETTE[i % len(PALETTE)],
+                blend=blend,
+                style=style,
+            )
+        )
+    return stems
+
+
+def mixdown(stems: list[Stem]) -> np.ndarray:
+    """The stems summed (peak-limited to 0.99) as the video's sound track."""
+    length = max(s.audio.size for s in stems)
+    mix = np.zeros(length, np.float64)
+    for stem in stems:
+        mix[: stem.audio.size] += stem.audio
+    peak = float(np.abs(mix).max()) if mix.size else 0.0
+    if peak > 0.99:
+        mix *= 0.99 / peak
+    return mix.astype(np.float32)
+
+
+class OfflineScene:
+    """Drives looks, analysis and generation for an offline render, frame by frame.
+
+    ``generate(style_name, windows)`` returns uint8 images; ``push_image(key, image, t)``
+    hands one to the compositor. ``update(index, t)`` matches the renderer's offline
+    ``FrameUpdate`` signature.
+    """
+
+    def __init__(
+        self,
+        stems: list[Stem],
+        *,
+        generate: Callable[[str, np.ndarray], np.ndarray],
+        push_image: Callable[[Hashable, np.ndarray, float], None],
+        set_layer: Callable[[Hashable, object], None],
+        tempo: float | None = None,
+        fade_in: float = 0.25,
+    ) -> None:
+        self.stems = stems
+        self.generate = generate
+        self.push_image = push_image
+        self.set_layer = set_layer
+        self.tempo = tempo
+        self.rate = DEFAULT_ANALYSIS.sample_rate
+        self.looks = Looks(fade_in=fade_in)
+        self.analysers = {i: TrackAnalyser() for i in range(len(stems))}
+        self.positions = dict.fromkeys(range(len(stems)), 0)
+        self.images = 0
+        self.looks.sync(self._infos())
+
+    def _infos(self) -> list[TrackInfo]:
+        return [
+            TrackInfo(
+                key=i,
+                uuid=stable_uuid(f"{i}:{stem.name}"),
+                name=stem.name,
+                color=stem.color,
+                track_index=i,
+                live=True,
+                params=DeviceParams(blend=stem.blend, style=stem.style),
+                params_version=1,
+            )
+            for i, stem in enumerate(self.stems)
+        ]
+
+    def update(self, _index: int, t: float) -> tuple[dict[Hashable, LayerFeatures], float | None]:
+        end = round(t * self.rate)
+        features: dict[Hashable, LayerFeatures] = {}
+        ready = []
+        for key, stem in enumerate(self.stems):
+            start = self.positions[key]
+            chunk = stem.audio[start:end] if end > start else np.zeros(0, np.float32)
+            if end > stem.audio.size and start < end:
+                chunk = np.concatenate([chunk, np.zeros(end - max(start, stem.audio.size))])
+            self.positions[key] = max(start, end)
+            analyser = self.analysers[key]
+            analyser.update(PendingAudio(chunk.astype(np.float32), self.rate, 0, None))
+            ready.append(key)
+            features[key] = LayerFeatures(*normalised(analyser.features))
+        self.looks.advance(t)
+        groups: dict[str, list[int]] = {}
+        for key in ready:
+            groups.setdefault(self.looks.style(key), []).append(key)
+        for style, keys in groups.items():
+            windows = np.stack([self.analysers[k].window() for k in keys])
+            for key, image in zip(keys, self.generate(style, windows), strict=True):
+                self.push_image(key, image, t)
+                self.images += 1
+        for key in self.analysers:
+            self.set_layer(key, self.looks.settings(key))
+        beat_phase = None
+        if self.tempo:
+            beats = t * self.tempo / 60.0
+            beat_phase = beats - np.floor(beats)
+        return features, beat_phase
+
+
+def render_stems(
+    stems: list[Stem],
+    out: Path,
+    *,
+    fps: float = 30.0,
+    size: tuple[int, int] = (1280, 720),
+    seconds: float | None = None,
+    tempo: float | None = None,
+    preset: str = "veryfast",
+    threads: int | None = None,
+    progress: bool = True,
+) -> dict[str, float]:
+    """Render stems to ``out`` (.mp4/.mov/.mkv, or a directory for PNG frames).
+
+    Returns a summary: frames, seconds of video, wall seconds, images generated.
+    """
+    from models.style import Style
+    from renderer.headless import HeadlessRenderer
+    from renderer.offline import render_to_sink
+    from renderer.video import VIDEO_SUFFIXES, AudioTrack, PngSequenceWriter, VideoWriter
+
+    if not stems:
+        raise ValueError("nothing to render: give at least one audio file")
+    length = max(s.audio.size for s in stems) / DEFAULT_ANALYSIS.sample_rate
+    duration = min(length, seconds) if seconds is not None else length
+    n_frames = max(1, round(duration * fps))
+    styles: dict[str, Style] = {}
+
+    def generate(name: str, windows: np.ndarray) -> np.ndarray:
+        if name not in styles:
+            styles[name] = Style.load(name, threads=threads)
+        return styles[name].audio_to_image(windows)
+
+    mix = mixdown(stems)[: round(duration * DEFAULT_ANALYSIS.sample_rate)]
+    audio = AudioTrack.from_array(mix, DEFAULT_ANALYSIS.sample_rate)
+    if out.suffix.lower() in VIDEO_SUFFIXES:
+        sink = VideoWriter(out, size, fps, preset=preset, audio=audio)
+    else:
+        sink = PngSequenceWriter(out, size, fps, audio=audio)
+    with HeadlessRenderer(size) as renderer:
+        compositor = renderer.compositor
+        scene = OfflineScene(
+            stems,
+            generate=generate,
+            push_image=compositor.push_image,
+            set_layer=compositor.scene.set_layer,
+            tempo=tempo,
+        )
+        summary = render_to_sink(
+            compositor,
+            sink,
+            n_frames=n_frames,
+            update=scene.update,
+            progress=progress,
+            description=f"rendering {out.name}",
+        )
+    return {
+        "frames": summary.frames,
+        "video_seconds": summary.seconds,
+        "wall_seconds": summary.wall_seconds,
+        "images": scene.images,
+    }
