@@ -108,6 +108,8 @@ class LiveShow:
             service, self.styles, scheduler=self.scheduler, latency=self.latency
         )
         self.pipeline: LivePipeline | None = None
+        #: One compositor slot per possible track (the compositor allows up to 128).
+        self.max_layers = min(128, service.registry.max_tracks)
         self.stop_requested = threading.Event()
         self._last_stats = time.monotonic()
 
@@ -157,6 +159,7 @@ class LiveShow:
             fullscreen=options.fullscreen,
             monitor=options.monitor,
             internal_height=options.internal_height,
+            max_layers=self.max_layers,
         ) as window:
             pipeline = self._make_pipeline(window.compositor)
             run_window(
@@ -177,7 +180,9 @@ class LiveShow:
         options = self.options
         seconds = options.seconds if options.seconds is not None else 3600.0 * 24
         writer = None
-        with HeadlessRenderer(options.size, internal_height=options.internal_height) as renderer:
+        with HeadlessRenderer(
+            options.size, internal_height=options.internal_height, max_layers=self.max_layers
+        ) as renderer:
             pipeline = self._make_pipeline(renderer.compositor)
             recorder = None
             if options.out is not None:

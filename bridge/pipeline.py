@@ -28,7 +28,9 @@ from bridge.protocol import LayerControl, LayerReset, MasterControl, PresetContr
 from bridge.registry import TrackState
 from bridge.service import BridgeService
 from renderer.compositor import Compositor
+from renderer.ink import InkImageError
 from renderer.settings import LayerFeatures
+from renderer.slots import SlotsFullError
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ ControlEvent = LayerControl | LayerReset | MasterControl | PresetControl
 class PipelineStats:
     frames: int = 0
     images_shown: int = 0
+    images_refused: int = 0  # no free layer slot, or a malformed picture
     controls_applied: int = 0
     controls_unmatched: int = 0
     preset_errors: int = 0
@@ -127,9 +130,9 @@ class LivePipeline:
 
     def update(self, t: float) -> tuple[dict[Hashable, LayerFeatures], float | None]:
         """Prepare frame ``t``: returns this frame's features and beat phase."""
-        self._apply_controls()
         infos, beat_phase = self._track_infos()
         self.looks.sync(infos)
+        self._apply_controls()  # after the sync, so controls can name brand-new tracks
         for key in self.looks.advance(t):
             self.compositor.scene.remove_layer(key)
             self.compositor.remove_layer(key)
@@ -146,7 +149,13 @@ class LivePipeline:
             letter = self.worker.mailbox(key).take_new(self._seen.get(key, 0))
             if letter is not None:
                 self._seen[key] = letter.version
-                self.compositor.push_image(key, letter.value.image, t)
+                try:
+                    self.compositor.push_image(key, letter.value.image, t)
+                except (SlotsFullError, InkImageError) as exc:
+                    self.stats.images_refused += 1
+                    if self.stats.images_refused == 1:
+                        log.warning("a picture could not be shown: %s", exc)
+                    continue
                 self.stats.images_shown += 1
                 if letter.value.arrival is not None:
                     self._just_shown.append(letter.value.arrival)

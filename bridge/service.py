@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from bridge.ingest import ControlHandler, Ingest
 from bridge.protocol import DEFAULT_HOST, DEFAULT_PORT
 from bridge.receiver import Arrival, Receiver
-from bridge.registry import DEFAULT_MAX_TRACKS, TrackRegistry
+from bridge.registry import DEFAULT_MAX_TRACKS, REMOVE_SECONDS, STALE_SECONDS, TrackRegistry
 from bridge.transport import BeatState, TransportClock
 
 
@@ -64,9 +64,13 @@ class BridgeService:
         allow: Iterable[str] = (),
         max_tracks: int = DEFAULT_MAX_TRACKS,
         on_control: ControlHandler | None = None,
+        stale_seconds: float = STALE_SECONDS,
+        remove_seconds: float = REMOVE_SECONDS,
     ) -> None:
         self.queue: queue.SimpleQueue[Arrival] = queue.SimpleQueue()
-        self.registry = TrackRegistry(max_tracks=max_tracks)
+        self.registry = TrackRegistry(
+            max_tracks=max_tracks, stale_seconds=stale_seconds, remove_seconds=remove_seconds
+        )
         self.clock = TransportClock()
         self.receiver = Receiver(self.queue, host=host, port=port, allow=allow)
         self.ingest = Ingest(self.queue, self.registry, self.clock, on_control=on_control)

@@ -1,0 +1,265 @@
+"""End to end on loopback: simulator → bridge → inference → headless compositor → frames.
+
+A stand-in generator (solid ink, so colours can be measured exactly) keeps these tests
+about the pipeline; the shipped styles are exercised in tests/bridge/test_render_offline.py
+and by the models' own tests.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from bridge import device_messages as dm
+from bridge.inference import InferenceWorker, StyleCache
+from bridge.osc_codec import encode_message
+from bridge.pipeline import LivePipeline
+from bridge.service import BridgeService
+from bridge.simulator import Simulator, devices_from_arrays, synthetic_sources
+from renderer.headless import HeadlessRenderer
+from tests.bridge.conftest import wait_for
+
+SIZE = (320, 180)
+
+
+class SolidInk:
+    """A 'style' that inks the whole field: every layer shows as its tint."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def audio_to_image(self, windows: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return np.full((len(windows), 64, 64), 255, np.uint8)
+
+
+class Harness:
+    """A bridge, an inference worker and a headless compositor, stepped by the test."""
+
+    def __init__(self) -> None:
+        self.service = BridgeService(port=0, stale_seconds=0.5, remove_seconds=1.5).start()
+        self.style = SolidInk()
+        self.worker = InferenceWorker(self.service, StyleCache(lambda name: self.style, "x"))
+        self.renderer = HeadlessRenderer(SIZE, internal_height=90)
+        self.pipeline = LivePipeline(self.service, self.worker, self.renderer.compositor)
+        self.service.ingest.on_control = self.pipeline.on_control
+        self.worker.start()
+        self.port = self.service.address[1]
+
+    def frame(self) -> np.ndarray:
+        now = time.monotonic()
+        features, beat = self.pipeline.update(now)
+        self.renderer.compositor.render(now, features, beat)
+        image = self.renderer.compositor.read()
+        self.pipeline.frame_out()
+        return image
+
+    def frames_for(self, seconds: float) -> np.ndarray:
+        end = time.monotonic() + seconds
+        image = self.frame()
+        while time.monotonic() < end:
+            time.sleep(1 / 60)
+            image = self.frame()
+        return image
+
+    def until(self, condition, timeout: float = 5.0) -> np.ndarray:
+        end = time.monotonic() + timeout
+        image = self.frame()
+        while not condition(image) and time.monotonic() < end:
+            time.sleep(1 / 60)
+            image = self.frame()
+        return image
+
+    def close(self) -> None:
+        self.worker.stop()
+        self.renderer.close()
+        self.service.stop()
+
+
+@pytest.fixture
+def harness() -> Iterator[Harness]:
+    h = Harness()
+    yield h
+    h.close()
+
+
+def stream(port: int, count: int, seconds: float, seed: int, gain: float = 0.0):
+    devices = devices_from_arrays(synthetic_sources(count, seconds), stream_rate=22050.0, seed=seed)
+    for device in devices:
+        device.gain = gain  # no audio-reactive brightness: colours measure exactly
+    simulator = Simulator(devices, port=port, seconds=seconds, loop=True)
+    stop = threading.Event()
+    thread = threading.Thread(target=simulator.run, args=(stop,), daemon=True)
+    thread.start()
+    return simulator, devices, stop, thread
+
+
+def pixel(image: np.ndarray, x: float, y: float) -> np.ndarray:
+    """The colour at frame position (x, y) in -1..1 (y up)."""
+    h, w = image.shape[:2]
+    return image[int((1 - y) / 2 * (h - 1)), int((x + 1) / 2 * (w - 1))].astype(int)
+
+
+def expected_rgb(color: int, opacity: float = 1.0) -> np.ndarray:
+    rgb = np.array([(color >> 16) & 255, (color >> 8) & 255, color & 255], float)
+    return rgb * opacity
+
+
+def send(harness: Harness, address: str, *args: object) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(encode_message(address, list(args)), ("127.0.0.1", harness.port))
+
+
+def place_layers(harness: Harness, xs: list[float]) -> None:
+    """Move track i's layer to x = xs[i] and shrink it, by OSC (index in the address)."""
+    for index, x in enumerate(xs):
+        send(harness, f"/syn/layer/{index}/x", float(x))
+        send(harness, f"/syn/layer/{index}/scale", 0.3)
+
+
+def test_four_tracks_show_in_their_colours_and_follow_osc(harness: Harness) -> None:
+    simulator, devices, stop, thread = stream(harness.port, 4, 20.0, seed=3)
+    try:
+        assert wait_for(lambda: len(harness.service.registry) == 4)
+        xs = [-0.75, -0.25, 0.25, 0.75]
+        place_layers(harness, xs)
+        harness.until(lambda im: harness.pipeline.stats.controls_applied >= 8, 3.0)
+        assert harness.pipeline.stats.controls_applied == 8
+
+        def all_coloured(image: np.ndarray) -> bool:
+            return all(
+                np.abs(pixel(image, x, 0.0) - expected_rgb(d.color)).max() <= 3
+                for x, d in zip(xs, devices, strict=True)
+            )
+
+        image = harness.until(all_coloured, timeout=6.0)
+        for x, device in zip(xs, devices, strict=True):
+            np.testing.assert_allclose(pixel(image, x, 0.0), expected_rgb(device.color), atol=3)
+        assert (pixel(image, 0.0, 0.9) == 0).all()  # background between/above layers
+
+        # An OSC opacity change shows in the next frames.
+        send(harness, "/syn/layer/opacity", devices[1].name, 0.5)
+        half = expected_rgb(devices[1].color, 0.5)
+        image = harness.until(lambda im: np.abs(pixel(im, xs[1], 0.0) - half).max() <= 3, 2.0)
+        np.testing.assert_allclose(pixel(image, xs[1], 0.0), half, atol=3)
+        np.testing.assert_allclose(pixel(image, xs[0], 0.0), expected_rgb(devices[0].color), atol=3)
+        assert harness.pipeline.stats.images_shown > 0
+        p50, p95 = harness.pipeline.latency.percentiles("packet_to_frame")
+        assert 0 < p50 <= p95 < 1.0
+    finally:
+        stop.set()
+        thread.join(5)
+        simulator.close()
+
+
+def test_a_silent_track_fades_out_and_is_removed(harness: Harness) -> None:
+    simulator, devices, stop, thread = stream(harness.port, 1, 20.0, seed=4)
+    try:
+        assert wait_for(lambda: len(harness.service.registry) == 1)
+        colour = expected_rgb(devices[0].color)
+        image = harness.until(lambda im: np.abs(pixel(im, 0, 0) - colour).max() <= 3, 5.0)
+        np.testing.assert_allclose(pixel(image, 0, 0), colour, atol=3)
+        (key,) = harness.service.registry.tracks
+        # The device stops sending (no bye): stale after 0.5 s, layer fades over 1 s.
+        stop.set()
+        thread.join(5)
+        image = harness.until(lambda im: pixel(im, 0, 0).max() == 0, 4.0)
+        assert pixel(image, 0, 0).max() == 0
+        # Removed from the registry after 1.5 s of silence, then from the picture.
+        harness.until(lambda im: key not in harness.renderer.compositor.scene, 4.0)
+        assert key not in harness.renderer.compositor.scene
+        assert key not in harness.pipeline.looks.layers
+    finally:
+        stop.set()
+        simulator.close()
+
+
+def test_bridge_survives_the_simulator_restarting(harness: Harness) -> None:
+    first, devices, _stop, thread = stream(harness.port, 1, 1.0, seed=5)
+    thread.join(5)
+    first.close()
+    assert wait_for(lambda: harness.service.registry.stream_totals().get("packets", 0) > 10)
+    second, devices2, stop2, thread2 = stream(harness.port, 1, 20.0, seed=6)
+    try:
+        assert devices2[0].nonce != devices[0].nonce and devices2[0].uuid == devices[0].uuid
+        colour = expected_rgb(devices2[0].color)
+        image = harness.until(lambda im: np.abs(pixel(im, 0, 0) - colour).max() <= 3, 5.0)
+        np.testing.assert_allclose(pixel(image, 0, 0), colour, atol=3)
+        keys = list(harness.pipeline.looks.layers)
+        assert (devices2[0].uuid, devices2[0].nonce) in keys
+    finally:
+        stop2.set()
+        thread2.join(5)
+        second.close()
+
+
+def test_bad_control_messages_are_counted_and_ignored(harness: Harness) -> None:
+    simulator, devices, stop, thread = stream(harness.port, 1, 20.0, seed=7)
+    try:
+        assert wait_for(lambda: len(harness.service.registry) == 1)
+        colour = expected_rgb(devices[0].color)
+        harness.until(lambda im: np.abs(pixel(im, 0, 0) - colour).max() <= 3, 5.0)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            target = ("127.0.0.1", harness.port)
+            sock.sendto(encode_message("/syn/layer/opacity", [devices[0].name, 7.0]), target)
+            sock.sendto(encode_message("/syn/layer/blend", [devices[0].name, "sparkle"]), target)
+            sock.sendto(encode_message("/syn/master/volume", [1.0]), target)
+            sock.sendto(encode_message("/syn/layer/opacity", ["Nobody", 0.0]), target)
+            sock.sendto(b"/syn/layer\x00\x00,f", target)
+        counters = harness.service.counters
+        assert wait_for(
+            lambda: (
+                counters().get("bad_value") == 2
+                and counters().get("unknown_address") == 1
+                and counters().get("malformed") == 1
+            )
+        )
+        image = harness.until(lambda im: harness.pipeline.stats.controls_unmatched == 1, 2.0)
+        np.testing.assert_allclose(pixel(image, 0, 0), colour, atol=3)  # unchanged
+    finally:
+        stop.set()
+        thread.join(5)
+        simulator.close()
+
+
+def test_presets_over_osc_save_and_restore_the_look(harness: Harness, tmp_path) -> None:
+    harness.pipeline.presets_dir = tmp_path
+    simulator, devices, stop, thread = stream(harness.port, 1, 20.0, seed=8)
+    try:
+        assert wait_for(lambda: len(harness.service.registry) == 1)
+        target = ("127.0.0.1", harness.port)
+        name = devices[0].name
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.sendto(encode_message("/syn/layer/blend", [name, "difference"]), target)
+            sock.sendto(encode_message("/syn/preset/save", ["look-a"]), target)
+            harness.until(lambda im: (tmp_path / "look-a.json").exists(), 3.0)
+            sock.sendto(encode_message("/syn/layer/reset", [name]), target)
+            sock.sendto(encode_message("/syn/preset/load", ["look-a"]), target)
+            sock.sendto(encode_message("/syn/preset/load", ["missing"]), target)
+        (key,) = harness.service.registry.tracks
+        harness.until(lambda im: harness.pipeline.stats.preset_errors == 1, 3.0)
+        assert harness.pipeline.looks.settings(key).blend == "difference"
+    finally:
+        stop.set()
+        thread.join(5)
+        simulator.close()
+
+
+def test_device_params_set_blend_and_opacity(harness: Harness) -> None:
+    uuid = "abcdefab-1234-4321-8888-abcdefabcdef"
+    target = ("127.0.0.1", harness.port)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(dm.hello(uuid, 9, 44100.0, 2), target)
+        sock.sendto(dm.meta(uuid, 9, "Lead", 0x00FF00, 0), target)
+        sock.sendto(dm.params(uuid, 9, opacity=0.25, blend="multiply", gain=0.0), target)
+        for seq in range(40):
+            sock.sendto(dm.pcm(uuid, 9, seq, np.zeros(512, np.float32)), target)
+    assert wait_for(lambda: len(harness.service.registry) == 1)
+    harness.frames_for(0.3)
+    settings = harness.pipeline.looks.settings((uuid, 9))
+    assert settings.blend == "multiply" and settings.tint == (0.0, 1.0, 0.0)
