@@ -134,18 +134,27 @@ class Compositor:
         self._composite_programs: dict[tuple[bool, bool], moderngl.Program] = {}
         self._background = self._program(shaders.BACKGROUND_FRAGMENT)
         self._present_programs = {
-            "copy": self._program(shaders.PRESENT_COPY_FRAGMENT),
-            "bilinear": self._program(shaders.PRESENT_BILINEAR_FRAGMENT),
-            "sharp": self._program(shaders.PRESENT_SHARP_FRAGMENT),
+            name: ctx.program(vertex_shader=shaders.PRESENT_VERTEX, fragment_shader=source)
+            for name, source in (
+                ("copy", shaders.PRESENT_COPY_FRAGMENT),
+                ("bilinear", shaders.PRESENT_BILINEAR_FRAGMENT),
+                ("sharp", shaders.PRESENT_SHARP_FRAGMENT),
+            )
         }
         self._vaos: dict[int, moderngl.VertexArray] = {}
 
         self._size = (0, 0)
         self._internal = (0, 0)
-        self._accum: list[moderngl.Texture] = []
-        self._accum_fbos: list[moderngl.Framebuffer] = []
+        # the composited picture at internal size: RGBA8 for the present pass (cheap to
+        # sample), plus a half-float ping-pong pair while trails are on (8 bits would leave
+        # faint ghosts that never fade: 3/255 × 0.9 rounds back to 3/255)
+        self._display: moderngl.Texture | None = None
+        self._display_fbo: moderngl.Framebuffer | None = None
+        self._feedback: list[moderngl.Texture] = []
+        self._trail_fbos: list[moderngl.Framebuffer] = []
         self._current = 0
-        self._has_previous = False
+        self._has_frame = False
+        self._feedback_valid = False
         self._output: moderngl.Renderbuffer | None = None
         self._output_fbo: moderngl.Framebuffer | None = None
         self.resize(size)
@@ -197,17 +206,25 @@ class Compositor:
 
     def resize(self, size: tuple[int, int]) -> None:
         """Change the output size; internal textures follow. Trails restart."""
+        import moderngl
+
         size = check_size(size)
         if size == self._size:
             return
         self._release_targets()
         self._size = size
         self._internal = internal_size(size, self.internal_height)
+        self._display = self.ctx.texture(self._internal, 4)
+        self._display.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self._display.repeat_x = self._display.repeat_y = False
+        self._display_fbo = self.ctx.framebuffer(color_attachments=[self._display])
         for _ in range(2):
-            texture = self.ctx.texture(self._internal, 4, dtype="f2")
-            self._accum.append(texture)
-            self._accum_fbos.append(self.ctx.framebuffer(color_attachments=[texture]))
-        self._has_previous = False
+            feedback = self.ctx.texture(self._internal, 4, dtype="f2")
+            self._feedback.append(feedback)
+            self._trail_fbos.append(
+                self.ctx.framebuffer(color_attachments=[self._display, feedback])
+            )
+        self._has_frame = self._feedback_valid = False
         self._output = self.ctx.renderbuffer(size, 4)
         self._output_fbo = self.ctx.framebuffer(color_attachments=[self._output])
 
@@ -275,7 +292,7 @@ class Compositor:
         clean = self._clean_features(features)
         states = self._sync_layers(snapshot, t, dt, clean)
 
-        if master.freeze and self._has_previous:
+        if master.freeze and self._has_frame:
             self.stats.frozen_frames += 1
         else:
             planned = plan_frame(snapshot, states, clean, phase, self._internal)
@@ -357,18 +374,21 @@ class Compositor:
         self._envelopes.pop(layer_id, None)
 
     def _draw_layers(self, planned, master, dt: float) -> None:
-        """Composite pass into the next accumulation texture (the other holds the last frame)."""
+        """Composite pass into the display texture (and the feedback pair, with trails)."""
         import moderngl
 
-        trails = master.trails_on and self._has_previous
+        trails = master.trails_on
         opaque = master.background_alpha >= 1.0
-        previous = self._current
-        self._current = 1 - self._current
         r, g, b = master.background
         a = master.background_alpha
         background = (r * a, g * a, b * a, a)
-        self._accum_fbos[self._current].use()
         self.ctx.disable(moderngl.BLEND)
+        if trails:
+            previous = self._current
+            self._current = 1 - self._current
+            self._trail_fbos[self._current].use()
+        else:
+            self._display_fbo.use()
         if not planned and not trails:
             self._background["u_background"].value = background
             self._draw_fullscreen(self._background)
@@ -378,13 +398,15 @@ class Compositor:
             self._layer_block.bind_to_uniform_block(0)
             self._fields.use(0)
             if trails:
-                self._accum[previous].use(1)
-                program["u_keep"].value = trail_keep(master.trails, dt)
+                self._feedback[previous].use(1)
+                keep = trail_keep(master.trails, dt) if self._feedback_valid else 0.0
+                program["u_keep"].value = keep
             program["u_background"].value = background
             program["u_count"].value = len(planned)
             program["u_size"].value = self._internal
             self._draw_fullscreen(program)
-        self._has_previous = True
+        self._has_frame = True
+        self._feedback_valid = trails
 
     def _draw_present(self, master, target: moderngl.Framebuffer | None) -> None:
         """Present pass: upscale the internal picture into ``target`` with the master gain."""
@@ -396,7 +418,7 @@ class Compositor:
         fbo.viewport = (0, 0, *self._size)
         fbo.use()
         self.ctx.disable(moderngl.BLEND)
-        self._accum[self._current].use(2)
+        self._display.use(2)
         if self._size == self._internal:
             program = self._present_programs["copy"]
         elif master.sharpness <= 0.0:
@@ -407,7 +429,6 @@ class Compositor:
                 self._size[1], self._internal[1], master.sharpness
             )
         program["u_image"].value = 2
-        program["u_out_size"].value = self._size
         program["u_gain"].value = master.brightness * master.opacity
         program["u_alpha_gain"].value = master.opacity
         program["u_flip"].value = own
@@ -424,8 +445,10 @@ class Compositor:
         # after some calls, and a deleted one would raise GL_INVALID_OPERATION later.
         if self._output_fbo is not None:
             self.ctx.detect_framebuffer(0).use()
-        for obj in (*self._accum_fbos, *self._accum, self._output_fbo, self._output):
+        targets = [*self._trail_fbos, *self._feedback, self._display_fbo, self._display]
+        for obj in [*targets, self._output_fbo, self._output]:
             if obj is not None:
                 obj.release()
-        self._accum, self._accum_fbos = [], []
+        self._feedback, self._trail_fbos = [], []
+        self._display = self._display_fbo = None
         self._output = self._output_fbo = None

@@ -133,7 +133,10 @@ uniform int u_count;
 uniform vec2 u_size;
 uniform float u_half_texel;  // half a texel of the field texture array, in texture units
 
-out vec4 f_color;
+layout(location = 0) out vec4 f_color;     // what the present pass shows (RGBA8)
+#ifdef TRAILS
+layout(location = 1) out vec4 f_feedback;  // the same at half-float precision, for trails
+#endif
 {_BLEND_FUNCTIONS}
 void main() {{
     vec2 uv = gl_FragCoord.xy / u_size;
@@ -158,6 +161,9 @@ void main() {{
         dst = composite(dst, layers[k].color.rgb, alpha, layers[k].ints.y);
     }}
     f_color = dst;
+#ifdef TRAILS
+    f_feedback = dst;
+#endif
 }}
 """
 
@@ -172,21 +178,27 @@ void main() {
 }
 """
 
+PRESENT_VERTEX = """
+#version 330
+// Fullscreen triangle with texture coordinates as a varying: llvmpipe samples faster from
+// interpolated coordinates than from ones computed out of gl_FragCoord.
+uniform bool u_flip;  // write rows top-down, for read-back without a flip
+out vec2 v_uv;
+void main() {
+    vec2 corner = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
+    v_uv = u_flip ? vec2(corner.x, 1.0 - corner.y) : corner;
+    gl_Position = vec4(corner * 2.0 - 1.0, 0.0, 1.0);
+}
+"""
+
 _PRESENT_HEAD = """
 #version 330
 uniform sampler2D u_image;    // premultiplied internal picture
-uniform vec2 u_out_size;
 uniform float u_half_width;   // sharpening smoothstep half-width, in cell units
 uniform float u_gain;         // master brightness × opacity on colour
 uniform float u_alpha_gain;   // master opacity on alpha
-uniform bool u_flip;          // write rows top-down, for read-back without a flip
+in vec2 v_uv;
 out vec4 f_color;
-
-vec2 frag_position() {
-    vec2 frag = gl_FragCoord.xy;
-    if (u_flip) frag.y = u_out_size.y - frag.y;
-    return frag;
-}
 """
 
 PRESENT_COPY_FRAGMENT = (
@@ -194,7 +206,7 @@ PRESENT_COPY_FRAGMENT = (
     + """
 // Output size equals the internal size: copy texels exactly.
 void main() {
-    vec4 c = texelFetch(u_image, ivec2(frag_position()), 0);
+    vec4 c = texelFetch(u_image, ivec2(v_uv * vec2(textureSize(u_image, 0))), 0);
     f_color = vec4(c.rgb * u_gain, c.a * u_alpha_gain);
 }
 """
@@ -205,7 +217,7 @@ PRESENT_BILINEAR_FRAGMENT = (
     + """
 // Plain bilinear upscale: the cheapest, softest path (sharpness 0).
 void main() {
-    vec4 c = texture(u_image, frag_position() / u_out_size);
+    vec4 c = texture(u_image, v_uv);
     f_color = vec4(c.rgb * u_gain, c.a * u_alpha_gain);
 }
 """
@@ -219,7 +231,7 @@ PRESENT_SHARP_FRAGMENT = (
 // one output pixel wide however far we magnify; cells with little contrast stay bilinear.
 void main() {
     ivec2 size = textureSize(u_image, 0);
-    vec2 p = frag_position() / u_out_size * vec2(size) - 0.5;
+    vec2 p = v_uv * vec2(size) - 0.5;
     vec2 cell = floor(p);
     vec2 f = p - cell;
     ivec2 i0 = clamp(ivec2(cell), ivec2(0), size - 1);
