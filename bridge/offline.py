@@ -167,6 +167,11 @@ def render_stems(
 
     if not stems:
         raise ValueError("nothing to render: give at least one audio file")
+    if out.suffix and out.suffix.lower() not in VIDEO_SUFFIXES:
+        raise ValueError(
+            f"{out}: write a video ({', '.join(VIDEO_SUFFIXES)}) or PNG frames into a folder "
+            "(a path without a suffix)"
+        )
     length = max(s.audio.size for s in stems) / DEFAULT_ANALYSIS.sample_rate
     duration = min(length, seconds) if seconds is not None else length
     n_frames = max(1, round(duration * fps))

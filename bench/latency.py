@@ -1,0 +1,90 @@
+"""Benchmark: packet-in → frame-out latency of the live pipeline, and generation rate.
+
+Runs the demo's path headless (simulator → UDP → bridge → inference → compositor, no
+video encoding) for a fixed time with 4, 8 and 16 tracks, and prints the latency
+percentiles, per-stage times and the generated frames per second each track achieved.
+
+    python bench/latency.py                       # 4, 8, 16 tracks, 20 s each, 1280x720
+    python bench/latency.py --tracks 8 --seconds 10 --size 640x360
+
+Goal (issue 6): p95 ≤ 25 ms at 8 tracks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+
+from bridge.commands import _size
+from bridge.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
+from bridge.live import LiveOptions, LiveShow
+from bridge.service import BridgeService
+from bridge.simulator import Simulator, devices_from_arrays
+
+
+def run(tracks: int, seconds: float, size: tuple[int, int], fps: float, style: str) -> dict:
+    stems = demo_stems()
+    sources = [
+        (f"{stems[i % len(stems)][0]}{i // len(stems) + 1}", stems[i % len(stems)][1], DEMO_RATE)
+        for i in range(tracks)
+    ]
+    with BridgeService(port=0) as service:
+        show = LiveShow(
+            service,
+            LiveOptions(style=style, size=size, fps=fps, headless=True, seconds=seconds),
+        )
+        show.prepare()
+        devices = devices_from_arrays(sources, stream_rate=22050.0, seed=tracks)
+        simulator = Simulator(
+            devices, port=service.address[1], tempo=DEMO_TEMPO, loop=True, seconds=seconds + 1
+        )
+        runner = threading.Thread(target=simulator.run, daemon=True)
+        runner.start()
+        show.run()
+        simulator.close()
+        runner.join(5)
+        summary = show.summary()
+    summary["tracks"] = tracks
+    return summary
+
+
+def percentiles(latency: dict, name: str) -> str:
+    stage = latency.get(name)
+    if not stage:
+        return f"{name} -"
+    return f"{name} p50 {stage['p50_ms']:.1f} / p95 {stage['p95_ms']:.1f} ms"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tracks", type=int, action="append", help="default: 4, 8, 16")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--size", type=_size, default=(1280, 720))
+    parser.add_argument("--fps", type=float, default=60.0)
+    parser.add_argument("--style", default="squiggle")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
+        f"{args.size[0]}x{args.size[1]} at {args.fps:g} fps, style {args.style}"
+    )
+    for tracks in args.tracks or [4, 8, 16]:
+        s = run(tracks, args.seconds, args.size, args.fps, args.style)
+        latency = s["latency"]
+        stages = "; ".join(
+            percentiles(latency, name) for name in ("packet_to_frame", "analysis", "generate")
+        )
+        print(
+            f"{tracks:2d} tracks: {stages}; generated "
+            f"{s['generation_hz_per_track']:.1f}/s per track "
+            f"(target {s['generation_target_hz']:.0f}, CPU-limited: {s['generation_limited']}), "
+            f"{s['frames'] / args.seconds:.1f} display fps"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
