@@ -108,14 +108,15 @@ def internal_size(output_size: tuple[int, int], internal_height: int | None) -> 
     return max(1, round(width * internal_height / height)), internal_height
 
 
-def present_half_width(output_height: int, internal_height: int, sharpness: float) -> float:
-    """Smoothstep half-width, in internal texels, for the edge-sharpening upscale.
+def present_steepness(output_height: int, internal_height: int, sharpness: float) -> float:
+    """How much the edge-sharpening upscale steepens a cell's bilinear ramp.
 
-    One output pixel spans internal_height / output_height texels; an edge ramp that wide
-    looks crisp. ``sharpness`` 0 gives 0.5, which leaves the bilinear ramp as it is.
+    One internal texel spans output_height / internal_height output pixels; steepening the
+    ramp by that factor makes an edge about one output pixel wide. ``sharpness`` 0 gives 1
+    (plain bilinear), 1 the full factor; never below 1.
     """
-    crisp = 0.5 * internal_height / max(output_height, 1)
-    return float(0.5 + (min(crisp, 0.5) - 0.5) * sharpness)
+    ratio = max(output_height / max(internal_height, 1), 1.0)
+    return float(1.0 + (ratio - 1.0) * sharpness)
 
 
 def auto_internal_height(field_size: int) -> int:

@@ -183,22 +183,36 @@ def edge_widths(row: np.ndarray) -> int:
 
 
 def test_upscale_keeps_a_64px_field_crisp_at_high_resolution(ctx):
+    """A 64² disc composited at 144 rows, shown at 720: count blurred pixels across it."""
     yy, xx = np.mgrid[0:64, 0:64]
     disc = (np.hypot(yy - 31.5, xx - 31.5) < 20).astype(np.uint8) * 255
     widths = {}
-    for sharpness in (0.0, 1.0):
-        comp = Compositor(ctx, (720, 720), internal_height=144, field_size=64)
-        comp.scene.set_master(MasterSettings(sharpness=sharpness))
+    for upscale in ("crisp", "balanced", "soft"):
+        comp = Compositor(ctx, (720, 720), internal_height=144, field_size=64, upscale=upscale)
         comp.set_layer("d", LayerSettings(blend="normal", reactive=QUIET))
         comp.push_image("d", disc, 0.0)
         comp.render(0.0)
         frame = comp.read()[..., 0]
-        widths[sharpness] = edge_widths(frame[360])
+        widths[upscale] = edge_widths(frame[360])
         inside, outside = frame[360, 360], frame[360, 20]
         comp.release()
         assert inside == 255 and outside == 0
-    assert widths[1.0] <= 4  # two edges, about one pixel each, at 5× upscale
-    assert widths[0.0] >= 2 * widths[1.0]  # plain bilinear is visibly softer
+    assert widths["crisp"] <= 2  # two edges, at most a pixel each, at 5× magnification
+    assert widths["balanced"] <= 4
+    assert widths["soft"] >= 2 * widths["balanced"]  # plain bilinear is visibly softer
+
+
+def test_sharpness_zero_is_plain_bilinear(ctx):
+    frames = []
+    for upscale, sharpness in (("soft", 1.0), ("crisp", 0.0)):
+        comp = Compositor(ctx, (96, 96), internal_height=24, field_size=16, upscale=upscale)
+        comp.scene.set_master(MasterSettings(sharpness=sharpness))
+        comp.set_layer("x", plain())
+        comp.push_image("x", np.eye(16, dtype=np.uint8) * 255, 0.0)
+        comp.render(0.0)
+        frames.append(comp.read())
+        comp.release()
+    np.testing.assert_array_equal(frames[0], frames[1])
 
 
 def test_resize_changes_output_and_internal_size(ctx):

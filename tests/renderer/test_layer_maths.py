@@ -25,7 +25,7 @@ from renderer.transform import (
     internal_size,
     layer_matrix,
     pixels_per_texel,
-    present_half_width,
+    present_steepness,
 )
 
 
@@ -90,8 +90,10 @@ def test_internal_size_and_present_width():
     assert internal_size((1920, 1080), 180) == (320, 180)
     assert internal_size((64, 32), 180) == (64, 32)
     assert internal_size((64, 32), None) == (64, 32)
-    assert present_half_width(1080, 180, 0.0) == 0.5
-    assert present_half_width(1080, 180, 1.0) == pytest.approx(0.5 * 180 / 1080)
+    assert present_steepness(1080, 180, 0.0) == 1.0
+    assert present_steepness(1080, 180, 1.0) == pytest.approx(6.0)
+    assert present_steepness(1080, 180, 0.5) == pytest.approx(3.5)
+    assert present_steepness(100, 180, 1.0) == 1.0  # never softer than bilinear
 
 
 # -- reactive -------------------------------------------------------------------------------

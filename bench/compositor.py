@@ -1,0 +1,145 @@
+"""Compositor frame rate on this machine's GL (Mesa llvmpipe on CPU-only machines).
+
+Measures frames per second for 1, 8, 16 and 32 synthetic layers at 1280×720 and 1920×1080,
+render-only (``ctx.finish()`` after each frame, so the GPU/CPU rasteriser's work counts) and
+with read-back (the offline video path). Layers use mixed blend modes, audio features and a
+beat phase every frame, like a live set. Prints a Markdown table plus the machine's load,
+because llvmpipe shares the CPU with everything else running.
+
+    .venv/bin/python bench/compositor.py
+    .venv/bin/python bench/compositor.py --internal-height 144 216 --layers 16 --sizes 1920x1080
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from renderer.commands import parse_size
+from renderer.synthetic import SyntheticSet
+
+
+def measure(
+    renderer, synthetic: SyntheticSet, *, read_back: bool, seconds: float, push_rate: float
+):
+    """Frames per second over at least ``seconds`` (after a short warm-up)."""
+    comp = renderer.compositor
+    n = synthetic.n_layers
+    frame = 0
+    next_push = 0.0
+
+    def step() -> None:
+        nonlocal frame, next_push
+        t = frame / 60.0  # injected time at a nominal 60 fps
+        if push_rate > 0 and t >= next_push:
+            for i in range(n):
+                comp.push_image(i, synthetic.field(i, t), t)
+            next_push = t + 1.0 / push_rate
+        comp.render(t, {i: synthetic.features(i, t) for i in range(n)}, synthetic.beat_phase(t))
+        if read_back:
+            comp.read_rgba()
+        else:
+            renderer.ctx.finish()
+        frame += 1
+
+    for _ in range(5):
+        step()
+    count, start, cpu_start = 0, time.perf_counter(), time.process_time()
+    while count < 10 or time.perf_counter() - start < seconds:
+        step()
+        count += 1
+    wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start  # all threads, llvmpipe's rasterisers included
+    return count / wall, 1000.0 * cpu / count
+
+
+def load_note() -> str:
+    """The 1-minute load average against the core count: were others using the CPU?"""
+    one, _, _ = os.getloadavg()
+    return f"load average {one:.2f} on {os.cpu_count()} cores"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--layers", type=int, nargs="+", default=[1, 8, 16, 32])
+    parser.add_argument("--sizes", type=parse_size, nargs="+", default=[(1280, 720), (1920, 1080)])
+    parser.add_argument(
+        "--internal-height",
+        nargs="+",
+        default=["auto"],
+        help='compositing rows to try: "auto" (144 for 64² fields), numbers, or "full"',
+    )
+    parser.add_argument("--field-size", type=int, default=64)
+    parser.add_argument("--sharpness", type=float, default=1.0, help="0 = plain bilinear upscale")
+    parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
+    parser.add_argument(
+        "--push-rate", type=float, default=0.0, help="new ink images per second per layer"
+    )
+    args = parser.parse_args(argv)
+
+    from renderer.headless import HeadlessRenderer
+    from renderer.settings import MasterSettings
+
+    heights = [
+        None if h == "full" else (h if h == "auto" else int(h)) for h in args.internal_height
+    ]
+    print(f"# compositor benchmark — {load_note()} at start")
+    cores = os.cpu_count() or 1
+    print(
+        "| output | internal | layers | render fps | render+read fps | CPU ms/frame (render) "
+        f"| idle-{cores}-core bound fps |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for size in args.sizes:
+        for height in heights:
+            with HeadlessRenderer(
+                size,
+                max_layers=max(32, *args.layers),
+                field_size=args.field_size,
+                internal_height=height,
+            ) as renderer:
+                comp = renderer.compositor
+                internal = "×".join(map(str, comp.internal_size))
+                gl = renderer.ctx.info["GL_RENDERER"]
+                for n in args.layers:
+                    synthetic = SyntheticSet(n, seed=1, field_size=args.field_size)
+                    for layer_id in list(comp.layer_slots()):
+                        comp.remove_layer(layer_id)
+                    comp.scene.set_master(MasterSettings(sharpness=args.sharpness))
+                    for i in range(n):
+                        comp.set_layer(i, synthetic.settings(i))
+                        comp.push_image(i, synthetic.field(i, 0.0), 0.0)
+                    fps, cpu_ms = measure(
+                        renderer,
+                        synthetic,
+                        read_back=False,
+                        seconds=args.seconds,
+                        push_rate=args.push_rate,
+                    )
+                    fps_read, _ = measure(
+                        renderer,
+                        synthetic,
+                        read_back=True,
+                        seconds=args.seconds,
+                        push_rate=args.push_rate,
+                    )
+                    bound = 1000.0 * cores / cpu_ms
+                    print(
+                        f"| {size[0]}×{size[1]} | {internal} | {n} | {fps:.1f} | {fps_read:.1f} "
+                        f"| {cpu_ms:.1f} | {bound:.0f} |",
+                        flush=True,
+                    )
+    print(
+        f"\nGL: {gl}; LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', 'unset')}; "
+        f"{load_note()} at end"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
