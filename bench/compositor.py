@@ -13,6 +13,7 @@ because llvmpipe shares the CPU with everything else running.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import time
@@ -76,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--field-size", type=int, default=64)
     parser.add_argument("--sharpness", type=float, default=1.0, help="0 = plain bilinear upscale")
+    parser.add_argument(
+        "--upscale", nargs="+", default=["balanced"], choices=["crisp", "balanced", "soft"]
+    )
     parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
     parser.add_argument(
         "--push-rate", type=float, default=0.0, help="new ink images per second per layer"
@@ -91,17 +95,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# compositor benchmark — {load_note()} at start")
     cores = os.cpu_count() or 1
     print(
-        "| output | internal | layers | render fps | render+read fps | CPU ms/frame (render) "
-        f"| idle-{cores}-core bound fps |"
+        "| output | internal | upscale | layers | render fps | render+read fps "
+        f"| CPU ms/frame (render) | idle-{cores}-core bound fps |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
-        for height in heights:
+        for height, upscale in itertools.product(heights, args.upscale):
             with HeadlessRenderer(
                 size,
                 max_layers=max(32, *args.layers),
                 field_size=args.field_size,
                 internal_height=height,
+                upscale=upscale,
             ) as renderer:
                 comp = renderer.compositor
                 internal = "×".join(map(str, comp.internal_size))
@@ -130,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     bound = 1000.0 * cores / cpu_ms
                     print(
-                        f"| {size[0]}×{size[1]} | {internal} | {n} | {fps:.1f} | {fps_read:.1f} "
-                        f"| {cpu_ms:.1f} | {bound:.0f} |",
+                        f"| {size[0]}×{size[1]} | {internal} | {upscale} | {n} | {fps:.1f} "
+                        f"| {fps_read:.1f} | {cpu_ms:.1f} | {bound:.0f} |",
                         flush=True,
                     )
     print(
