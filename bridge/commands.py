@@ -162,6 +162,11 @@ def _add_show_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--presets", type=Path, default=None, help="preset folder (default: user data dir)"
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the generators in this process instead of a child process per style",
+    )
 
 
 def _add_endpoint(parser: argparse.ArgumentParser, *, listen: bool) -> None:
@@ -214,6 +219,7 @@ def _live_options(args: argparse.Namespace, seconds: float | None):  # -> LiveOp
         monitor=getattr(args, "monitor", 0),
         stats_interval=args.refresh if getattr(args, "stats", False) else None,
         presets_dir=getattr(args, "presets", None),
+        generator_process=not getattr(args, "in_process", False),
     )
 
 

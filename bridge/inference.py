@@ -67,13 +67,21 @@ class StyleCache:
                 self._styles[name] = self._loader(name)
                 log.info("style %s loaded", name)
                 return name, self._styles[name]
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, RuntimeError) as exc:
                 self._failed.add(name)
                 log.warning("style %r unavailable (%s); using %r", name, exc, self.default)
         self.fallbacks += 1
         if name == self.default:
             raise RuntimeError(f"the default style {self.default!r} cannot be loaded")
         return self.get(self.default)
+
+    def close(self) -> None:
+        """Release loaded styles (stops generator processes)."""
+        for style in self._styles.values():
+            close = getattr(style, "close", None)
+            if close is not None:
+                close()
+        self._styles.clear()
 
 
 class InferenceWorker:

@@ -50,6 +50,8 @@ class LiveOptions:
     presets_dir: Path | None = None
     internal_height: int | None = 360
     video_preset: str = "veryfast"
+    #: Run generators in child processes (one core for pictures, one for the show).
+    generator_process: bool = True
 
 
 def display_available() -> bool:
@@ -59,11 +61,17 @@ def display_available() -> bool:
     return True
 
 
-def style_loader(threads: int) -> Callable[[str], object]:
-    def load(name: str) -> object:
-        from models.style import Style
+def style_loader(threads: int, in_process: bool = False) -> Callable[[str], object]:
+    """Load styles in a generator child process (default) or in this process."""
 
-        return Style.load(name, threads=threads)
+    def load(name: str) -> object:
+        if in_process:
+            from models.style import Style
+
+            return Style.load(name, threads=threads)
+        from bridge.generator_process import RemoteStyle
+
+        return RemoteStyle(name, threads=threads)
 
     return load
 
@@ -103,7 +111,9 @@ class LiveShow:
         self.options = options
         self.latency = LatencyStats()
         self.scheduler = GenerationScheduler(target_hz=options.target_hz)
-        self.styles = StyleCache(loader or style_loader(options.threads), options.style)
+        self.styles = StyleCache(
+            loader or style_loader(options.threads, not options.generator_process), options.style
+        )
         self.worker = InferenceWorker(
             service, self.styles, scheduler=self.scheduler, latency=self.latency
         )
@@ -138,6 +148,7 @@ class LiveShow:
             return self._run_window()
         finally:
             self.worker.stop()
+            self.styles.close()
 
     def _make_pipeline(self, compositor) -> LivePipeline:  # renderer.compositor.Compositor
         self.pipeline = LivePipeline(

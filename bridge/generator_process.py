@@ -1,0 +1,142 @@
+"""A style's generator in a child process, so pictures and the show each get a core.
+
+Measured on a 2-core machine (docs/architecture.md): a generator and the compositor in
+separate single-threaded processes ran side by side without slowing each other, while
+the same two as threads of one process lost a third of their speed to each other. So the
+bridge runs each style in a child process and talks to it over a pipe.
+
+Only raw bytes cross the pipe — a fixed header and float32 windows one way, uint8 images
+the other — never pickled objects: the child is ours, but the rule that the bridge never
+unpickles anything holds here too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import multiprocessing
+import struct
+import threading
+from multiprocessing.connection import Connection
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: magic, request id, batch size, height, width (little-endian).
+HEADER = struct.Struct("<4sIIII")
+REQUEST = b"SYNW"
+REPLY = b"SYNI"
+READY = b"READY"
+FAILED = b"ERROR"
+STOP = b"STOP"
+START_TIMEOUT = 120.0
+REPLY_TIMEOUT = 30.0
+
+
+class GeneratorProcessError(RuntimeError):
+    """The generator process failed to start, died, or answered nonsense."""
+
+
+def serve(conn: Connection, name: str, threads: int) -> None:
+    """The child's main loop: load the style, then answer requests until STOP or EOF."""
+    try:
+        from models.style import Style
+
+        style = Style.load(name, threads=threads)
+        info = style.info()
+    except Exception as exc:  # report any failure to the parent instead of dying silently
+        conn.send_bytes(FAILED + f"{type(exc).__name__}: {exc}".encode())
+        return
+    conn.send_bytes(READY + json.dumps({"name": info.name, "image_size": info.image_size}).encode())
+    while True:
+        try:
+            message = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        if message == STOP:
+            return
+        magic, request, count, height, width = HEADER.unpack_from(message)
+        if magic != REQUEST or len(message) != HEADER.size + 4 * count * height * width:
+            conn.send_bytes(HEADER.pack(FAILED[:4], request, 0, 0, 0))  # parent raises
+            continue
+        windows = np.frombuffer(message, np.float32, count * height * width, HEADER.size)
+        images = style.audio_to_image(windows.reshape(count, height, width))
+        size = images.shape[-1]
+        conn.send_bytes(
+            HEADER.pack(REPLY, request, count, size, size) + np.ascontiguousarray(images).tobytes()
+        )
+
+
+class RemoteStyle:
+    """Stands in for :class:`models.style.Style` (``audio_to_image``) in the bridge,
+    running the real one in a child process.
+
+    Raises:
+        GeneratorProcessError: the child could not load the style (the message says why,
+            e.g. an unknown style name) or did not start in time.
+    """
+
+    def __init__(self, name: str, *, threads: int = 1) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.name = name
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=serve, args=(child, name, threads), name=f"generator-{name}", daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._lock = threading.Lock()
+        self._request = 0
+        if not self._conn.poll(START_TIMEOUT):
+            self.close()
+            raise GeneratorProcessError(f"generator for style {name!r} did not start")
+        try:
+            hello = self._conn.recv_bytes()
+        except EOFError:
+            self.close()
+            raise GeneratorProcessError(f"generator for style {name!r} exited at start") from None
+        if hello.startswith(FAILED):
+            self.close()
+            raise ValueError(hello[len(FAILED) :].decode(errors="replace"))
+        self.info = json.loads(hello[len(READY) :])
+
+    def audio_to_image(self, windows: np.ndarray) -> np.ndarray:
+        batch = np.ascontiguousarray(windows, dtype=np.float32)
+        if batch.ndim != 3:
+            raise ValueError(f"expected windows (B, mels, frames), got shape {batch.shape}")
+        count, height, width = batch.shape
+        with self._lock:
+            self._request = (self._request + 1) % 2**32
+            request = self._request
+            try:
+                self._conn.send_bytes(
+                    HEADER.pack(REQUEST, request, count, height, width) + batch.tobytes()
+                )
+                if not self._conn.poll(REPLY_TIMEOUT):
+                    raise GeneratorProcessError(f"generator {self.name!r} stopped answering")
+                reply = self._conn.recv_bytes()
+            except (EOFError, OSError, BrokenPipeError) as exc:
+                raise GeneratorProcessError(f"generator {self.name!r} died: {exc}") from exc
+        magic, answered, n, size, size_w = HEADER.unpack_from(reply)
+        expected = HEADER.size + n * size * size_w
+        if magic != REPLY or answered != request or n != count or len(reply) != expected:
+            raise GeneratorProcessError(f"generator {self.name!r} sent a malformed reply")
+        return np.frombuffer(reply, np.uint8, n * size * size_w, HEADER.size).reshape(
+            n, size, size_w
+        )
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def close(self) -> None:
+        """Stop the child (politely, then firmly)."""
+        with contextlib.suppress(OSError, ValueError):
+            self._conn.send_bytes(STOP)
+        self._process.join(timeout=5.0)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(timeout=2.0)
+        self._conn.close()

@@ -1,0 +1,46 @@
+"""Generators in a child process: same pictures as in-process, clear errors, clean exit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bridge.generator_process import GeneratorProcessError, RemoteStyle
+from models.style import Style
+
+
+@pytest.fixture(scope="module")
+def remote():
+    style = RemoteStyle("squiggle", threads=1)
+    yield style
+    style.close()
+
+
+def test_child_gives_the_same_bytes_as_this_process(remote: RemoteStyle) -> None:
+    rng = np.random.default_rng(0)
+    windows = rng.uniform(-1, 1, size=(5, 64, 64)).astype(np.float32)
+    local = Style.load("squiggle", threads=1).audio_to_image(windows)
+    far = remote.audio_to_image(windows)
+    assert far.dtype == np.uint8 and far.shape == local.shape
+    np.testing.assert_array_equal(far, local)
+    np.testing.assert_array_equal(remote.audio_to_image(windows[2:3])[0], local[2])
+
+
+def test_bad_batches_are_refused_before_they_cross(remote: RemoteStyle) -> None:
+    with pytest.raises(ValueError, match="expected windows"):
+        remote.audio_to_image(np.zeros((64, 64), np.float32))
+
+
+def test_unknown_style_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="no-such-style"):
+        RemoteStyle("no-such-style")
+
+
+def test_a_dead_child_raises_instead_of_hanging() -> None:
+    style = RemoteStyle("squiggle")
+    style._process.kill()
+    style._process.join()
+    with pytest.raises(GeneratorProcessError):
+        style.audio_to_image(np.zeros((1, 64, 64), np.float32))
+    style.close()
+    assert not style.alive
