@@ -55,11 +55,15 @@ class StyleCache:
         self._loader = loader
         self.default = default
         self._styles: dict[str, object] = {}
-        self._failed: set[str] = set()
+        self._failed: dict[str, str] = {}
         self.fallbacks = 0
 
     def get(self, name: str) -> tuple[str, object]:
-        """The style called ``name`` (loaded once), or the default if it cannot be had."""
+        """The style called ``name`` (loaded once), or the default if it cannot be had.
+
+        Raises:
+            RuntimeError: the default style itself cannot be loaded (with the reason).
+        """
         if name in self._styles:
             return name, self._styles[name]
         if name not in self._failed:
@@ -68,11 +72,12 @@ class StyleCache:
                 log.info("style %s loaded", name)
                 return name, self._styles[name]
             except (OSError, ValueError, RuntimeError) as exc:
-                self._failed.add(name)
-                log.warning("style %r unavailable (%s); using %r", name, exc, self.default)
-        self.fallbacks += 1
+                self._failed[name] = str(exc)
+                if name != self.default:
+                    log.warning("style %r unavailable (%s); using %r", name, exc, self.default)
         if name == self.default:
-            raise RuntimeError(f"the default style {self.default!r} cannot be loaded")
+            raise RuntimeError(f"the default style {name!r} cannot be loaded: {self._failed[name]}")
+        self.fallbacks += 1
         return self.get(self.default)
 
     def close(self) -> None:
