@@ -13,7 +13,9 @@ because llvmpipe shares the CPU with everything else running.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
+import math
 import os
 import sys
 import time
@@ -59,6 +61,15 @@ def measure(
     return count / wall, 1000.0 * cpu / count
 
 
+def grid_placement(settings, index: int, count: int):
+    """Move a layer into cell ``index`` of a near-square grid (a VJ's side-by-side layout)."""
+    side = math.ceil(math.sqrt(count))
+    row, col = divmod(index, side)
+    x = -1.0 + (2 * col + 1) / side
+    y = 1.0 - (2 * row + 1) / side
+    return dataclasses.replace(settings, position=(x, y), scale=1.0 / side)
+
+
 def load_note() -> str:
     """The 1-minute load average against the core count: were others using the CPU?"""
     one, _, _ = os.getloadavg()
@@ -77,6 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--field-size", type=int, default=64)
     parser.add_argument("--sharpness", type=float, default=1.0, help="0 = plain bilinear upscale")
+    parser.add_argument(
+        "--layout",
+        choices=["stacked", "grid"],
+        default="stacked",
+        help="stacked: every layer near the centre, full height; grid: layers side by side",
+    )
+    parser.add_argument(
+        "--no-tiles", action="store_true", help="composite in one pass instead of tiles"
+    )
     parser.add_argument(
         "--upscale", nargs="+", default=["balanced"], choices=["crisp", "balanced", "soft"]
     )
@@ -107,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                 field_size=args.field_size,
                 internal_height=height,
                 upscale=upscale,
+                tile_size=None if args.no_tiles else (64, 48),
             ) as renderer:
                 comp = renderer.compositor
                 internal = "×".join(map(str, comp.internal_size))
@@ -117,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
                         comp.remove_layer(layer_id)
                     comp.scene.set_master(MasterSettings(sharpness=args.sharpness))
                     for i in range(n):
-                        comp.set_layer(i, synthetic.settings(i))
+                        settings = synthetic.settings(i)
+                        if args.layout == "grid":
+                            settings = grid_placement(settings, i, n)
+                        comp.set_layer(i, settings)
                         comp.push_image(i, synthetic.field(i, 0.0), 0.0)
                     fps, cpu_ms = measure(
                         renderer,

@@ -26,7 +26,14 @@ import numpy as np
 
 from renderer import shaders
 from renderer.crossfade import CrossfadeClock
-from renderer.frame_plan import LayerState, pack_layers, plan_frame
+from renderer.frame_plan import (
+    LAYER_DTYPE,
+    LayerState,
+    layer_records,
+    pack_tiles,
+    plan_frame,
+    plan_tiles,
+)
 from renderer.ink import InkFieldStore, as_ink_image
 from renderer.reactive import (
     decay_onset_envelope,
@@ -87,6 +94,9 @@ class Compositor:
         internal_height: rows layers are composited at: "auto" (about 2.25 per field
             texel, see :func:`renderer.transform.auto_internal_height`), a number, or None
             for the output height. Fewer rows run faster on a CPU rasteriser.
+        tile_size: (width, height) of the tiles the composite pass is split into, in
+            internal pixels; each tile loops only over the layers that overlap it. None
+            draws the whole picture as one tile.
         upscale: "crisp" sharpens edges straight to the output (edges ~1 px, slowest),
             "balanced" sharpens to twice the internal size and stretches bilinearly from
             there (edges a few px at 1080p, about a third of crisp's cost), "soft" is plain
@@ -103,6 +113,7 @@ class Compositor:
         field_size: int = DEFAULT_FIELD_SIZE,
         internal_height: int | str | None = "auto",
         upscale: str = "balanced",
+        tile_size: tuple[int, int] | None = (64, 48),
     ) -> None:
         import moderngl
 
@@ -113,6 +124,9 @@ class Compositor:
         if upscale not in UPSCALE_MODES:
             raise ValueError(f"upscale must be one of {UPSCALE_MODES}, got {upscale!r}")
         self.upscale = upscale
+        if tile_size is not None and (tile_size[0] < 1 or tile_size[1] < 1):
+            raise ValueError(f"tile_size must be positive (width, height) or None, got {tile_size}")
+        self.tile_size = tile_size
         if internal_height == "auto":
             internal_height = auto_internal_height(field_size)
         if internal_height is not None and (
@@ -140,7 +154,10 @@ class Compositor:
         self._fields.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self._fields.repeat_x = False
         self._fields.repeat_y = False
-        self._layer_block = ctx.buffer(reserve=max_layers * 80)
+        align = int(ctx.info.get("GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT", 256))
+        block_bytes = max_layers * LAYER_DTYPE.itemsize
+        self._block_stride = -(-block_bytes // align) * align  # tile blocks, aligned
+        self._layer_block = ctx.buffer(reserve=self._block_stride)
         self._composite_programs: dict[tuple[bool, bool], moderngl.Program] = {}
         self._background = self._program(shaders.BACKGROUND_FRAGMENT)
         self._present_programs = {
@@ -412,19 +429,38 @@ class Compositor:
             self._draw_fullscreen(self._background)
         else:
             program = self._composite_program(trails, opaque)
-            self._layer_block.write(pack_layers(planned, self.max_layers))
-            self._layer_block.bind_to_uniform_block(0)
             self._fields.use(0)
             if trails:
                 self._feedback[previous].use(1)
                 keep = trail_keep(master.trails, dt) if self._feedback_valid else 0.0
                 program["u_keep"].value = keep
             program["u_background"].value = background
-            program["u_count"].value = len(planned)
             program["u_size"].value = self._internal
-            self._draw_fullscreen(program)
+            self._background["u_background"].value = background
+            self._draw_tiles(program, planned, trails)
+
         self._has_frame = True
         self._feedback_valid = trails
+
+    def _draw_tiles(self, program, planned, trails: bool) -> None:
+        """Draw the composite pass tile by tile, each looping only over its own layers."""
+        tiles = plan_tiles(planned, self._internal, self.tile_size or self._internal)
+        blob = pack_tiles(layer_records(planned), tiles, self.max_layers, self._block_stride)
+        if len(blob) > self._layer_block.size:
+            self._layer_block.release()
+            self._layer_block = self.ctx.buffer(reserve=len(blob))
+        self._layer_block.write(blob)
+        for index, tile in enumerate(tiles):
+            self.ctx.scissor = (tile.x, tile.y, tile.width, tile.height)
+            if not tile.layers and not trails:
+                self._draw_fullscreen(self._background)
+                continue
+            self._layer_block.bind_to_uniform_block(
+                0, offset=index * self._block_stride, size=self._block_stride
+            )
+            program["u_count"].value = len(tile.layers)
+            self._draw_fullscreen(program)
+        self.ctx.scissor = None
 
     def _draw_present(self, master, target: moderngl.Framebuffer | None) -> None:
         """Present pass(es): upscale the internal picture into ``target`` with the master gain."""

@@ -63,6 +63,69 @@ class DrawLayer:
     threshold: float
     half_width: float
     mode_index: int
+    bounds: tuple[float, float, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A rectangle of the internal picture (pixels, GL origin bottom-left) and the indices,
+    bottom first, of the planned layers that may touch it."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+    layers: tuple[int, ...]
+
+
+def layer_bounds(matrix: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The frame-space box (u0, v0, u1, v1), clipped to 0..1, that a layer's field covers.
+
+    Inverts the frame→field map at the field's four corners. None when the layer is
+    entirely outside the frame.
+    """
+    linear, offset = matrix[:, :2], matrix[:, 2]
+    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]) - offset
+    frame = np.linalg.solve(linear, corners.T).T
+    u0, v0 = frame.min(axis=0)
+    u1, v1 = frame.max(axis=0)
+    if u1 <= 0.0 or v1 <= 0.0 or u0 >= 1.0 or v0 >= 1.0:
+        return None
+    return (max(u0, 0.0), max(v0, 0.0), min(u1, 1.0), min(v1, 1.0))
+
+
+def plan_tiles(
+    layers: Sequence[DrawLayer], frame_size: tuple[int, int], tile_size: tuple[int, int]
+) -> list[Tile]:
+    """Split the frame into tiles, each listing only the layers whose box overlaps it.
+
+    A software rasteriser pays for every layer at every pixel it loops over, so drawing
+    tile by tile (scissored) skips layers where they are not. Boxes grow by one pixel so
+    bilinear sampling and anti-aliased edges at a box's border are never cut off.
+    """
+    width, height = frame_size
+    tile_w, tile_h = tile_size
+    cols = max(1, -(-width // tile_w))
+    rows = max(1, -(-height // tile_h))
+    boxes = []
+    for layer in layers:
+        if layer.bounds is None:
+            boxes.append(None)
+            continue
+        u0, v0, u1, v1 = layer.bounds
+        boxes.append((u0 * width - 1, v0 * height - 1, u1 * width + 1, v1 * height + 1))
+    tiles = []
+    for row in range(rows):
+        y0, y1 = row * height // rows, (row + 1) * height // rows
+        for col in range(cols):
+            x0, x1 = col * width // cols, (col + 1) * width // cols
+            touching = tuple(
+                i
+                for i, box in enumerate(boxes)
+                if box is not None and box[0] < x1 and box[2] > x0 and box[1] < y1 and box[3] > y0
+            )
+            tiles.append(Tile(x0, y0, x1 - x0, y1 - y0, touching))
+    return tiles
 
 
 def plan_frame(
@@ -117,9 +180,23 @@ def plan_frame(
                 threshold=settings.threshold,
                 half_width=edge_half_width(density, min(1.0, settings.softness + frame.softness)),
                 mode_index=BLEND_MODES.index(settings.blend),
+                bounds=layer_bounds(matrix),
             )
         )
     return planned
+
+
+def layer_records(layers: Sequence[DrawLayer]) -> np.ndarray:
+    """The std140 records of ``layers``, in order (one :data:`LAYER_DTYPE` row each)."""
+    records = np.zeros(len(layers), LAYER_DTYPE)
+    for i, layer in enumerate(layers):
+        s_max, t_max = layer.extent  # field 0..1 -> the image's corner of the texture layer
+        records["row0"][i] = (*(layer.matrix[0] * s_max), s_max)
+        records["row1"][i] = (*(layer.matrix[1] * t_max), t_max)
+        records["color"][i] = (*layer.color, layer.opacity)
+        records["params"][i] = (layer.mix, layer.threshold, layer.half_width, 0.0)
+        records["ints"][i] = (layer.slot, layer.mode_index, 0, 0)
+    return records
 
 
 def pack_layers(layers: Sequence[DrawLayer], capacity: int) -> bytes:
@@ -131,11 +208,22 @@ def pack_layers(layers: Sequence[DrawLayer], capacity: int) -> bytes:
     if len(layers) > capacity:
         raise ValueError(f"{len(layers)} layers do not fit a uniform block of {capacity}")
     block = np.zeros(capacity, LAYER_DTYPE)
-    for i, layer in enumerate(layers):
-        s_max, t_max = layer.extent  # field 0..1 -> the image's corner of the texture layer
-        block["row0"][i] = (*(layer.matrix[0] * s_max), s_max)
-        block["row1"][i] = (*(layer.matrix[1] * t_max), t_max)
-        block["color"][i] = (*layer.color, layer.opacity)
-        block["params"][i] = (layer.mix, layer.threshold, layer.half_width, 0.0)
-        block["ints"][i] = (layer.slot, layer.mode_index, 0, 0)
+    block[: len(layers)] = layer_records(layers)
     return block.tobytes()
+
+
+def pack_tiles(records: np.ndarray, tiles: Sequence[Tile], capacity: int, stride: int) -> bytes:
+    """One uniform block per tile, back to back every ``stride`` bytes (≥ a full block).
+
+    Each tile's block holds only its own layers, bottom first; the compositor binds the
+    block range of each tile before drawing it.
+    """
+    block_bytes = capacity * LAYER_DTYPE.itemsize
+    if stride < block_bytes:
+        raise ValueError(f"stride {stride} is smaller than one block ({block_bytes} bytes)")
+    out = bytearray(stride * len(tiles))
+    for t, tile in enumerate(tiles):
+        chosen = records[list(tile.layers)]
+        start = t * stride
+        out[start : start + chosen.nbytes] = chosen.tobytes()
+    return bytes(out)

@@ -253,3 +253,53 @@ def test_smaller_image_sits_in_the_corner_with_paper_around():
     assert np.all(store.pairs[0, :8, :4, 1] == 255) and np.all(store.pairs[0, :, 4:, 1] == 0)
     store.clear(0)
     assert store.extent(0) is None and not store.pairs[0].any()
+
+
+# -- tiles --------------------------------------------------------------------------------
+def test_layer_bounds_invert_the_placement():
+    from renderer.frame_plan import layer_bounds
+
+    m = layer_matrix(
+        position=(0.5, 0), scale=0.5, rotation_deg=0, fit="contain", frame_aspect=1, field_aspect=1
+    )
+    assert layer_bounds(m) == pytest.approx((0.5, 0.25, 1.0, 0.75))
+    turned = layer_matrix(
+        position=(0, 0), scale=0.5, rotation_deg=45, fit="contain", frame_aspect=1, field_aspect=1
+    )
+    half_diagonal = 0.25 * math.sqrt(2)
+    assert layer_bounds(turned) == pytest.approx(
+        (0.5 - half_diagonal, 0.5 - half_diagonal, 0.5 + half_diagonal, 0.5 + half_diagonal)
+    )
+    gone = layer_matrix(
+        position=(5, 0), scale=0.5, rotation_deg=0, fit="contain", frame_aspect=1, field_aspect=1
+    )
+    assert layer_bounds(gone) is None
+
+
+def test_tiles_list_only_overlapping_layers():
+    from renderer.frame_plan import DrawLayer, plan_tiles
+
+    def layer(bounds):
+        return DrawLayer(0, np.eye(2, 3), (1.0, 1.0), (1, 1, 1), 1.0, 1.0, 0.5, 0.1, 0, bounds)
+
+    left, everywhere, nowhere = layer((0.0, 0.0, 0.3, 1.0)), layer((0, 0, 1, 1)), layer(None)
+    tiles = plan_tiles([left, everywhere, nowhere], (100, 50), (50, 50))
+    assert [(t.x, t.y, t.width, t.height) for t in tiles] == [(0, 0, 50, 50), (50, 0, 50, 50)]
+    assert tiles[0].layers == (0, 1) and tiles[1].layers == (1,)
+    covered = sum(t.width * t.height for t in plan_tiles([], (257, 143), (64, 48)))
+    assert covered == 257 * 143  # tiles cover the frame exactly, odd sizes included
+
+
+def test_pack_tiles_places_each_tiles_layers_at_its_stride():
+    from renderer.frame_plan import LAYER_DTYPE, Tile, pack_tiles
+
+    records = np.zeros(3, LAYER_DTYPE)
+    records["ints"][:, 0] = [7, 8, 9]
+    tiles = [Tile(0, 0, 1, 1, (0, 2)), Tile(1, 0, 1, 1, ()), Tile(2, 0, 1, 1, (1,))]
+    blob = pack_tiles(records, tiles, capacity=4, stride=4 * 80 + 16)
+    blocks = [np.frombuffer(blob[i * 336 : i * 336 + 320], LAYER_DTYPE) for i in range(3)]
+    assert list(blocks[0]["ints"][:, 0]) == [7, 9, 0, 0]
+    assert not blocks[1]["ints"].any()
+    assert list(blocks[2]["ints"][:, 0]) == [8, 0, 0, 0]
+    with pytest.raises(ValueError, match="smaller than one block"):
+        pack_tiles(records, tiles, capacity=4, stride=100)
