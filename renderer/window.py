@@ -75,7 +75,12 @@ def list_monitors() -> list[str]:
     glfw = _glfw()
     if not glfw.init():
         raise WindowError(_init_failure_message())
-    return [f"{i}: {glfw.get_monitor_name(m)}" for i, m in enumerate(glfw.get_monitors() or [])]
+    return [f"{i}: {_monitor_name(m)}" for i, m in enumerate(glfw.get_monitors() or [])]
+
+
+def _monitor_name(monitor) -> str:
+    name = _glfw().get_monitor_name(monitor)
+    return name.decode(errors="replace") if isinstance(name, bytes) else str(name)
 
 
 def _init_failure_message() -> str:
@@ -349,7 +354,7 @@ class Window:
         glfw.set_window_monitor(
             self._handle, monitor, 0, 0, mode.size.width, mode.size.height, mode.refresh_rate
         )
-        self._message = f"fullscreen on {glfw.get_monitor_name(monitor)}"
+        self._message = f"fullscreen on {_monitor_name(monitor)}"
 
     # -- HUD and screenshots ---------------------------------------------------------------
     def _tick_fps(self) -> None:
