@@ -28,6 +28,7 @@ from renderer import shaders
 from renderer.crossfade import CrossfadeClock
 from renderer.frame_plan import (
     LAYER_DTYPE,
+    DrawLayer,
     LayerState,
     layer_records,
     pack_tiles,
@@ -41,8 +42,8 @@ from renderer.reactive import (
     sanitize_features,
     trail_keep,
 )
-from renderer.scene import Scene
-from renderer.settings import LayerFeatures, LayerSettings
+from renderer.scene import Scene, SceneSnapshot
+from renderer.settings import LayerFeatures, LayerSettings, MasterSettings
 from renderer.slots import SlotTable
 from renderer.transform import auto_internal_height, internal_size, present_steepness
 
@@ -298,7 +299,7 @@ class Compositor:
     def layer_slots(self) -> dict[Hashable, int]:
         """Which slot each layer with an image occupies."""
         with self._lock:
-            return {lid: self._slots.slot_of(lid) for lid in self._slots.layer_ids()}  # type: ignore[misc]
+            return self._slots.assignments()
 
     # -- drawing ---------------------------------------------------------------------------
     def render(
@@ -312,8 +313,9 @@ class Compositor:
 
         Args:
             t: the frame's time; drives crossfades, onset decay and trails.
-            features: per-layer audio features for this frame; missing layers get neutral
-                ones, bad values are clamped or dropped and counted in :attr:`stats`.
+            features: per-layer audio features for this frame; a layer without an entry is
+                not audio-modulated; bad values are clamped or dropped and counted in
+                :attr:`stats`.
             beat_phase: position within the current beat, 0..1, or None when stopped.
             target: where to draw; default the compositor's own framebuffer. A window
                 passes ``ctx.screen``.
@@ -368,7 +370,11 @@ class Compositor:
         return clean
 
     def _sync_layers(
-        self, snapshot, t: float, dt: float, features: Mapping[Hashable, LayerFeatures]
+        self,
+        snapshot: SceneSnapshot,
+        t: float,
+        dt: float,
+        features: Mapping[Hashable, LayerFeatures],
     ) -> dict[Hashable, LayerState]:
         """Free slots of removed layers, upload changed fields, advance per-layer state."""
         present = {layer_id: settings for layer_id, settings in snapshot.layers}
@@ -408,7 +414,7 @@ class Compositor:
             self._clocks[slot] = CrossfadeClock()
         self._envelopes.pop(layer_id, None)
 
-    def _draw_layers(self, planned, master, dt: float) -> None:
+    def _draw_layers(self, planned: list[DrawLayer], master: MasterSettings, dt: float) -> None:
         """Composite pass into the display texture (and the feedback pair, with trails)."""
         import moderngl
 
@@ -442,7 +448,9 @@ class Compositor:
         self._has_frame = True
         self._feedback_valid = trails
 
-    def _draw_tiles(self, program, planned, trails: bool) -> None:
+    def _draw_tiles(
+        self, program: moderngl.Program, planned: list[DrawLayer], trails: bool
+    ) -> None:
         """Draw the composite pass tile by tile, each looping only over its own layers."""
         tiles = plan_tiles(planned, self._internal, self.tile_size or self._internal)
         blob = pack_tiles(layer_records(planned), tiles, self.max_layers, self._block_stride)
@@ -462,7 +470,7 @@ class Compositor:
             self._draw_fullscreen(program)
         self.ctx.scissor = None
 
-    def _draw_present(self, master, target: moderngl.Framebuffer | None) -> None:
+    def _draw_present(self, master: MasterSettings, target: moderngl.Framebuffer | None) -> None:
         """Present pass(es): upscale the internal picture into ``target`` with the master gain."""
         import moderngl
 
@@ -470,34 +478,25 @@ class Compositor:
         fbo = self._output_fbo if own else target
         assert fbo is not None and self._display is not None
         self.ctx.disable(moderngl.BLEND)
-        gains = (master.brightness * master.opacity, master.opacity)
-        source, source_height = self._display, self._internal[1]
-        sharpen = self.upscale != "soft" and master.sharpness > 0.0
+        source, steepness = self._display, None
         if self._size == self._internal:
-            program = self._present_programs["copy"]
-        elif not sharpen:
-            program = self._present_programs["bilinear"]
-        elif self._stage is not None and self._stage_fbo is not None:  # balanced, two steps
-            stage_height = self._stage.size[1]
+            name = "copy"
+        elif self.upscale == "soft" or master.sharpness <= 0.0:
+            name = "bilinear"
+        elif self._stage is not None and self._stage_fbo is not None:  # balanced: 2 steps
             self._stage_fbo.use()
-            self._run_present(
-                "sharp",
-                self._display,
-                (1.0, 1.0),
-                False,
-                steepness=(present_steepness(stage_height, source_height, master.sharpness)),
+            stage_steepness = present_steepness(
+                self._stage.size[1], self._internal[1], master.sharpness
             )
-            source = self._stage
-            program = self._present_programs["bilinear"]
+            self._run_present("sharp", self._display, (1.0, 1.0), False, stage_steepness)
+            source, name = self._stage, "bilinear"
         else:
-            program = self._present_programs["sharp"]
-            program["u_steepness"].value = present_steepness(
-                self._size[1], source_height, master.sharpness
-            )
+            name = "sharp"
+            steepness = present_steepness(self._size[1], self._internal[1], master.sharpness)
         fbo.viewport = (0, 0, *self._size)
         fbo.use()
-        name = next(k for k, v in self._present_programs.items() if v is program)
-        self._run_present(name, source, gains, own)
+        gains = (master.brightness * master.opacity, master.opacity)
+        self._run_present(name, source, gains, own, steepness)
 
     def _run_present(
         self,

@@ -54,6 +54,10 @@ class SlotTable:
         """The layer's slot, or None."""
         return self._slot_of.get(layer_id)
 
+    def assignments(self) -> dict[Hashable, int]:
+        """A copy of the layer id → slot mapping."""
+        return dict(self._slot_of)
+
     def layer_ids(self) -> list[Hashable]:
         """Ids currently holding a slot."""
         return list(self._slot_of)
