@@ -130,7 +130,6 @@ def main(argv: list[str] | None = None) -> int:
                 tile_size=None if args.no_tiles else (64, 48),
             ) as renderer:
                 comp = renderer.compositor
-                internal = "×".join(map(str, comp.internal_size))
                 gl = renderer.ctx.info["GL_RENDERER"]
                 for n in args.layers:
                     synthetic = SyntheticSet(n, seed=1, field_size=args.field_size)
@@ -143,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
                             settings = grid_placement(settings, i, n)
                         comp.set_layer(i, settings)
                         comp.push_image(i, synthetic.field(i, 0.0), 0.0)
+                    comp.render(0.0)  # "auto" settles its internal size on the images
+                    internal = "×".join(map(str, comp.internal_size))
                     fps, cpu_ms = measure(
                         renderer,
                         synthetic,

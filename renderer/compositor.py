@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_LAYERS = 32
+#: "auto" internal height assumes images at least this large until larger ones arrive.
+AUTO_BASIS_MIN = 64
 #: Upscaling strategies from the internal picture to the output; see docs/renderer.md.
 UPSCALE_MODES = ("crisp", "balanced", "soft")
 DEFAULT_FIELD_SIZE = 128
@@ -92,8 +94,10 @@ class Compositor:
             A new empty scene is made when omitted.
         max_layers: texture slots (layers that can hold an image at once).
         field_size: the largest ink image side accepted; smaller images are fine.
-        internal_height: rows layers are composited at: "auto" (about 2.25 per field
-            texel, see :func:`renderer.transform.auto_internal_height`), a number, or None
+        internal_height: rows layers are composited at: "auto" (about 2.25 per texel of
+            the largest ink image currently shown, at least 64 px images' worth: 144 rows
+            for 64², 288 once a 128² image arrives; see
+            :func:`renderer.transform.auto_internal_height`), a number, or None
             for the output height. Fewer rows run faster on a CPU rasteriser.
         tile_size: (width, height) of the tiles the composite pass is split into, in
             internal pixels; each tile loops only over the layers that overlap it. None
@@ -128,8 +132,9 @@ class Compositor:
         if tile_size is not None and (tile_size[0] < 1 or tile_size[1] < 1):
             raise ValueError(f"tile_size must be positive (width, height) or None, got {tile_size}")
         self.tile_size = tile_size
-        if internal_height == "auto":
-            internal_height = auto_internal_height(field_size)
+        self._auto_internal = internal_height == "auto"
+        if self._auto_internal:
+            internal_height = auto_internal_height(min(field_size, AUTO_BASIS_MIN))
         if internal_height is not None and (
             not isinstance(internal_height, int) or internal_height < 1
         ):
@@ -236,11 +241,14 @@ class Compositor:
 
     def resize(self, size: tuple[int, int]) -> None:
         """Change the output size; internal textures follow. Trails restart."""
+        size = check_size(size)
+        if size != self._size:
+            self._allocate_targets(size)
+
+    def _allocate_targets(self, size: tuple[int, int]) -> None:
+        """(Re)create every size-dependent texture and framebuffer."""
         import moderngl
 
-        size = check_size(size)
-        if size == self._size:
-            return
         self._release_targets()
         self._size = size
         self._internal = internal_size(size, self.internal_height)
@@ -328,6 +336,8 @@ class Compositor:
         self.stats.beat_phases_dropped += dropped
         clean = self._clean_features(features)
         states = self._sync_layers(snapshot, t, dt, clean)
+        if self._auto_internal:
+            self._follow_image_size(states)
 
         if master.freeze and self._has_frame:
             self.stats.frozen_frames += 1
@@ -405,6 +415,16 @@ class Compositor:
                     onset_envelope=envelope,
                 )
         return states
+
+    def _follow_image_size(self, states: Mapping[Hashable, LayerState]) -> None:
+        """For "auto": composite at a height that keeps every texel of the largest image."""
+        sides = [max(st.field_shape) for st in states.values() if st.field_shape is not None]
+        basis = max([AUTO_BASIS_MIN, *sides]) if sides else AUTO_BASIS_MIN
+        wanted = auto_internal_height(min(basis, self.field_size))
+        if wanted != self.internal_height:
+            log.info("compositing at %d rows for %d px ink images", wanted, basis)
+            self.internal_height = wanted
+            self._allocate_targets(self._size)
 
     def _free_slot(self, layer_id: Hashable) -> None:
         """Release a layer's slot and state; the caller holds the lock."""

@@ -248,3 +248,17 @@ def test_tiled_composite_equals_one_pass(ctx):
         comp.release()
     assert frames[0].std() > 10  # a busy picture, not an empty one
     np.testing.assert_array_equal(frames[0], frames[1])
+
+
+def test_auto_internal_height_follows_the_largest_image(ctx):
+    comp = Compositor(ctx, (1280, 720))  # field_size 128, internal "auto"
+    assert comp.internal_size == (256, 144)
+    comp.push_image("big", full_ink(128, 128), 0.0)
+    comp.render(0.0)
+    assert comp.internal_size == (512, 288)
+    comp.remove_layer("big")
+    comp.push_image("small", full_ink(64, 64), 0.1)
+    comp.render(0.1)
+    assert comp.internal_size == (256, 144)
+    assert comp.read().shape == (720, 1280, 3)
+    comp.release()
