@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from renderer.compositor import Compositor
+from renderer.scene import Scene
 from renderer.settings import LayerFeatures
 
 
@@ -46,7 +47,7 @@ class HeadlessRenderer:
         self.compositor = Compositor(self.ctx, size, **compositor_options)
 
     @property
-    def scene(self):
+    def scene(self) -> Scene:
         """The compositor's scene (share it with whatever controls the picture)."""
         return self.compositor.scene
 

@@ -25,6 +25,7 @@ from renderer import shaders
 from renderer.compositor import Compositor, check_size
 from renderer.controls import WINDOW_ACTIONS, SceneControls, action_for_key
 from renderer.hud import hud_lines, rasterize_lines
+from renderer.scene import Scene
 from renderer.settings import LayerFeatures
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,14 @@ class Window:
             raise WindowError(f"glfw could not open an OpenGL 3.3 core window: {glfw.get_error()}")
         glfw.make_context_current(self._handle)
         glfw.swap_interval(1 if vsync else 0)
-        self.ctx = moderngl.create_context()
+        try:
+            self.ctx = moderngl.create_context()
+        except Exception as exc:  # glcontext raises plain Exceptions
+            glfw.destroy_window(self._handle)
+            raise WindowError(
+                f"no OpenGL 3.3 context in the window ({exc}); note that a window cannot be "
+                f"opened in a process that already made a headless EGL context"
+            ) from exc
         self.compositor = Compositor(self.ctx, self.framebuffer_size(), **compositor_options)
         self.controls = SceneControls(self.compositor.scene)
         self.screenshot_dir = Path(screenshot_dir)
@@ -171,7 +179,7 @@ class Window:
 
     # -- hooks -----------------------------------------------------------------------------
     @property
-    def scene(self):
+    def scene(self) -> Scene:
         """The scene the window draws and its keys edit (share it with the bridge)."""
         return self.compositor.scene
 
