@@ -118,6 +118,22 @@ def resizing_follows_the_framebuffer(tmp: Path) -> None:
     close_window(win)
 
 
+@check
+def run_loop_calls_update_with_increasing_time(tmp: Path) -> None:
+    win = open_window(tmp)
+    times: list[float] = []
+
+    def update(t: float):
+        times.append(t)
+        win.compositor.push_image("x", np.full((4, 4), 255, np.uint8), t)
+        return None, (t * 2.0) % 1.0
+
+    frames = win.run(update, max_seconds=0.3)
+    assert frames == len(times) >= 2, (frames, times)
+    assert all(b > a for a, b in zip(times, times[1:], strict=False)), times
+    close_window(win)
+
+
 def main() -> int:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
