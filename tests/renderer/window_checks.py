@@ -7,6 +7,7 @@ child process that never touches EGL, and each check's outcome comes back as JSO
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import tempfile
@@ -130,7 +131,7 @@ def run_loop_calls_update_with_increasing_time(tmp: Path) -> None:
 
     frames = win.run(update, max_seconds=0.3)
     assert frames == len(times) >= 2, (frames, times)
-    assert all(b > a for a, b in zip(times, times[1:], strict=False)), times
+    assert all(b > a for a, b in itertools.pairwise(times)), times
     close_window(win)
 
 
