@@ -31,6 +31,9 @@ from bridge.service import BridgeService
 
 log = logging.getLogger(__name__)
 
+#: GIL switch interval while the show runs (Python's default is 0.005 s).
+SWITCH_INTERVAL = 0.001
+
 
 @dataclass
 class LiveOptions:
@@ -48,7 +51,7 @@ class LiveOptions:
     monitor: int = 0
     stats_interval: float | None = None
     presets_dir: Path | None = None
-    internal_height: int | None = 360
+    internal_height: int | str | None = "auto"
     video_preset: str = "veryfast"
     #: Run generators in child processes (one core for pictures, one for the show).
     generator_process: bool = True
@@ -140,6 +143,9 @@ class LiveShow:
 
     def run(self) -> int:
         """Run until the window closes, ``seconds`` pass, Ctrl-C, or :attr:`stop_requested`."""
+        # Threads hand the GIL over every 5 ms by default; the render loop, which waits for
+        # it between numpy calls, then stalls behind the receive and analysis threads.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.prepare()
         self.worker.start()
         try:
@@ -209,7 +215,7 @@ class LiveShow:
 
             def render(t: float, features: dict, beat_phase: float | None) -> np.ndarray:
                 renderer.compositor.render(t, features, beat_phase)
-                return renderer.compositor.read()
+                return renderer.compositor.read_rgba()  # 3× cheaper than RGB read-back
 
             try:
                 run_headless(

@@ -71,6 +71,7 @@ class LivePipeline:
         self.stats = PipelineStats()
         self.controls: queue.SimpleQueue[ControlEvent] = queue.SimpleQueue()
         self._seen: dict[Hashable, int] = {}
+        self._applied: dict[Hashable, object] = {}
         self._just_shown: list[float] = []
         self.message = ""
 
@@ -137,10 +138,13 @@ class LivePipeline:
             self.compositor.scene.remove_layer(key)
             self.compositor.remove_layer(key)
             self._seen.pop(key, None)
+            self._applied.pop(key, None)
         self.worker.style_for = {key: self.looks.style(key) for key in self.looks.layers}
         scene = self.compositor.scene
         for key, settings in self.looks.all_settings().items():
-            scene.set_layer(key, settings)
+            if self._applied.get(key) != settings:  # unchanged settings cost nothing
+                scene.set_layer(key, settings)
+                self._applied[key] = settings
         if scene.master != self.looks.master:
             scene.set_master(self.looks.master)
         features = {}
