@@ -409,6 +409,7 @@ def run_demo(args: argparse.Namespace) -> int:
             options.headless = out is not None
             options.out = out
             options.fps = args.fps
+            options.video_preset = "ultrafast"  # the demo must finish quickly on 2 cores
             show = LiveShow(service, options)
             try:
                 show.prepare()

@@ -52,7 +52,7 @@ class LiveOptions:
     stats_interval: float | None = None
     presets_dir: Path | None = None
     internal_height: int | str | None = "auto"
-    video_preset: str = "veryfast"
+    video_preset: str = "veryfast"  # the demo uses "ultrafast"
     #: Run generators in child processes (one core for pictures, one for the show).
     generator_process: bool = True
 

@@ -7,7 +7,10 @@ and by the models' own tests.
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -263,3 +266,33 @@ def test_device_params_set_blend_and_opacity(harness: Harness) -> None:
     harness.frames_for(0.3)
     settings = harness.pipeline.looks.settings((uuid, 9))
     assert settings.blend == "multiply" and settings.tint == (0.0, 1.0, 0.0)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DISPLAY"),
+    reason="needs an X display; `make test` starts Xvfb where it can install it (as root)",
+)
+def test_demo_runs_in_a_real_window(tmp_path) -> None:
+    """The window path end to end, in a child process (one GL stack per process)."""
+    env = dict(os.environ, SYNAESTHETE_HOME=str(tmp_path))
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bridge.cli",
+            "demo",
+            "--window",
+            "--seconds",
+            "3",
+            "--size",
+            "640x360",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "pictures generated" in completed.stderr
+    frames = int(completed.stderr.split("demo: ")[1].split(" frames")[0])
+    assert frames > 10
