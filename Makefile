@@ -32,6 +32,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/osc_ingest.py
+	$(PY) bench/compositor.py
+	$(PY) bench/generator.py
+	$(PY) bench/latency.py
 
 device: $(STAMP)
 	$(VENV)/bin/synaesthete build-device
