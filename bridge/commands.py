@@ -38,7 +38,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bridge.add_argument(
         "--refresh", type=float, default=0.5, help="seconds between view refreshes (0.5)"
     )
-    bridge.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+    bridge.add_argument(
+        "--seconds",
+        "--duration",
+        dest="duration",
+        type=float,
+        default=None,
+        help="stop after this many seconds",
+    )
     bridge.add_argument(
         "--stats",
         action="store_true",

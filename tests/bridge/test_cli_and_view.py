@@ -103,6 +103,7 @@ def test_bridge_command_writes_its_statistics(tmp_path) -> None:
         [
             "-q",
             "bridge",
+            "--no-render",
             "--port",
             "0",
             "--duration",
@@ -117,6 +118,32 @@ def test_bridge_command_writes_its_statistics(tmp_path) -> None:
     assert code == 0
     data = json.loads(stats.read_text())
     assert data["datagrams"] == 0 and data["analysis_updates"] > 0
+
+
+def test_bridge_command_runs_the_live_show_headless(tmp_path) -> None:
+    stats = tmp_path / "live.json"
+    out = tmp_path / "show.mp4"
+    args = [
+        "-q",
+        "bridge",
+        "--port",
+        "0",
+        "--headless",
+        "--out",
+        str(out),
+        "--seconds",
+        "1",
+        "--size",
+        "160x96",
+        "--fps",
+        "20",
+        "--stats-json",
+        str(stats),
+    ]
+    assert main(args) == 0
+    live = json.loads(stats.read_text())["live"]
+    assert live["frames"] >= 10 and live["worker_errors"] == 0
+    assert out.stat().st_size > 0
 
 
 def test_simulate_command_streams_a_file_into_a_bridge(tmp_path) -> None:
