@@ -50,6 +50,7 @@ def run_once(tracks: int, seconds: float, analyse_hz: float) -> dict[str, float]
             synaesthete(
                 "-q",
                 "bridge",
+                "--no-render",
                 "--port",
                 str(port),
                 "--stats",
