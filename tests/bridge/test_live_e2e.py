@@ -294,5 +294,6 @@ def test_demo_runs_in_a_real_window(tmp_path) -> None:
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert "pictures generated" in completed.stderr
-    frames = int(completed.stderr.split("demo: ")[1].split(" frames")[0])
+    summary = next(line for line in completed.stderr.splitlines() if "pictures generated" in line)
+    frames = int(summary.split("demo: ")[1].split(" frames")[0])
     assert frames > 10
