@@ -137,7 +137,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     render.add_argument(
         "--preset", default="veryfast", help="libx264 speed preset (veryfast; ultrafast is quicker)"
     )
-    render.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
+    render.add_argument(
+        "--threads", type=int, default=1, help="torch threads of the generator process (1)"
+    )
     render.add_argument("--quiet-progress", action="store_true", help="no progress bar")
     render.set_defaults(func=run_render)
 

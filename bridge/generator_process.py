@@ -89,6 +89,7 @@ class RemoteStyle:
         child.close()
         self._lock = threading.Lock()
         self._request = 0
+        self._pending = 0
         if not self._conn.poll(START_TIMEOUT):
             self.close()
             raise GeneratorProcessError(f"generator for style {name!r} did not start")
@@ -103,25 +104,60 @@ class RemoteStyle:
         self.info = json.loads(hello[len(READY) :])
 
     def audio_to_image(self, windows: np.ndarray) -> np.ndarray:
+        """Generate pictures for ``windows`` (B, mels, frames) and wait for them."""
+        with self._lock:
+            self._submit(windows)
+            return self._collect()
+
+    def submit(self, windows: np.ndarray) -> None:
+        """Start generating ``windows`` without waiting; fetch them with :meth:`collect`.
+
+        One request may be outstanding at a time: this is how an offline render keeps the
+        child busy with the next frame while the current one is drawn and encoded.
+        """
+        self._lock.acquire()
+        try:
+            self._submit(windows)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def collect(self) -> np.ndarray:
+        """The pictures for the request started by :meth:`submit`."""
+        try:
+            return self._collect()
+        finally:
+            self._lock.release()
+
+    def _submit(self, windows: np.ndarray) -> None:
         batch = np.ascontiguousarray(windows, dtype=np.float32)
         if batch.ndim != 3:
             raise ValueError(f"expected windows (B, mels, frames), got shape {batch.shape}")
         count, height, width = batch.shape
-        with self._lock:
-            self._request = (self._request + 1) % 2**32
-            request = self._request
-            try:
-                self._conn.send_bytes(
-                    HEADER.pack(REQUEST, request, count, height, width) + batch.tobytes()
-                )
-                if not self._conn.poll(REPLY_TIMEOUT):
-                    raise GeneratorProcessError(f"generator {self.name!r} stopped answering")
-                reply = self._conn.recv_bytes()
-            except (EOFError, OSError, BrokenPipeError) as exc:
-                raise GeneratorProcessError(f"generator {self.name!r} died: {exc}") from exc
+        self._request = (self._request + 1) % 2**32
+        self._pending = count
+        try:
+            self._conn.send_bytes(
+                HEADER.pack(REQUEST, self._request, count, height, width) + batch.tobytes()
+            )
+        except (OSError, BrokenPipeError) as exc:
+            raise GeneratorProcessError(f"generator {self.name!r} died: {exc}") from exc
+
+    def _collect(self) -> np.ndarray:
+        try:
+            if not self._conn.poll(REPLY_TIMEOUT):
+                raise GeneratorProcessError(f"generator {self.name!r} stopped answering")
+            reply = self._conn.recv_bytes()
+        except (EOFError, OSError) as exc:
+            raise GeneratorProcessError(f"generator {self.name!r} died: {exc}") from exc
         magic, answered, n, size, size_w = HEADER.unpack_from(reply)
         expected = HEADER.size + n * size * size_w
-        if magic != REPLY or answered != request or n != count or len(reply) != expected:
+        if (
+            magic != REPLY
+            or answered != self._request
+            or n != self._pending
+            or len(reply) != expected
+        ):
             raise GeneratorProcessError(f"generator {self.name!r} sent a malformed reply")
         return np.frombuffer(reply, np.uint8, n * size * size_w, HEADER.size).reshape(
             n, size, size_w

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -67,34 +68,73 @@ def mixdown(stems: list[Stem]) -> np.ndarray:
     return mix.astype(np.float32)
 
 
+class Generator(Protocol):
+    """Turns windows into pictures, asynchronously: :meth:`submit`, then :meth:`collect`."""
+
+    def submit(self, windows: np.ndarray) -> None: ...
+
+    def collect(self) -> np.ndarray: ...
+
+
+class SyncGenerator:
+    """A plain ``windows -> images`` function as a :class:`Generator` (works at submit)."""
+
+    def __init__(self, generate: Callable[[np.ndarray], np.ndarray]) -> None:
+        self._generate = generate
+        self._result: np.ndarray | None = None
+
+    def submit(self, windows: np.ndarray) -> None:
+        self._result = self._generate(windows)
+
+    def collect(self) -> np.ndarray:
+        result, self._result = self._result, None
+        if result is None:
+            raise RuntimeError("collect() without submit()")
+        return result
+
+
+@dataclass
+class _Prepared:
+    t: float
+    groups: dict[str, list[int]]
+    features: dict[Hashable, LayerFeatures]
+
+
 class OfflineScene:
     """Drives looks, analysis and generation for an offline render, frame by frame.
 
-    ``generate(style_name, windows)`` returns uint8 images; ``push_image(key, image, t)``
-    hands one to the compositor. ``update(index, t)`` matches the renderer's offline
-    ``FrameUpdate`` signature.
+    ``generator_for(style)`` gives each style's :class:`Generator`; ``push_image`` and
+    ``set_layer`` reach the compositor. :meth:`update` matches the renderer's offline
+    ``FrameUpdate`` signature. While the caller draws and encodes frame ``i``, the
+    generators already work on frame ``i + 1``: its windows hold exactly the audio up to
+    its own time, so looking ahead changes no picture, only the wall time.
     """
 
     def __init__(
         self,
         stems: list[Stem],
         *,
-        generate: Callable[[str, np.ndarray], np.ndarray],
+        generator_for: Callable[[str], Generator],
         push_image: Callable[[Hashable, np.ndarray, float], None],
         set_layer: Callable[[Hashable, object], None],
+        fps: float = 30.0,
+        n_frames: int | None = None,
         tempo: float | None = None,
         fade_in: float = 0.25,
     ) -> None:
         self.stems = stems
-        self.generate = generate
+        self.generator_for = generator_for
         self.push_image = push_image
         self.set_layer = set_layer
+        self.fps = fps
+        self.n_frames = n_frames
         self.tempo = tempo
         self.rate = DEFAULT_ANALYSIS.sample_rate
         self.looks = Looks(fade_in=fade_in)
         self.analysers = {i: TrackAnalyser() for i in range(len(stems))}
         self.positions = dict.fromkeys(range(len(stems)), 0)
         self.images = 0
+        self._prepared: _Prepared | None = None
         self.looks.sync(self._infos())
 
     def _infos(self) -> list[TrackInfo]:
@@ -112,36 +152,62 @@ class OfflineScene:
             for i, stem in enumerate(self.stems)
         ]
 
-    def update(self, _index: int, t: float) -> tuple[dict[Hashable, LayerFeatures], float | None]:
+    def _analyse_until(self, t: float) -> dict[Hashable, LayerFeatures]:
         end = round(t * self.rate)
         features: dict[Hashable, LayerFeatures] = {}
-        ready = []
         for key, stem in enumerate(self.stems):
             start = self.positions[key]
             chunk = stem.audio[start:end] if end > start else np.zeros(0, np.float32)
-            if end > stem.audio.size and start < end:
+            if end > stem.audio.size and start < end:  # past the stem's end: silence
                 chunk = np.concatenate([chunk, np.zeros(end - max(start, stem.audio.size))])
             self.positions[key] = max(start, end)
             analyser = self.analysers[key]
             analyser.update(PendingAudio(chunk.astype(np.float32), self.rate, 0, None))
-            ready.append(key)
             features[key] = LayerFeatures(*normalised(analyser.features))
-        self.looks.advance(t)
+        return features
+
+    def _prepare(self, t: float) -> None:
+        """Analyse up to ``t`` and start generating that instant's pictures."""
+        features = self._analyse_until(t)
         groups: dict[str, list[int]] = {}
-        for key in ready:
+        for key in self.analysers:
             groups.setdefault(self.looks.style(key), []).append(key)
         for style, keys in groups.items():
             windows = np.stack([self.analysers[k].window() for k in keys])
-            for key, image in zip(keys, self.generate(style, windows), strict=True):
+            self.generator_for(style).submit(windows)
+        self._prepared = _Prepared(t, groups, features)
+
+    def update(self, index: int, t: float) -> tuple[dict[Hashable, LayerFeatures], float | None]:
+        if self._prepared is None or abs(self._prepared.t - t) > 1e-9:
+            if self._prepared is not None:  # frames out of order: drop the look-ahead
+                for style in self._prepared.groups:
+                    self.generator_for(style).collect()
+            self._prepare(t)
+        prepared = self._prepared
+        assert prepared is not None
+        self._prepared = None
+        for style, keys in prepared.groups.items():
+            images = self.generator_for(style).collect()
+            for key, image in zip(keys, images, strict=True):
                 self.push_image(key, image, t)
                 self.images += 1
+        self.looks.advance(t)
         for key in self.analysers:
             self.set_layer(key, self.looks.settings(key))
+        if self.n_frames is None or index + 1 < self.n_frames:
+            self._prepare(t + 1.0 / self.fps)  # the next frame generates while this one draws
         beat_phase = None
         if self.tempo:
             beats = t * self.tempo / 60.0
             beat_phase = beats - np.floor(beats)
-        return features, beat_phase
+        return prepared.features, beat_phase
+
+    def finish(self) -> None:
+        """Collect a look-ahead nobody will draw (so generators are idle again)."""
+        if self._prepared is not None:
+            for style in self._prepared.groups:
+                self.generator_for(style).collect()
+            self._prepared = None
 
 
 def render_stems(
@@ -153,14 +219,14 @@ def render_stems(
     seconds: float | None = None,
     tempo: float | None = None,
     preset: str = "veryfast",
-    threads: int | None = None,
+    threads: int = 1,
     progress: bool = True,
 ) -> dict[str, float]:
     """Render stems to ``out`` (.mp4/.mov/.mkv, or a directory for PNG frames).
 
     Returns a summary: frames, seconds of video, wall seconds, images generated.
     """
-    from models.style import Style
+    from bridge.generator_process import RemoteStyle
     from renderer.headless import HeadlessRenderer
     from renderer.offline import render_to_sink
     from renderer.video import VIDEO_SUFFIXES, AudioTrack, PngSequenceWriter, VideoWriter
@@ -175,12 +241,15 @@ def render_stems(
     length = max(s.audio.size for s in stems) / DEFAULT_ANALYSIS.sample_rate
     duration = min(length, seconds) if seconds is not None else length
     n_frames = max(1, round(duration * fps))
-    styles: dict[str, Style] = {}
+    styles: dict[str, RemoteStyle] = {}
 
-    def generate(name: str, windows: np.ndarray) -> np.ndarray:
+    def generator_for(name: str) -> RemoteStyle:
         if name not in styles:
-            styles[name] = Style.load(name, threads=threads)
-        return styles[name].audio_to_image(windows)
+            styles[name] = RemoteStyle(name, threads=threads)
+        return styles[name]
+
+    for name in {stem.style for stem in stems}:
+        generator_for(name)  # start (and check) every style before opening the output
 
     mix = mixdown(stems)[: round(duration * DEFAULT_ANALYSIS.sample_rate)]
     audio = AudioTrack.from_array(mix, DEFAULT_ANALYSIS.sample_rate)
@@ -188,23 +257,30 @@ def render_stems(
         sink = VideoWriter(out, size, fps, preset=preset, audio=audio)
     else:
         sink = PngSequenceWriter(out, size, fps, audio=audio)
-    with HeadlessRenderer(size) as renderer:
-        compositor = renderer.compositor
-        scene = OfflineScene(
-            stems,
-            generate=generate,
-            push_image=compositor.push_image,
-            set_layer=compositor.scene.set_layer,
-            tempo=tempo,
-        )
-        summary = render_to_sink(
-            compositor,
-            sink,
-            n_frames=n_frames,
-            update=scene.update,
-            progress=progress,
-            description=f"rendering {out.name}",
-        )
+    try:
+        with HeadlessRenderer(size) as renderer:
+            compositor = renderer.compositor
+            scene = OfflineScene(
+                stems,
+                generator_for=generator_for,
+                push_image=compositor.push_image,
+                set_layer=compositor.scene.set_layer,
+                fps=fps,
+                n_frames=n_frames,
+                tempo=tempo,
+            )
+            summary = render_to_sink(
+                compositor,
+                sink,
+                n_frames=n_frames,
+                update=scene.update,
+                progress=progress,
+                description=f"rendering {out.name}",
+            )
+            scene.finish()
+    finally:
+        for style in styles.values():
+            style.close()
     return {
         "frames": summary.frames,
         "video_seconds": summary.seconds,

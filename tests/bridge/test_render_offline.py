@@ -8,7 +8,7 @@ import soundfile
 
 from bridge.cli import main
 from bridge.demo_audio import demo_stems
-from bridge.offline import OfflineScene, Stem, mixdown
+from bridge.offline import OfflineScene, Stem, SyncGenerator, mixdown
 from bridge.simulator import PALETTE
 from renderer.headless import HeadlessRenderer
 
@@ -22,11 +22,14 @@ def render_frames(stems: list[Stem], n: int, fps: float = 30.0) -> list[np.ndarr
     frames = []
     with HeadlessRenderer((160, 96), internal_height=48) as renderer:
         compositor = renderer.compositor
+        generator = SyncGenerator(window_picture)
         scene = OfflineScene(
             stems,
-            generate=lambda style, w: window_picture(w),
+            generator_for=lambda style: generator,
             push_image=compositor.push_image,
             set_layer=compositor.scene.set_layer,
+            fps=fps,
+            n_frames=n,
             tempo=124.0,
         )
         for i in range(n):
@@ -53,17 +56,27 @@ def test_the_same_audio_and_settings_give_the_same_frames(stems: list[Stem]) -> 
 
 
 def test_each_frame_has_seen_exactly_the_audio_up_to_its_time(stems: list[Stem]) -> None:
+    generator = SyncGenerator(window_picture)
+    shown: list[tuple[float, np.ndarray]] = []
     scene = OfflineScene(
         stems[:1],
-        generate=lambda style, w: window_picture(w),
-        push_image=lambda *a: None,
+        generator_for=lambda style: generator,
+        push_image=lambda key, image, t: shown.append((t, image)),
         set_layer=lambda *a: None,
+        fps=4.0,
     )
     scene.update(0, 0.5)
-    assert scene.positions[0] == 11025
+    assert scene.positions[0] == round(0.75 * 22050)  # looked ahead to the next frame
     scene.update(1, 0.75)
-    assert scene.positions[0] == round(0.75 * 22050)
-    assert scene.images == 2
+    assert scene.images == 2 and [t for t, _ in shown] == [0.5, 0.75]
+    # The picture shown at 0.75 s is the one made from exactly the audio up to 0.75 s.
+    from models.analysis import analyse, sliding_windows, to_unit
+
+    offline = analyse(stems[0].audio[: round(0.75 * 22050)])
+    window = sliding_windows(to_unit(offline.mel_db), pad_start=True)[-1]
+    expected = window_picture(window[None])[0].astype(int)
+    assert np.abs(shown[1][1].astype(int) - expected).max() <= 1
+    scene.finish()
 
 
 def test_mixdown_is_peak_limited() -> None:
