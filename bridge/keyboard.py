@@ -13,7 +13,14 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from bridge.looks import Looks, master_with
-from renderer.controls import OPACITY_STEP, TRAILS_MAX, TRAILS_STEP, WINDOW_ACTIONS, action_for_key
+from renderer.controls import (
+    OPACITY_STEP,
+    TRAILS_MAX,
+    TRAILS_STEP,
+    WINDOW_ACTIONS,
+    action_for_key,
+    choose_layer,
+)
 from renderer.modes import BLEND_MODES
 
 
@@ -81,20 +88,9 @@ class LooksKeyboard:
         raise ValueError(f"unknown control action {action!r}")
 
     def _select(self, which: str) -> str:
-        keys = self.layer_keys()
-        if not keys:
-            return "no layers yet"
-        current = self.selected_layer()
-        position = keys.index(current) if current in keys else 0
-        if which == "next":
-            position = (position + 1) % len(keys)
-        elif which == "previous":
-            position = (position - 1) % len(keys)
-        else:
-            number = int(which)
-            if number > len(keys):
-                return f"there is no layer {number} (only {len(keys)})"
-            position = number - 1
-        self.selected = keys[position]
-        info = self.looks.layers[self.selected].info
-        return f"selected layer {position + 1}: {info.name or self.selected}"
+        choice, message = choose_layer(self.layer_keys(), self.selected_layer(), which)
+        if choice is None:
+            return message
+        self.selected = choice
+        number = message.split(":")[0]  # "selected layer N"
+        return f"{number}: {self.looks.layers[choice].info.name or choice}"

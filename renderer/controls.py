@@ -77,6 +77,29 @@ def action_for_key(key: str, shift: bool = False) -> str | None:
     return _PLAIN_KEYS.get(key)
 
 
+def choose_layer(
+    ids: list[Hashable], current: Hashable | None, which: str
+) -> tuple[Hashable | None, str]:
+    """Resolve a selection action: ``which`` is "next", "previous" or a 1-based number.
+
+    Returns the layer to select (None to keep the selection) and a message for the HUD.
+    Shared by every keyboard handler so layer numbering means the same everywhere.
+    """
+    if not ids:
+        return None, "no layers yet"
+    position = ids.index(current) if current in ids else 0
+    if which == "next":
+        position = (position + 1) % len(ids)
+    elif which == "previous":
+        position = (position - 1) % len(ids)
+    else:
+        number = int(which)
+        if number > len(ids):
+            return None, f"there is no layer {number} (only {len(ids)})"
+        position = number - 1
+    return ids[position], f"selected layer {position + 1}: {ids[position]}"
+
+
 class SceneControls:
     """Applies keyboard actions to a scene, remembering which layer is selected."""
 
@@ -131,22 +154,10 @@ class SceneControls:
 
     # -- selection -------------------------------------------------------------------------
     def _select(self, which: str) -> str:
-        ids = self.layer_ids()
-        if not ids:
-            return "no layers yet"
-        current = self.selected_layer()
-        position = ids.index(current) if current in ids else 0
-        if which == "next":
-            position = (position + 1) % len(ids)
-        elif which == "previous":
-            position = (position - 1) % len(ids)
-        else:
-            number = int(which)
-            if number > len(ids):
-                return f"there is no layer {number} (only {len(ids)})"
-            position = number - 1
-        self.selected = ids[position]
-        return f"selected layer {position + 1}: {self.selected}"
+        choice, message = choose_layer(self.layer_ids(), self.selected_layer(), which)
+        if choice is not None:
+            self.selected = choice
+        return message
 
     # -- layer edits -----------------------------------------------------------------------
     def _cycle_blend(self, layer_id: Hashable, step: int) -> str:

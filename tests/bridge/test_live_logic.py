@@ -221,3 +221,38 @@ def test_latency_percentiles() -> None:
     assert p50 == pytest.approx(0.0505) and p95 == pytest.approx(0.09505)
     assert stats.summary()["frame"]["count"] == 100
     assert "frame p50 50.5" in stats.format_line()
+
+
+def test_keyboard_edits_the_looks_like_a_controller() -> None:
+    from bridge.keyboard import LooksKeyboard
+
+    looks = Looks()
+    looks.sync([info("a", uuid=U1, name="Bass", index=1), info("b", uuid=U2, name="Kick", index=0)])
+    keys = LooksKeyboard(looks)
+    assert keys.layer_keys() == ["b", "a"]  # Live's order: Kick (0) below Bass (1)
+    assert keys.handle("2") and keys.selected == "a" and "Bass" in keys.message
+    assert keys.handle("b") and looks.settings("a").blend == "overlay"  # screen → overlay
+    assert keys.handle("b", shift=True) and looks.settings("a").blend == "screen"
+    looks.advance(0.0)
+    looks.advance(1.0)
+    assert keys.handle("down") and looks.value("a", "opacity") == pytest.approx(0.95)
+    assert keys.handle("m") and looks.settings("a").muted
+    assert keys.handle("s") and looks.settings("a").solo
+    assert keys.handle("tab") and keys.selected == "b"
+    assert keys.handle("t") and looks.master.trails_on
+    assert keys.handle("[") and looks.master.trails == pytest.approx(0.88)
+    assert keys.handle("f") and looks.master.freeze
+    assert keys.handle("9") and "no layer 9" in keys.message
+    # Window actions are left to the window; unbound keys too.
+    assert not keys.handle("h") and not keys.handle("p") and not keys.handle("z")
+    # A device dial move takes the property back from the keyboard.
+    looks.sync([info("a", uuid=U1, name="Bass", index=1, version=2, blend="multiply")])
+    assert looks.settings("a").blend == "multiply"
+
+
+def test_keyboard_with_no_layers_says_so() -> None:
+    from bridge.keyboard import LooksKeyboard
+
+    keys = LooksKeyboard(Looks())
+    assert keys.handle("b") and keys.message == "no layers yet"
+    assert keys.handle("tab") and keys.message == "no layers yet"
