@@ -110,6 +110,19 @@ def newest_features(frames: Analysis) -> FrameFeatures:
     )
 
 
+#: A window whose every band is at or below this (unit scale) is silence.
+SILENCE_UNIT = -0.999
+
+
+def is_silent(window: np.ndarray) -> bool:
+    """Whether an analysis window holds nothing above the dB floor (digital silence).
+
+    Generators still draw something for silence (a trained style may leave a faint
+    stroke), so the bridge shows a blank picture instead and skips the generator.
+    """
+    return bool(window.max() <= SILENCE_UNIT)
+
+
 #: Level range mapped onto 0..1 for the renderer (dBFS).
 LEVEL_FLOOR_DB = -60.0
 #: Onset strength (mean dB rise per band) that counts as a full hit.

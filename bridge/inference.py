@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bridge.features import FrameFeatures, TrackAnalyser, take_pending
+from bridge.features import FrameFeatures, TrackAnalyser, is_silent, take_pending
 from bridge.latency import LatencyStats
 from bridge.mailbox import Mailbox
 from bridge.scheduler import GenerationScheduler
@@ -46,6 +46,11 @@ class GeneratedFrame:
     style: str
     arrival: float | None  # arrival (monotonic s) of the newest packet in its window
     generated: float  # when the picture was ready
+
+
+def blank_pictures(count: int, size: int) -> np.ndarray:
+    """``count`` empty (no ink) pictures of ``size``², shown for silent windows."""
+    return np.zeros((count, size, size), np.uint8)
 
 
 class StyleCache:
@@ -115,6 +120,7 @@ class InferenceWorker:
         self.style_for: dict[Hashable, str] = {}
         self.generated = 0
         self.rounds = 0
+        self.image_size = 64  # updated from the first generated pictures
         self.track_seconds = 0.0  # sum over rounds of (live tracks × time since last round)
         self._last_round: float | None = None
         self.errors = 0
@@ -215,11 +221,19 @@ class InferenceWorker:
         for wanted, members in groups.items():
             name, style = self.styles.get(wanted)
             windows = np.stack([self.analysers[k].window() for k in members])
-            started = time.perf_counter()
-            images = style.audio_to_image(windows)  # type: ignore[attr-defined]
-            seconds = time.perf_counter() - started
-            self.scheduler.observe(len(members), seconds)
-            self.latency.add("generate", seconds)
+            silent = [is_silent(w) for w in windows]
+            images = blank_pictures(len(members), self.image_size)
+            sounding = [i for i, quiet in enumerate(silent) if not quiet]
+            if sounding:
+                started = time.perf_counter()
+                drawn = style.audio_to_image(windows[sounding])  # type: ignore[attr-defined]
+                seconds = time.perf_counter() - started
+                self.scheduler.observe(len(sounding), seconds)
+                self.latency.add("generate", seconds)
+                if drawn.shape[1:] != images.shape[1:]:
+                    self.image_size = drawn.shape[-1]
+                    images = blank_pictures(len(members), self.image_size)
+                images[sounding] = drawn
             done = time.monotonic()
             for key, image in zip(members, images, strict=True):
                 arrival = self.analysers[key].frame_arrival

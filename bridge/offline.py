@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from bridge.audio_files import read_mono, resample
-from bridge.features import PendingAudio, TrackAnalyser, normalised
+from bridge.features import PendingAudio, TrackAnalyser, is_silent, normalised
 from bridge.looks import Looks, TrackInfo
 from bridge.registry import DeviceParams
 from bridge.simulator import PALETTE, stable_uuid
@@ -135,6 +135,7 @@ class OfflineScene:
         self.positions = dict.fromkeys(range(len(stems)), 0)
         self.images = 0
         self._prepared: _Prepared | None = None
+        self._silent: dict[int, bool] = {}
         self.looks.sync(self._infos())
 
     def _infos(self) -> list[TrackInfo]:
@@ -176,6 +177,7 @@ class OfflineScene:
             windows = np.stack([self.analysers[k].window() for k in keys])
             self.generator_for(style).submit(windows)
         self._prepared = _Prepared(t, groups, features)
+        self._silent = {k: is_silent(self.analysers[k].window()) for k in self.analysers}
 
     def update(self, index: int, t: float) -> tuple[dict[Hashable, LayerFeatures], float | None]:
         if self._prepared is None or abs(self._prepared.t - t) > 1e-9:
@@ -185,11 +187,14 @@ class OfflineScene:
             self._prepare(t)
         prepared = self._prepared
         assert prepared is not None
+        silent = self._silent
         self._prepared = None
         for style, keys in prepared.groups.items():
             images = self.generator_for(style).collect()
             for key, image in zip(keys, images, strict=True):
-                self.push_image(key, image, t)
+                # Silence shows no ink, as live (the generator's output is discarded so
+                # the batch, and so every other picture, stays exactly the same).
+                self.push_image(key, np.zeros_like(image) if silent[key] else image, t)
                 self.images += 1
         self.looks.advance(t)
         for key in self.analysers:

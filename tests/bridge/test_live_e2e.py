@@ -297,3 +297,19 @@ def test_demo_runs_in_a_real_window(tmp_path) -> None:
     summary = next(line for line in completed.stderr.splitlines() if "pictures generated" in line)
     frames = int(summary.split("demo: ")[1].split(" frames")[0])
     assert frames > 10
+
+
+def test_digital_silence_draws_no_ink_and_skips_the_generator(harness: Harness) -> None:
+    uuid = "feedface-0000-4000-8000-000000000001"
+    target = ("127.0.0.1", harness.port)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.sendto(dm.hello(uuid, 3, 44100.0, 2), target)
+        sock.sendto(dm.meta(uuid, 3, "Silent", 0xFFFFFF, 0), target)
+        sock.sendto(dm.params(uuid, 3, gain=0.0), target)
+        for seq in range(60):
+            sock.sendto(dm.pcm(uuid, 3, seq, np.zeros(512, np.float32)), target)
+    assert wait_for(lambda: harness.service.registry.stream_totals().get("packets") == 60)
+    image = harness.frames_for(1.0)
+    assert harness.pipeline.stats.images_shown > 0  # blank pictures were shown...
+    assert harness.style.calls == 0  # ...without running the generator
+    assert image.max() == 0

@@ -79,6 +79,22 @@ def test_each_frame_has_seen_exactly_the_audio_up_to_its_time(stems: list[Stem])
     scene.finish()
 
 
+def test_a_silent_stem_shows_no_ink() -> None:
+    silent = [Stem("quiet", np.zeros(22050, np.float32), 0xFFFFFF)]
+    generator = SyncGenerator(lambda w: np.full((len(w), 64, 64), 255, np.uint8))
+    shown: list[np.ndarray] = []
+    scene = OfflineScene(
+        silent,
+        generator_for=lambda style: generator,
+        push_image=lambda key, image, t: shown.append(image),
+        set_layer=lambda *a: None,
+        n_frames=3,
+    )
+    for i in range(3):
+        scene.update(i, i / 30)
+    assert len(shown) == 3 and all(image.max() == 0 for image in shown)
+
+
 def test_mixdown_is_peak_limited() -> None:
     loud = [Stem("a", np.ones(100, np.float32), 0), Stem("b", np.ones(50, np.float32), 0)]
     mix = mixdown(loud)
