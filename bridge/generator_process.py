@@ -5,9 +5,10 @@ separate single-threaded processes ran side by side without slowing each other, 
 the same two as threads of one process lost a third of their speed to each other. So the
 bridge runs each style in a child process and talks to it over a pipe.
 
-Only raw bytes cross the pipe — a fixed header and float32 windows one way, uint8 images
-the other — never pickled objects: the child is ours, but the rule that the bridge never
-unpickles anything holds here too.
+Requests and replies cross the pipe as raw bytes — a fixed header and float32 windows one
+way, uint8 images the other — never as pickled objects. (Only multiprocessing's own start-up
+hand-over, from this process to its child, uses pickle; nothing the bridge receives from
+outside ever does.)
 """
 
 from __future__ import annotations

@@ -134,7 +134,10 @@ class LiveShow:
         if now - self._last_stats < interval:
             return
         self._last_stats = now
-        print(" | ".join([*self.pipeline.status_lines(), self.latency.format_line()]), flush=True)
+        dropped = {k: v for k, v in sorted(self.service.counters().items()) if v and k != "controls"}
+        counters = ", ".join(f"{k} {v}" for k, v in dropped.items()) or "nothing dropped"
+        lines = [*self.pipeline.status_lines(), self.latency.format_line(), counters]
+        print(" | ".join(lines), flush=True)
 
     def prepare(self) -> None:
         """Load the default style now (a second or two), so a failure shows before any
