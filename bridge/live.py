@@ -134,8 +134,9 @@ class LiveShow:
         if now - self._last_stats < interval:
             return
         self._last_stats = now
-        dropped = {k: v for k, v in sorted(self.service.counters().items()) if v and k != "controls"}
-        counters = ", ".join(f"{k} {v}" for k, v in dropped.items()) or "nothing dropped"
+        counts = sorted(self.service.counters().items())
+        dropped = [f"{k} {v}" for k, v in counts if v and k != "controls"]
+        counters = ", ".join(dropped) or "nothing dropped"
         lines = [*self.pipeline.status_lines(), self.latency.format_line(), counters]
         print(" | ".join(lines), flush=True)
 
