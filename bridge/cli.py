@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 #: Modules that contribute subcommands, in the order they appear in ``--help``.
@@ -64,10 +66,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     configure_logging(args.verbose, args.quiet)
+    stop_on_sigterm()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM (service managers, ``kill``) stop a command like Ctrl-C does, so the
+    show closes its socket, generator processes and video file instead of dying mid-write."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 if __name__ == "__main__":  # pragma: no cover

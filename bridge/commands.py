@@ -157,7 +157,12 @@ def _size(text: str) -> tuple[int, int]:
 def _add_show_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--style", default="squiggle", help="default style (squiggle)")
     parser.add_argument("--size", type=_size, default=(1280, 720), help="WxH (1280x720)")
-    parser.add_argument("--fps", type=float, default=60.0, help="display frame rate (60)")
+    parser.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        help="frame rate (window: 60; headless or recording: 30)",
+    )
     parser.add_argument(
         "--target-hz", type=float, default=30.0, help="generated frames/s per track to aim for"
     )
@@ -218,7 +223,7 @@ def _live_options(args: argparse.Namespace, seconds: float | None):  # -> LiveOp
     return LiveOptions(
         style=args.style,
         size=args.size,
-        fps=args.fps,
+        fps=args.fps or (30.0 if getattr(args, "headless", False) or args.out else 60.0),
         target_hz=getattr(args, "target_hz", 30.0),
         threads=getattr(args, "threads", 1),
         headless=getattr(args, "headless", False) or args.out is not None,

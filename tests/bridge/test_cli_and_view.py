@@ -171,3 +171,41 @@ def test_console_script_entry_point_runs() -> None:
         [sys.executable, "-m", "bridge.cli", "--help"], capture_output=True, text=True, check=True
     )
     assert "simulate" in completed.stdout
+
+
+def test_sigterm_stops_the_show_cleanly(tmp_path) -> None:
+    """A service manager's SIGTERM closes the video properly and leaves no child behind."""
+    import signal
+    import time
+
+    import av
+
+    out = tmp_path / "show.mp4"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bridge.cli",
+            "-q",
+            "bridge",
+            "--headless",
+            "--port",
+            "0",
+            "--out",
+            str(out),
+            "--size",
+            "160x96",
+        ],
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not out.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.5)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    with av.open(str(out)) as container:
+        assert sum(1 for _ in container.decode(video=0)) > 10
