@@ -218,6 +218,7 @@ class InferenceWorker:
         for key in keys:
             groups[self.style_for.get(key, self.styles.default)].append(key)
         made = 0
+        round_seconds, round_images = 0.0, 0
         for wanted, members in groups.items():
             name, style = self.styles.get(wanted)
             windows = np.stack([self.analysers[k].window() for k in members])
@@ -228,7 +229,8 @@ class InferenceWorker:
                 started = time.perf_counter()
                 drawn = style.audio_to_image(windows[sounding])  # type: ignore[attr-defined]
                 seconds = time.perf_counter() - started
-                self.scheduler.observe(len(sounding), seconds)
+                round_seconds += seconds
+                round_images += len(sounding)
                 self.latency.add("generate", seconds)
                 if drawn.shape[1:] != images.shape[1:]:
                     self.image_size = drawn.shape[-1]
@@ -239,5 +241,6 @@ class InferenceWorker:
                 arrival = self.analysers[key].frame_arrival
                 self.mailbox(key).post(GeneratedFrame(image, name, arrival, done))
             made += len(members)
+        self.scheduler.observe(round_images, round_seconds)  # one round, all styles
         self.generated += made
         return made

@@ -217,8 +217,11 @@ class LiveShow:
                     recorder(frame)  # type: ignore[arg-type]
                 self._print_stats()
 
-            def render(t: float, features: dict, beat_phase: float | None) -> np.ndarray:
+            def render(t: float, features: dict, beat_phase: float | None) -> np.ndarray | None:
                 renderer.compositor.render(t, features, beat_phase)
+                if recorder is None:
+                    renderer.ctx.finish()  # the frame is done; nobody needs its pixels
+                    return None
                 return renderer.compositor.read_rgba()  # 3× cheaper than RGB read-back
 
             try:

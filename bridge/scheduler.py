@@ -1,14 +1,17 @@
-"""When to generate a track's next picture: a fair, CPU-aware rate for every track.
+"""When to generate pictures: a CPU-aware rate shared evenly by every track.
 
-Each track earns generation *tokens* at the current per-track rate and may generate when
-it holds one and has new audio. Tokens (rather than a fixed period) matter because audio
-packets arrive every ~23 ms: a period of 33 ms checked on packet arrival would fire on
-every second packet only, i.e. 21 Hz instead of 30.
+Generation happens in *rounds*: a round gives every track with new audio a new picture,
+in one batch per style. Rounds earn *tokens* at the current rate and one is spent per
+round. Tokens (rather than a fixed period) matter because audio packets arrive every
+~23 ms: a period of 33 ms checked on packet arrival would fire on every second packet
+only, i.e. 21 Hz instead of 30.
 
-The rate is the target (30 Hz) unless the measured cost of an image times the number of
-tracks exceeds the worker's CPU budget; then every track's rate drops by the same factor,
-which is what the HUD reports. The render loop is never involved: it keeps drawing at
-display rate with the newest pictures it has.
+The rate is the target (30 Hz) unless the measured cost of a round exceeds the worker's CPU
+budget; then the rate drops, for every track alike, which is what the HUD reports. Whole
+rounds rather than per-track turns keep batches large: staggered per-track turns make
+small batches, whose fixed overhead per call (measured: a batch of 1 costs ~2× a picture in
+a batch of 8) would lower the rate further, a vicious circle. The render loop is never
+involved: it keeps drawing at display rate with the newest pictures it has.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ class RateReport:
 
 
 class GenerationScheduler:
-    """Token-bucket rate control shared evenly by all tracks."""
+    """Token-bucket rate control of generation rounds."""
 
     def __init__(
         self,
@@ -49,65 +52,48 @@ class GenerationScheduler:
             raise ValueError("target_hz must be positive and budget within (0, 4]")
         self.target_hz = target_hz
         self.budget = budget
-        self.cost_per_image: float | None = None
-        self._tokens: dict[Hashable, float] = {}
-        self._last: dict[Hashable, float] = {}
+        self.round_cost: float | None = None  # smoothed seconds per round
+        self.cost_per_image: float | None = None  # smoothed, for reports
+        self._tokens = 1.0
+        self._last: float | None = None
         self._history: dict[Hashable, deque[float]] = {}
-        self._tracks = 1
 
-    def rate_hz(self, tracks: int | None = None) -> float:
-        """Per-track rate the CPU budget allows for ``tracks`` tracks (now: the last count)."""
-        count = max(1, self._tracks if tracks is None else tracks)
-        if self.cost_per_image is None or self.cost_per_image <= 0:
+    def rate_hz(self) -> float:
+        """Rounds per second (= pictures per second per track) the CPU budget allows."""
+        if self.round_cost is None or self.round_cost <= 0:
             return self.target_hz
-        affordable = self.budget / (self.cost_per_image * count)
-        return max(MIN_HZ, min(self.target_hz, affordable))
+        return max(MIN_HZ, min(self.target_hz, self.budget / self.round_cost))
 
     def observe(self, images: int, seconds: float) -> None:
-        """Record that generating ``images`` pictures (one batch) took ``seconds``."""
+        """Record that one round generated ``images`` pictures in ``seconds``."""
         if images <= 0 or seconds <= 0:
             return
-        cost = seconds / images
-        if self.cost_per_image is None:
-            self.cost_per_image = cost
+        per_image = seconds / images
+        if self.round_cost is None or self.cost_per_image is None:
+            self.round_cost, self.cost_per_image = seconds, per_image
         else:
-            self.cost_per_image += COST_SMOOTHING * (cost - self.cost_per_image)
+            self.round_cost += COST_SMOOTHING * (seconds - self.round_cost)
+            self.cost_per_image += COST_SMOOTHING * (per_image - self.cost_per_image)
 
     def select(self, now: float, ready: Iterable[Hashable], tracks: Iterable[Hashable]) -> list:
-        """Which of the ``ready`` tracks (those with new audio) generate now.
-
-        ``tracks`` is every live track (they all share the budget). Spends a token for each
-        track selected; the longest-waiting tracks come first.
-        """
+        """The tracks to generate now: every ``ready`` one (with new audio) if a round is
+        due, else none. ``tracks`` is every live track (to forget the departed)."""
         live = set(tracks)
-        self._tracks = max(1, len(live))
-        for key in list(self._tokens):
+        for key in list(self._history):
             if key not in live:
                 self.forget(key)
-        rate = self.rate_hz()
-        chosen = []
-        for key in ready:
-            last = self._last.get(key)
-            tokens = self._tokens.get(key, 1.0)
-            if last is not None:
-                tokens = min(TOKEN_CAPACITY, tokens + (now - last) * rate)
-            self._last[key] = now
-            if tokens >= 1.0:
-                tokens -= 1.0
-                chosen.append(key)
-            self._tokens[key] = tokens
-        chosen.sort(key=self._last_generated)
+        if self._last is not None:
+            self._tokens = min(TOKEN_CAPACITY, self._tokens + (now - self._last) * self.rate_hz())
+        self._last = now
+        chosen = [key for key in ready if key in live]
+        if not chosen or self._tokens < 1.0:
+            return []
+        self._tokens -= 1.0
         for key in chosen:
             self._history.setdefault(key, deque()).append(now)
         return chosen
 
-    def _last_generated(self, key: Hashable) -> float:
-        history = self._history.get(key)
-        return history[-1] if history else float("-inf")
-
     def forget(self, key: Hashable) -> None:
-        self._tokens.pop(key, None)
-        self._last.pop(key, None)
         self._history.pop(key, None)
 
     def achieved_hz(self, now: float) -> float:

@@ -167,7 +167,7 @@ def test_preset_names_cannot_escape_and_missing_presets_are_clear(tmp_path) -> N
 
 def test_scheduler_gives_every_track_the_target_rate_when_cheap() -> None:
     scheduler = GenerationScheduler(target_hz=30.0)
-    scheduler.observe(8, 0.008)  # 1 ms per image
+    scheduler.observe(2, 0.002)  # a round of 2 pictures took 2 ms
     tracks = ["a", "b"]
     counts = {"a": 0, "b": 0}
     t = 0.0
@@ -182,7 +182,7 @@ def test_scheduler_gives_every_track_the_target_rate_when_cheap() -> None:
 
 def test_scheduler_lowers_every_rate_evenly_when_the_cpu_is_short() -> None:
     scheduler = GenerationScheduler(target_hz=30.0, budget=1.0)
-    scheduler.observe(1, 0.010)  # 10 ms per image: 8 tracks can have 12.5 Hz each
+    scheduler.observe(8, 0.080)  # a round of 8 pictures takes 80 ms: 12.5 rounds a second
     tracks = [f"t{i}" for i in range(8)]
     counts = dict.fromkeys(tracks, 0)
     t = 0.0
@@ -193,6 +193,15 @@ def test_scheduler_lowers_every_rate_evenly_when_the_cpu_is_short() -> None:
     assert scheduler.rate_hz() == pytest.approx(12.5)
     assert all(c == pytest.approx(125, rel=0.05) for c in counts.values())
     assert scheduler.report(t).limited
+
+
+def test_scheduler_generates_whole_rounds_not_staggered_turns() -> None:
+    scheduler = GenerationScheduler(target_hz=10.0)
+    tracks = ["a", "b", "c"]
+    assert scheduler.select(0.0, tracks, tracks) == tracks  # the first round is free
+    assert scheduler.select(0.05, tracks, tracks) == []  # half a token
+    assert scheduler.select(0.1, ["b"], tracks) == ["b"]  # only tracks with new audio
+    assert scheduler.select(0.2, ["x"], tracks) == []  # unknown keys are never chosen
 
 
 def test_scheduler_forgets_removed_tracks() -> None:

@@ -10,7 +10,7 @@ import pytest
 from models.paths import SHIPPED_STYLES_DIR, list_styles
 from models.style import Style
 
-SHIPPED = ("squiggle", "glyphs")
+SHIPPED = ("squiggle", "glyphs", "squiggle-lite")
 
 
 @pytest.mark.parametrize("name", SHIPPED)
