@@ -781,7 +781,8 @@
 						"valueof": {
 							"parameter_enum": [
 								"squiggle",
-								"glyphs"
+								"glyphs",
+								"squiggle-lite"
 							],
 							"parameter_initial": [
 								0
@@ -789,7 +790,7 @@
 							"parameter_initial_enable": 1,
 							"parameter_invisible": 0,
 							"parameter_longname": "Style",
-							"parameter_mmax": 1,
+							"parameter_mmax": 2,
 							"parameter_shortname": "Style",
 							"parameter_type": 2
 						}

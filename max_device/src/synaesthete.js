@@ -31,7 +31,7 @@ var BLEND_MODES = [
 ];
 var DEFAULT_BLEND = 2; // "screen"
 // Shipped styles, in the order of the Style parameter.
-var STYLES = ["squiggle", "glyphs"];
+var STYLES = ["squiggle", "glyphs", "squiggle-lite"]; // append only: Live stores the index
 var DEFAULT_HOST = "127.0.0.1";
 var DEFAULT_PORT = 9000;
 

@@ -15,7 +15,7 @@ from bridge.protocol import DEFAULT_HOST, DEFAULT_PORT, MAX_PCM_SAMPLES, STYLE_N
 from max_device.build import SOURCE_DIR
 from max_device.objects import expected_ports
 from max_device.patcher import Box, Patcher
-from models.paths import DEFAULT_STYLE
+from models.paths import DEFAULT_STYLE, SHIPPED_STYLES_DIR
 from renderer.modes import BLEND_MODES, DEFAULT_BLEND_MODE
 
 SCRIPT = (SOURCE_DIR / "synaesthete.js").read_text(encoding="utf-8")
@@ -145,7 +145,7 @@ def test_parameter_names_are_frozen_and_unique(patcher) -> None:
             BLEND_MODES.index(DEFAULT_BLEND_MODE),
             0,
         ),
-        ("Style", "live.menu", 2, None, 1.0, 0, 0),
+        ("Style", "live.menu", 2, None, 2.0, 0, 0),
         ("Stream", "live.toggle", 2, None, 1.0, 1, 0),
         ("Port", "live.numbox", 1, 1.0, 65535.0, DEFAULT_PORT, 1),
         ("Host", "pattr", 3, None, None, None, 1),
@@ -170,6 +170,7 @@ def test_blend_and_style_menus_match_the_compositor_and_script(patcher) -> None:
     styles = params["Style"].enum
     assert tuple(script_constant("STYLES")) == styles
     assert styles[0] == DEFAULT_STYLE and all(STYLE_NAME_PATTERN.match(s) for s in styles)
+    assert all((SHIPPED_STYLES_DIR / s).is_dir() for s in styles), "menu styles must ship"
     assert params["Stream"].enum == ("off", "on")
 
 
