@@ -18,11 +18,11 @@ import os
 import sys
 import threading
 
-from bridge.commands import _size
 from bridge.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
 from bridge.live import LiveOptions, LiveShow
 from bridge.service import BridgeService
 from bridge.simulator import Simulator, devices_from_arrays
+from renderer.commands import parse_size
 
 
 def run(tracks: int, seconds: float, size: tuple[int, int], fps: float, style: str) -> dict:
@@ -62,7 +62,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", type=int, action="append", help="default: 4, 8, 16")
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--size", type=_size, default=(1280, 720))
+    parser.add_argument("--size", type=parse_size, default=(1280, 720))
     parser.add_argument("--fps", type=float, default=60.0)
     parser.add_argument("--style", default="squiggle")
     args = parser.parse_args()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bridge.protocol import DEFAULT_HOST, DEFAULT_PORT, MAX_PCM_SAMPLES
+from renderer.commands import parse_size
 
 if TYPE_CHECKING:
     from bridge.feature_worker import FeatureWorker
@@ -110,7 +111,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     demo.add_argument("--window", action="store_true", help="insist on a window")
     demo.add_argument("--style", default="squiggle", help="style for every track (squiggle)")
-    demo.add_argument("--size", type=_size, default=(1280, 720), help="WxH (1280x720)")
+    demo.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
     demo.add_argument("--fps", type=float, default=30.0, help="frames per second (30)")
     demo.add_argument(
         "--no-render", action="store_true", help="no picture: show the bridge's terminal view"
@@ -130,7 +131,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     render.add_argument("--style", default="squiggle", help="style for every layer (squiggle)")
     render.add_argument("--blend", default="screen", help="blend mode for every layer (screen)")
-    render.add_argument("--size", type=_size, default=(1280, 720), help="WxH (1280x720)")
+    render.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
     render.add_argument("--fps", type=float, default=30.0, help="frames per second (30)")
     render.add_argument("--seconds", type=float, default=None, help="render only this long")
     render.add_argument("--tempo", type=float, default=None, help="BPM for beat-locked motion")
@@ -144,19 +145,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     render.set_defaults(func=run_render)
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 1280x720, got {text!r}") from None
-    if not (16 <= width <= 8192 and 16 <= height <= 8192) or width % 2 or height % 2:
-        raise argparse.ArgumentTypeError(f"size must be even and 16..8192 per side, got {text}")
-    return width, height
-
-
 def _add_show_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--style", default="squiggle", help="default style (squiggle)")
-    parser.add_argument("--size", type=_size, default=(1280, 720), help="WxH (1280x720)")
+    parser.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
     parser.add_argument(
         "--fps",
         type=float,

@@ -142,3 +142,5 @@ def test_render_command_refuses_bad_input(tmp_path) -> None:
     soundfile.write(wav, np.zeros(2205), 22050)
     assert main(["render", str(wav), "-o", str(tmp_path / "x.mp4"), "--blend", "sparkle"]) == 2
     assert main(["render", str(wav), "-o", str(tmp_path / "x.avi")]) == 2
+    odd = ["render", str(wav), "-o", str(tmp_path / "x.mp4"), "--size", "321x181"]
+    assert main(odd) == 2  # H.264 needs even sides: a clear error, not a crash
