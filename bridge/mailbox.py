@@ -45,7 +45,3 @@ class Mailbox(Generic[T]):
                 return None
             self._taken_version = letter.version
             return letter
-
-    def peek(self) -> Letter[T] | None:
-        with self._lock:
-            return self._letter
