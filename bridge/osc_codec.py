@@ -186,7 +186,10 @@ def decode_packet(data: bytes, _depth: int = 0) -> list[OscMessage]:
 
 
 def _pad_string(text: str) -> bytes:
-    raw = text.encode("utf-8")
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise OscBuildError(f"string is not valid Unicode text: {exc.reason}") from None
     if b"\x00" in raw:
         raise OscBuildError("OSC strings cannot contain NUL")
     return raw + b"\x00" * (4 - len(raw) % 4)

@@ -452,7 +452,12 @@ def _prop_value(props: dict[str, Arg], prop: str, value: object) -> float | int 
     arg = props[prop]
     if arg.kind == "s" and arg.choices is not None and isinstance(value, (int, float)):
         # Enum by index, as a controller's fader or Live's enum parameter sends it.
-        if isinstance(value, bool) or value != int(value) or not 0 <= value < len(arg.choices):
+        if (
+            isinstance(value, bool)
+            or not math.isfinite(value)
+            or value != int(value)
+            or not 0 <= value < len(arg.choices)
+        ):
             raise ProtocolError(BAD_VALUE, f"{prop} index {value} out of range")
         return arg.choices[int(value)]
     coerced = arg.coerce(value)

@@ -114,6 +114,10 @@ class DatagramHandler:
                 if error.uuid is None:
                     continue
                 arrival = Arrival(now, error=error)
+            except Exception:  # a validator bug must not stop the receive thread
+                self.counters["internal_error"] += 1
+                log.exception("could not interpret %s", message.address[:60])
+                continue
             if self.out.qsize() >= self.limit:
                 self.counters["overrun"] += 1
                 continue

@@ -112,6 +112,8 @@ def test_encode_refuses_what_osc_cannot_carry() -> None:
         encode_message("/a", [object()])
     with pytest.raises(OscBuildError):
         encode_message("/a", ["nul\x00inside"])
+    with pytest.raises(OscBuildError, match="Unicode"):
+        encode_message("/a", ["\ud800"])  # a lone surrogate cannot be UTF-8
 
 
 def test_python_osc_messages_decode_identically() -> None:
