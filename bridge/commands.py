@@ -24,8 +24,10 @@ log = logging.getLogger("synaesthete")
 def register(subparsers: argparse._SubParsersAction) -> None:
     bridge = subparsers.add_parser(
         "bridge",
-        help="receive the devices' OSC and show live per-track meters",
-        description="Run the bridge: receive audio, metadata and dials from every device.",
+        help="the live show: receive every device, generate and layer the pictures",
+        description="Run the bridge: receive audio, metadata and dials from every device and "
+        "show the layered picture in a window (or headless into a video); --no-render shows "
+        "per-track meters and packet statistics in the terminal instead.",
     )
     _add_endpoint(bridge, listen=True)
     bridge.add_argument(
