@@ -16,6 +16,7 @@ from renderer.commands import parse_size
 
 if TYPE_CHECKING:
     from bridge.feature_worker import FeatureWorker
+    from bridge.live import LiveOptions
     from bridge.service import BridgeService, Snapshot
 
 log = logging.getLogger("synaesthete")
@@ -193,7 +194,9 @@ def run_bridge(args: argparse.Namespace) -> int:
         log.error("%s", exc)
         return 2
     except OSError as exc:
-        log.error("cannot listen on %s:%d: %s (is another bridge running?)", *_ep(args), exc)
+        log.error(
+            "cannot listen on %s:%d: %s (is another bridge running?)", args.host, args.port, exc
+        )
         return 2
     from bridge.live import display_available
 
@@ -210,7 +213,7 @@ def run_bridge(args: argparse.Namespace) -> int:
     return _run_terminal(service, args)
 
 
-def _live_options(args: argparse.Namespace, seconds: float | None):  # -> LiveOptions
+def _live_options(args: argparse.Namespace, seconds: float | None) -> LiveOptions:
     from bridge.live import LiveOptions
 
     return LiveOptions(
@@ -275,10 +278,6 @@ def _run_terminal(service: BridgeService, args: argparse.Namespace) -> int:
         if args.stats_json is not None:
             _write_stats(service, args.stats_json, worker)
     return 0
-
-
-def _ep(args: argparse.Namespace) -> tuple[str, int]:
-    return args.host, args.port
 
 
 def _print_stats_line(snapshot: Snapshot) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
-from bridge.features import FrameFeatures, PendingAudio, TrackAnalyser, take_pending
+from bridge.features import FrameFeatures, TrackAnalysers
 from bridge.registry import StreamKey
 from bridge.service import BridgeService
 
@@ -23,7 +23,7 @@ class FeatureWorker:
             raise ValueError("rate_hz must be positive")
         self.service = service
         self.period = 1.0 / rate_hz
-        self.analysers: dict[StreamKey, TrackAnalyser] = {}
+        self.analysers = TrackAnalysers()
         self.updates = 0
         self.busy_seconds = 0.0
         self._lock = threading.Lock()
@@ -42,27 +42,14 @@ class FeatureWorker:
     def step(self) -> None:
         """One round: copy pending audio under the bridge lock, analyse outside it."""
         started = time.perf_counter()
-        pending: list[tuple[StreamKey, PendingAudio]] = []
         with self._lock:
-            with self.service.lock:
-                live = self.service.registry.tracks
-                for key in list(self.analysers):
-                    if key not in live:
-                        del self.analysers[key]
-                for key, track in live.items():
-                    analyser = self.analysers.setdefault(key, TrackAnalyser())
-                    audio, analyser.position = take_pending(
-                        track.stream, analyser.position, analyser.epoch
-                    )
-                    pending.append((key, audio))
-            for key, audio in pending:
-                self.analysers[key].update(audio)
+            self.analysers.pull(self.service)
         self.updates += 1
         self.busy_seconds += time.perf_counter() - started
 
     def features(self) -> dict[StreamKey, FrameFeatures]:
         with self._lock:
-            return {key: a.features for key, a in self.analysers.items()}
+            return self.analysers.features()
 
     def _run(self) -> None:
         next_time = time.monotonic()

@@ -11,11 +11,17 @@ result is the same: the analysis is block-size invariant (models/analysis.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bridge.resample import StreamingResampler
 from bridge.track import TrackStream
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    from bridge.service import BridgeService
 from models.analysis import DEFAULT_ANALYSIS, Analysis, AnalysisConfig, AnalysisStream
 
 
@@ -98,6 +104,51 @@ class TrackAnalyser:
     def window(self) -> np.ndarray:
         """The latest ``(n_mels, n_frames)`` analysis window, unit-scaled."""
         return self.stream.window()
+
+
+class TrackAnalysers:
+    """One :class:`TrackAnalyser` per live track, kept in step with the bridge's registry.
+
+    Owned by one consumer thread (the inference worker, or the feature worker of the
+    terminal view). :meth:`pull` copies every track's new samples under the bridge's lock,
+    which only copies, and analyses them after releasing it.
+    """
+
+    def __init__(self, analysis: AnalysisConfig = DEFAULT_ANALYSIS) -> None:
+        self.config = analysis
+        self.analysers: dict[Hashable, TrackAnalyser] = {}
+
+    def pull(self, service: BridgeService) -> tuple[list[Hashable], list[Hashable]]:
+        """Analyse what every track received since the last pull.
+
+        Returns the tracks with new analysis frames and the tracks that are gone (their
+        analysers are dropped).
+        """
+        pending = []
+        with service.lock:
+            live = service.registry.tracks
+            for key, track in live.items():
+                analyser = self.analysers.get(key)
+                if analyser is None:
+                    analyser = self.analysers[key] = TrackAnalyser(self.config)
+                audio, analyser.position = take_pending(
+                    track.stream, analyser.position, analyser.epoch
+                )
+                pending.append((key, audio))
+            gone = [key for key in self.analysers if key not in live]
+        for key in gone:
+            del self.analysers[key]
+        ready = [key for key, audio in pending if self.analysers[key].update(audio)]
+        return ready, gone
+
+    def features(self) -> dict[Hashable, FrameFeatures]:
+        return {key: analyser.features for key, analyser in self.analysers.items()}
+
+    def __getitem__(self, key: Hashable) -> TrackAnalyser:
+        return self.analysers[key]
+
+    def __len__(self) -> int:
+        return len(self.analysers)
 
 
 def newest_features(frames: Analysis) -> FrameFeatures:

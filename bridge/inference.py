@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bridge.features import FrameFeatures, TrackAnalyser, is_silent, take_pending
+from bridge.features import FrameFeatures, TrackAnalysers, is_silent
 from bridge.latency import LatencyStats
 from bridge.mailbox import Mailbox
 from bridge.scheduler import GenerationScheduler
@@ -113,7 +113,7 @@ class InferenceWorker:
         self.styles = styles
         self.scheduler = scheduler or GenerationScheduler()
         self.latency = latency or LatencyStats()
-        self.analysers: dict[Hashable, TrackAnalyser] = {}
+        self.analysers = TrackAnalysers()
         self.frames: dict[Hashable, Mailbox[GeneratedFrame]] = {}
         self.features: dict[Hashable, FrameFeatures] = {}
         #: Effective style per track, set by the render loop (which owns the looks).
@@ -170,32 +170,14 @@ class InferenceWorker:
     def step(self, now: float) -> int:
         """One round; returns the number of pictures generated."""
         started = time.perf_counter()
-        pending = []
-        with self.service.lock:
-            live = self.service.registry.tracks
-            for key, track in live.items():
-                analyser = self.analysers.get(key)
-                if analyser is None:
-                    analyser = self.analysers[key] = TrackAnalyser()
-                audio, analyser.position = take_pending(
-                    track.stream, analyser.position, analyser.epoch
-                )
-                pending.append((key, audio))
-            keys = list(live)
-        for key in list(self.analysers):
-            if key not in live:
-                del self.analysers[key]
-                self.scheduler.forget(key)
+        ready, gone = self.analysers.pull(self.service)
+        for key in gone:
+            self.scheduler.forget(key)
+        keys = list(self.analysers.analysers)
         if self._last_round is not None:
             self.track_seconds += len(keys) * max(0.0, now - self._last_round)
         self._last_round = now
-        ready = []
-        features = {}
-        for key, audio in pending:
-            analyser = self.analysers[key]
-            if analyser.update(audio):
-                ready.append(key)
-            features[key] = analyser.features
+        features = self.analysers.features()
         with self._lock:
             self.features = features
             for key in list(self.frames):

@@ -59,8 +59,6 @@ class Ingest:
         #: Set whenever pcm was applied, so a consumer can wake on new audio.
         self.new_audio = threading.Event()
         self.counters: Counter[str] = Counter()
-        #: Arrivals applied so far (compare with the receiver's enqueued count).
-        self.applied = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest", daemon=True)
         self._last_expire = 0.0
@@ -109,8 +107,6 @@ class Ingest:
         except Exception:  # a bug must not stop the show: count it and keep going
             self.counters["internal_error"] += 1
             log.exception("error while applying %r", arrival.event)
-        finally:
-            self.applied += 1
 
     def _dispatch(self, arrival: Arrival) -> None:
         if arrival.error is not None:

@@ -142,12 +142,3 @@ class BridgeService:
             max_tracks=self.registry.max_tracks,
             queue_depth=self.queue.qsize(),
         )
-
-    def wait_idle(self, timeout: float = 2.0) -> bool:
-        """Wait until every received datagram has been applied (for tests and tools)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.ingest.applied >= self.receiver.enqueued:
-                return True
-            time.sleep(0.005)
-        return False

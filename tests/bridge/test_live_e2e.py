@@ -91,15 +91,36 @@ def harness() -> Iterator[Harness]:
     h.close()
 
 
-def stream(port: int, count: int, seconds: float, seed: int, gain: float = 0.0):
-    devices = devices_from_arrays(synthetic_sources(count, seconds), stream_rate=22050.0, seed=seed)
-    for device in devices:
-        device.gain = gain  # no audio-reactive brightness: colours measure exactly
-    simulator = Simulator(devices, port=port, seconds=seconds, loop=True)
-    stop = threading.Event()
-    thread = threading.Thread(target=simulator.run, args=(stop,), daemon=True)
-    thread.start()
-    return simulator, devices, stop, thread
+class Feed:
+    """Synthetic devices streaming in the background; a context manager that stops them."""
+
+    def __init__(self, port: int, count: int, seconds: float, seed: int) -> None:
+        sources = synthetic_sources(count, seconds)
+        self.devices = devices_from_arrays(sources, stream_rate=22050.0, seed=seed)
+        for device in self.devices:
+            device.gain = 0.0  # no audio-reactive brightness: colours measure exactly
+        self.simulator = Simulator(self.devices, port=port, seconds=seconds, loop=True)
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self.simulator.run, args=(self._stop,), daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop sending (the devices say bye, as a closed simulator does)."""
+        self._stop.set()
+        self.thread.join(5)
+
+    def cut(self) -> None:
+        """Stop sending without a bye, like a crashed laptop or a pulled cable."""
+        for device in self.devices:
+            device.finished = True  # the simulator only says bye for unfinished devices
+        self.stop()
+
+    def __enter__(self) -> Feed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        self.simulator.close()
 
 
 def pixel(image: np.ndarray, x: float, y: float) -> np.ndarray:
@@ -126,8 +147,8 @@ def place_layers(harness: Harness, xs: list[float]) -> None:
 
 
 def test_four_tracks_show_in_their_colours_and_follow_osc(harness: Harness) -> None:
-    simulator, devices, stop, thread = stream(harness.port, 4, 20.0, seed=3)
-    try:
+    with Feed(harness.port, 4, 20.0, seed=3) as feed:
+        devices = feed.devices
         assert wait_for(lambda: len(harness.service.registry) == 4)
         xs = [-0.75, -0.25, 0.25, 0.75]
         place_layers(harness, xs)
@@ -154,56 +175,44 @@ def test_four_tracks_show_in_their_colours_and_follow_osc(harness: Harness) -> N
         assert harness.pipeline.stats.images_shown > 0
         p50, p95 = harness.pipeline.latency.percentiles("packet_to_frame")
         assert 0 < p50 <= p95 < 1.0
-    finally:
-        stop.set()
-        thread.join(5)
-        simulator.close()
 
 
 def test_a_silent_track_fades_out_and_is_removed(harness: Harness) -> None:
-    simulator, devices, stop, thread = stream(harness.port, 1, 20.0, seed=4)
-    try:
+    with Feed(harness.port, 1, 20.0, seed=4) as feed:
+        devices = feed.devices
         assert wait_for(lambda: len(harness.service.registry) == 1)
         colour = expected_rgb(devices[0].color)
         image = harness.until(lambda im: np.abs(pixel(im, 0, 0) - colour).max() <= 3, 5.0)
         np.testing.assert_allclose(pixel(image, 0, 0), colour, atol=3)
         (key,) = harness.service.registry.tracks
-        # The device stops sending (no bye): stale after 0.5 s, layer fades over 1 s.
-        stop.set()
-        thread.join(5)
+        # The device goes quiet without a bye: stale after 0.5 s, so the layer fades over
+        # 1 s; removed after 1.5 s of silence, and then from the picture.
+        feed.cut()
         image = harness.until(lambda im: pixel(im, 0, 0).max() == 0, 4.0)
         assert pixel(image, 0, 0).max() == 0
-        # Removed from the registry after 1.5 s of silence, then from the picture.
         harness.until(lambda im: key not in harness.renderer.compositor.scene, 4.0)
         assert key not in harness.renderer.compositor.scene
         assert key not in harness.pipeline.looks.layers
-    finally:
-        stop.set()
-        simulator.close()
 
 
 def test_bridge_survives_the_simulator_restarting(harness: Harness) -> None:
-    first, devices, _stop, thread = stream(harness.port, 1, 1.0, seed=5)
-    thread.join(5)
-    first.close()
+    with Feed(harness.port, 1, 1.0, seed=5) as first:
+        first.thread.join(5)  # runs out by itself after 1 s
+    devices = first.devices
     assert wait_for(lambda: harness.service.registry.stream_totals().get("packets", 0) > 10)
-    second, devices2, stop2, thread2 = stream(harness.port, 1, 20.0, seed=6)
-    try:
+    with Feed(harness.port, 1, 20.0, seed=6) as second:
+        devices2 = second.devices
         assert devices2[0].nonce != devices[0].nonce and devices2[0].uuid == devices[0].uuid
         colour = expected_rgb(devices2[0].color)
         image = harness.until(lambda im: np.abs(pixel(im, 0, 0) - colour).max() <= 3, 5.0)
         np.testing.assert_allclose(pixel(image, 0, 0), colour, atol=3)
         keys = list(harness.pipeline.looks.layers)
         assert (devices2[0].uuid, devices2[0].nonce) in keys
-    finally:
-        stop2.set()
-        thread2.join(5)
-        second.close()
 
 
 def test_bad_control_messages_are_counted_and_ignored(harness: Harness) -> None:
-    simulator, devices, stop, thread = stream(harness.port, 1, 20.0, seed=7)
-    try:
+    with Feed(harness.port, 1, 20.0, seed=7) as feed:
+        devices = feed.devices
         assert wait_for(lambda: len(harness.service.registry) == 1)
         colour = expected_rgb(devices[0].color)
         harness.until(lambda im: np.abs(pixel(im, 0, 0) - colour).max() <= 3, 5.0)
@@ -224,16 +233,12 @@ def test_bad_control_messages_are_counted_and_ignored(harness: Harness) -> None:
         )
         image = harness.until(lambda im: harness.pipeline.stats.controls_unmatched == 1, 2.0)
         np.testing.assert_allclose(pixel(image, 0, 0), colour, atol=3)  # unchanged
-    finally:
-        stop.set()
-        thread.join(5)
-        simulator.close()
 
 
 def test_presets_over_osc_save_and_restore_the_look(harness: Harness, tmp_path) -> None:
     harness.pipeline.presets_dir = tmp_path
-    simulator, devices, stop, thread = stream(harness.port, 1, 20.0, seed=8)
-    try:
+    with Feed(harness.port, 1, 20.0, seed=8) as feed:
+        devices = feed.devices
         assert wait_for(lambda: len(harness.service.registry) == 1)
         target = ("127.0.0.1", harness.port)
         name = devices[0].name
@@ -247,10 +252,6 @@ def test_presets_over_osc_save_and_restore_the_look(harness: Harness, tmp_path) 
         (key,) = harness.service.registry.tracks
         harness.until(lambda im: harness.pipeline.stats.preset_errors == 1, 3.0)
         assert harness.pipeline.looks.settings(key).blend == "difference"
-    finally:
-        stop.set()
-        thread.join(5)
-        simulator.close()
 
 
 def test_device_params_set_blend_and_opacity(harness: Harness) -> None:

@@ -92,3 +92,24 @@ def test_analyser_restarts_with_the_stream_and_counts_skipped_audio() -> None:
         stream.push_pcm(seq, big[start : start + 512])
     analyser.pull(stream)
     assert analyser.skipped >= 1000
+
+
+def test_track_analysers_follow_the_registry() -> None:
+    from bridge.features import TrackAnalysers
+    from bridge.protocol import Bye, Pcm
+    from bridge.service import BridgeService
+
+    uuid = "12345678-1234-4234-8234-123456789abc"
+    tone = (0.3 * np.sin(np.arange(2048) * 0.1)).astype(np.float32)
+    service = BridgeService(port=0)  # not started: the test applies events itself
+    try:
+        analysers = TrackAnalysers()
+        service.registry.apply(Pcm(uuid, 1, 0, tone), now=0.0)
+        ready, gone = analysers.pull(service)
+        assert ready == [(uuid, 1)] and gone == [] and len(analysers) == 1
+        assert analysers.pull(service) == ([], [])  # nothing new
+        assert analysers.features()[(uuid, 1)].level > 0
+        service.registry.apply(Bye(uuid, 1), now=0.1)
+        assert analysers.pull(service) == ([], [(uuid, 1)]) and len(analysers) == 0
+    finally:
+        service.receiver.stop()
