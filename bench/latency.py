@@ -37,9 +37,16 @@ def run(tracks: int, seconds: float, size: tuple[int, int], fps: float, style: s
             LiveOptions(style=style, size=size, fps=fps, headless=True, seconds=seconds),
         )
         show.prepare()
-        devices = devices_from_arrays(sources, stream_rate=22050.0, seed=tracks)
+        # As the device streams from a 48 kHz Live set: 24 kHz, 256-sample packets.
+        devices = devices_from_arrays(sources, stream_rate=24000.0, seed=tracks)
         simulator = Simulator(
-            devices, port=service.address[1], tempo=DEMO_TEMPO, loop=True, seconds=seconds + 1
+            devices,
+            port=service.address[1],
+            sample_rate=48000.0,
+            decimation=2,
+            tempo=DEMO_TEMPO,
+            loop=True,
+            seconds=seconds + 1,
         )
         runner = threading.Thread(target=simulator.run, daemon=True)
         runner.start()
@@ -75,7 +82,16 @@ def main() -> int:
         s = run(tracks, args.seconds, args.size, args.fps, args.style)
         latency = s["latency"]
         stages = "; ".join(
-            percentiles(latency, name) for name in ("packet_to_frame", "analysis", "generate")
+            percentiles(latency, name)
+            for name in (
+                "packet_to_frame",
+                "packet_to_generate",
+                "analysis",
+                "generate",
+                "picture_to_frame",
+                "update",
+                "render",
+            )
         )
         print(
             f"{tracks:2d} tracks: {stages}; generated "

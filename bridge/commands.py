@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bridge.protocol import DEFAULT_HOST, DEFAULT_PORT, MAX_PCM_SAMPLES
+from bridge.protocol import DEFAULT_HOST, DEFAULT_PORT, DEVICE_FRAME
 from renderer.commands import parse_size
 
 if TYPE_CHECKING:
@@ -88,7 +88,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     sim.add_argument("--decimation", type=int, default=2, help="rate divisor (2)")
     sim.add_argument(
-        "--block", type=int, default=MAX_PCM_SAMPLES, help="samples per pcm message (512)"
+        "--block",
+        type=int,
+        default=DEVICE_FRAME,
+        help=f"samples per pcm message (default {DEVICE_FRAME}, as the device sends)",
     )
     sim.add_argument("--seconds", type=float, default=None, help="stop after this long")
     sim.add_argument(

@@ -19,6 +19,7 @@ import logging
 import multiprocessing
 import struct
 import threading
+import time
 from multiprocessing.connection import Connection
 
 import numpy as np
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: magic, request id, batch size, height, width (little-endian).
 HEADER = struct.Struct("<4sIIII")
+#: A reply's header: the same, then the seconds the child spent generating.
+REPLY_HEADER = struct.Struct("<4sIIIId")
 REQUEST = b"SYNW"
 REPLY = b"SYNI"
 READY = b"READY"
@@ -60,13 +63,15 @@ def serve(conn: Connection, name: str, threads: int) -> None:
             return
         magic, request, count, height, width = HEADER.unpack_from(message)
         if magic != REQUEST or len(message) != HEADER.size + 4 * count * height * width:
-            conn.send_bytes(HEADER.pack(FAILED[:4], request, 0, 0, 0))  # parent raises
+            conn.send_bytes(REPLY_HEADER.pack(FAILED[:4], request, 0, 0, 0, 0.0))  # parent raises
             continue
         windows = np.frombuffer(message, np.float32, count * height * width, HEADER.size)
-        images = style.audio_to_image(windows.reshape(count, height, width))
+        started = time.perf_counter()
+        images = np.ascontiguousarray(style.audio_to_image(windows.reshape(count, height, width)))
+        seconds = time.perf_counter() - started
         size = images.shape[-1]
         conn.send_bytes(
-            HEADER.pack(REPLY, request, count, size, size) + np.ascontiguousarray(images).tobytes()
+            REPLY_HEADER.pack(REPLY, request, count, size, size, seconds) + images.tobytes()
         )
 
 
@@ -91,6 +96,8 @@ class RemoteStyle:
         self._lock = threading.Lock()
         self._request = 0
         self._pending = 0
+        #: Seconds the child spent on the last collected request.
+        self.last_seconds = 0.0
         if not self._conn.poll(START_TIMEOUT):
             self.close()
             raise GeneratorProcessError(f"generator for style {name!r} did not start")
@@ -151,8 +158,10 @@ class RemoteStyle:
             reply = self._conn.recv_bytes()
         except (EOFError, OSError) as exc:
             raise GeneratorProcessError(f"generator {self.name!r} died: {exc}") from exc
-        magic, answered, n, size, size_w = HEADER.unpack_from(reply)
-        expected = HEADER.size + n * size * size_w
+        if len(reply) < REPLY_HEADER.size:
+            raise GeneratorProcessError(f"generator {self.name!r} sent a malformed reply")
+        magic, answered, n, size, size_w, seconds = REPLY_HEADER.unpack_from(reply)
+        expected = REPLY_HEADER.size + n * size * size_w
         if (
             magic != REPLY
             or answered != self._request
@@ -160,7 +169,8 @@ class RemoteStyle:
             or len(reply) != expected
         ):
             raise GeneratorProcessError(f"generator {self.name!r} sent a malformed reply")
-        return np.frombuffer(reply, np.uint8, n * size * size_w, HEADER.size).reshape(
+        self.last_seconds = seconds
+        return np.frombuffer(reply, np.uint8, n * size * size_w, REPLY_HEADER.size).reshape(
             n, size, size_w
         )
 

@@ -220,7 +220,7 @@ class LiveShow:
             def render(t: float, features: dict, beat_phase: float | None) -> np.ndarray | None:
                 renderer.compositor.render(t, features, beat_phase)
                 if recorder is None:
-                    renderer.ctx.finish()  # the frame is done; nobody needs its pixels
+                    renderer.compositor.finish()  # the frame is done; nobody needs its pixels
                     return None
                 return renderer.compositor.read_rgba()  # 3× cheaper than RGB read-back
 

@@ -13,12 +13,12 @@ import logging
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 from bridge.audio_files import read_mono, resample
 from bridge.features import PendingAudio, TrackAnalyser, is_silent, normalised
+from bridge.generator_api import Generator
 from bridge.looks import Looks, TrackInfo
 from bridge.registry import DeviceParams
 from bridge.simulator import PALETTE, stable_uuid
@@ -66,31 +66,6 @@ def mixdown(stems: list[Stem]) -> np.ndarray:
     if peak > 0.99:
         mix *= 0.99 / peak
     return mix.astype(np.float32)
-
-
-class Generator(Protocol):
-    """Turns windows into pictures, asynchronously: :meth:`submit`, then :meth:`collect`."""
-
-    def submit(self, windows: np.ndarray) -> None: ...
-
-    def collect(self) -> np.ndarray: ...
-
-
-class SyncGenerator:
-    """A plain ``windows -> images`` function as a :class:`Generator` (works at submit)."""
-
-    def __init__(self, generate: Callable[[np.ndarray], np.ndarray]) -> None:
-        self._generate = generate
-        self._result: np.ndarray | None = None
-
-    def submit(self, windows: np.ndarray) -> None:
-        self._result = self._generate(windows)
-
-    def collect(self) -> np.ndarray:
-        result, self._result = self._result, None
-        if result is None:
-            raise RuntimeError("collect() without submit()")
-        return result
 
 
 @dataclass

@@ -72,7 +72,7 @@ class LivePipeline:
         self.controls: queue.SimpleQueue[ControlEvent] = queue.SimpleQueue()
         self._seen: dict[Hashable, int] = {}
         self._applied: dict[Hashable, object] = {}
-        self._just_shown: list[float] = []
+        self._just_shown: list[tuple[float, float]] = []  # (packet arrival, picture ready)
         self.message = ""
 
     def on_control(self, event: ControlEvent, _arrival: float) -> None:
@@ -162,7 +162,7 @@ class LivePipeline:
                     continue
                 self.stats.images_shown += 1
                 if letter.value.arrival is not None:
-                    self._just_shown.append(letter.value.arrival)
+                    self._just_shown.append((letter.value.arrival, letter.value.generated))
             if key in track_features:
                 features[key] = LayerFeatures(*normalised(track_features[key]))
         return features, beat_phase
@@ -170,8 +170,9 @@ class LivePipeline:
     def frame_out(self, when: float | None = None) -> None:
         """The frame prepared by :meth:`update` is now on screen (or in the video)."""
         out = time.monotonic() if when is None else when
-        for arrival in self._just_shown:
+        for arrival, generated in self._just_shown:
             self.latency.add("packet_to_frame", out - arrival)
+            self.latency.add("picture_to_frame", out - generated)
         self._just_shown.clear()
         self.stats.frames += 1
 
@@ -242,8 +243,12 @@ def run_headless(
             break
         now = time.monotonic()
         features, beat_phase = pipeline.update(now)
+        drawing = time.monotonic()
         frame = render(now, features, beat_phase)
-        pipeline.frame_out()
+        out = time.monotonic()
+        pipeline.latency.add("update", drawing - now)
+        pipeline.latency.add("render", out - drawing)
+        pipeline.frame_out(out)
         if on_frame is not None:
             on_frame(frame)
         next_frame += period

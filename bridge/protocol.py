@@ -24,6 +24,10 @@ from renderer.modes import BLEND_MODES
 PROTOCOL_VERSION = 1
 #: Samples in one ``pcm`` message, at most (Max's lists stay small; ~2.6 KB datagrams).
 MAX_PCM_SAMPLES = 512
+#: Samples in each pcm message the Max device sends: its ``jit.catch~`` frame (10.7 ms
+#: at 24 kHz). The simulator sends the same by default, because the packet period bounds
+#: how fresh the newest audio can be when a picture is made.
+DEVICE_FRAME = 256
 #: The largest datagram a v1 sender produces: a pcm message of 512 floats with a 36-char
 #: uuid is 2,620 bytes; a long track name in ``meta`` stays well below this.
 MAX_DATAGRAM_BYTES = 4096

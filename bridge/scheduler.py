@@ -1,34 +1,49 @@
-"""When to generate pictures: a CPU-aware rate shared evenly by every track.
+"""When to generate pictures, and for which tracks: small fresh groups, shared fairly.
 
-Generation happens in *rounds*: a round gives every track with new audio a new picture,
-in one batch per style. Rounds earn *tokens* at the current rate and one is spent per
-round. Tokens (rather than a fixed period) matter because audio packets arrive every
-~23 ms: a period of 33 ms checked on packet arrival would fire on every second packet
-only, i.e. 21 Hz instead of 30.
+A picture's latency is the age of the audio it was made from when it reaches the screen.
+Generating every track in one big batch ("rounds") is the most efficient use of the CPU but
+the slowest way to get any one picture out: a round of 8 squiggle pictures takes ~62 ms,
+and audio that arrives meanwhile waits for the next round. So the bridge generates in
+*groups* small enough that one call stays within :data:`DEFAULT_CALL_BUDGET`, each group
+analysed from the newest audio just before it runs, and takes turns between tracks.
 
-The rate is the target (30 Hz) unless the measured cost of a round exceeds the worker's CPU
-budget; then the rate drops, for every track alike, which is what the HUD reports. Whole
-rounds rather than per-track turns keep batches large: staggered per-track turns make
-small batches, whose fixed overhead per call (measured: a batch of 1 costs ~2× a picture in
-a batch of 8) would lower the rate further, a vicious circle. The render loop is never
-involved: it keeps drawing at display rate with the newest pictures it has.
+Two decisions are made here, without any I/O:
+
+- **Who is next.** Every track earns *tokens* at the current rate and spends one per
+  picture. Tokens (rather than a fixed period) matter because audio packets arrive every
+  ~23 ms: a period of 33 ms checked on packet arrival would fire on every second packet
+  only, i.e. 21 Hz instead of 30. Among tracks with new audio and a token, the one owed
+  most goes first, then the one served longest ago.
+- **How many at once.** The largest group whose predicted cost fits the call budget. Costs
+  are learnt per style and batch size; an untried size is predicted pessimistically from
+  the per-picture cost of the largest tried size below it (bigger batches never cost more
+  per picture), so the group grows only as far as measurements allow.
+
+The rate is the target (30 Hz) unless the measured cost of feeding every track at that rate
+exceeds the generator's CPU budget; then the rate drops, for every track alike, which is
+what the HUD reports. The render loop is never involved: it keeps drawing at display rate
+with the newest pictures it has.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
 DEFAULT_TARGET_HZ = 30.0
 #: Fraction of one core the generator may use before rates are lowered.
 DEFAULT_BUDGET = 0.85
+#: Longest one generator call should take (seconds); sets the group size.
+DEFAULT_CALL_BUDGET = 0.010
 MIN_HZ = 1.0
 #: Most tokens a track can save up (a burst allowance after a quiet moment).
 TOKEN_CAPACITY = 2.0
-#: Weight of a new measurement in the moving average of cost per image.
+#: Weight of a new measurement in the moving averages of cost.
 COST_SMOOTHING = 0.1
 RATE_WINDOW_SECONDS = 2.0
+#: Largest group ever formed (pictures per generator call).
+MAX_GROUP = 64
 
 
 @dataclass(frozen=True)
@@ -40,60 +55,135 @@ class RateReport:
     limited: bool  # True when the CPU budget, not the target, sets the rate
 
 
+@dataclass(frozen=True)
+class Group:
+    """One generator call: these tracks, all of this style."""
+
+    style: str
+    keys: list[Hashable]
+
+
+class BatchCosts:
+    """Learnt seconds per generator call, by batch size, for one style."""
+
+    def __init__(self) -> None:
+        self._seconds: dict[int, float] = {}
+
+    def observe(self, batch: int, seconds: float) -> None:
+        old = self._seconds.get(batch)
+        self._seconds[batch] = seconds if old is None else old + COST_SMOOTHING * (seconds - old)
+
+    def predict(self, batch: int) -> float | None:
+        """Seconds for a call of ``batch`` pictures, or None if nothing is known yet."""
+        if batch in self._seconds:
+            return self._seconds[batch]
+        below = [b for b in self._seconds if b < batch]
+        if below:
+            largest = max(below)
+            return self._seconds[largest] / largest * batch
+        above = [b for b in self._seconds if b > batch]
+        return self._seconds[min(above)] if above else None
+
+    def largest_within(self, budget: float, limit: int) -> int:
+        """The largest batch up to ``limit`` predicted to fit ``budget`` (at least 1)."""
+        best = 1
+        for batch in range(2, limit + 1):
+            predicted = self.predict(batch)
+            if predicted is None or predicted > budget:
+                break
+            best = batch
+        return best
+
+
 class GenerationScheduler:
-    """Token-bucket rate control of generation rounds."""
+    """Token-bucket rate control and group forming for generator calls."""
 
     def __init__(
         self,
         target_hz: float = DEFAULT_TARGET_HZ,
         budget: float = DEFAULT_BUDGET,
+        call_budget: float = DEFAULT_CALL_BUDGET,
     ) -> None:
-        if target_hz <= 0 or not 0 < budget <= 4:
-            raise ValueError("target_hz must be positive and budget within (0, 4]")
+        if target_hz <= 0 or not 0 < budget <= 4 or call_budget <= 0:
+            raise ValueError("target_hz and call_budget must be positive, budget within (0, 4]")
         self.target_hz = target_hz
         self.budget = budget
-        self.round_cost: float | None = None  # smoothed seconds per round
-        self.cost_per_image: float | None = None  # smoothed, for reports
-        self._tokens = 1.0
-        self._last: float | None = None
+        self.call_budget = call_budget
+        self.cost_per_image: float | None = None  # smoothed over every style, seconds
+        self._costs: dict[str, BatchCosts] = {}
+        self._tokens: dict[Hashable, float] = {}
+        self._served: dict[Hashable, float] = {}
         self._history: dict[Hashable, deque[float]] = {}
+        self._tracks = 0
+        self._last: float | None = None
 
     def rate_hz(self) -> float:
-        """Rounds per second (= pictures per second per track) the CPU budget allows."""
-        if self.round_cost is None or self.round_cost <= 0:
+        """Pictures per second per track that the CPU budget allows (at most the target)."""
+        if not self.cost_per_image or self._tracks == 0:
             return self.target_hz
-        return max(MIN_HZ, min(self.target_hz, self.budget / self.round_cost))
+        affordable = self.budget / (self.cost_per_image * self._tracks)
+        return max(MIN_HZ, min(self.target_hz, affordable))
 
-    def observe(self, images: int, seconds: float) -> None:
-        """Record that one round generated ``images`` pictures in ``seconds``."""
+    def observe(self, style: str, images: int, seconds: float) -> None:
+        """Record that one call of ``style`` made ``images`` pictures in ``seconds``."""
         if images <= 0 or seconds <= 0:
             return
+        self._costs.setdefault(style, BatchCosts()).observe(images, seconds)
         per_image = seconds / images
-        if self.round_cost is None or self.cost_per_image is None:
-            self.round_cost, self.cost_per_image = seconds, per_image
+        if self.cost_per_image is None:
+            self.cost_per_image = per_image
         else:
-            self.round_cost += COST_SMOOTHING * (seconds - self.round_cost)
             self.cost_per_image += COST_SMOOTHING * (per_image - self.cost_per_image)
 
-    def select(self, now: float, ready: Iterable[Hashable], tracks: Iterable[Hashable]) -> list:
-        """The tracks to generate now: every ``ready`` one (with new audio) if a round is
-        due, else none. ``tracks`` is every live track (to forget the departed)."""
+    def group_size(self, style: str, available: int) -> int:
+        """How many of ``available`` waiting tracks of ``style`` to generate in one call."""
+        costs = self._costs.get(style)
+        limit = min(available, MAX_GROUP)
+        if costs is None or limit <= 1:
+            return min(1, limit)
+        return costs.largest_within(self.call_budget, limit)
+
+    def select(
+        self,
+        now: float,
+        ready: Iterable[Hashable],
+        tracks: Iterable[Hashable],
+        style_of: Callable[[Hashable], str],
+    ) -> Group | None:
+        """The next generator call, or None if no track with new audio is due.
+
+        ``ready`` are the tracks whose audio is newer than their last picture, ``tracks``
+        every live track (to forget the departed and share the budget), ``style_of`` each
+        track's style. The chosen tracks spend a token each.
+        """
         live = set(tracks)
-        for key in list(self._history):
+        self._tracks = len(live)
+        for key in list(self._tokens):
             if key not in live:
                 self.forget(key)
-        if self._last is not None:
-            self._tokens = min(TOKEN_CAPACITY, self._tokens + (now - self._last) * self.rate_hz())
+        rate = self.rate_hz()
+        elapsed = 0.0 if self._last is None else max(0.0, now - self._last)
         self._last = now
-        chosen = [key for key in ready if key in live]
-        if not chosen or self._tokens < 1.0:
-            return []
-        self._tokens -= 1.0
+        for key in live:
+            held = self._tokens.get(key, 1.0)  # a new track may go at once
+            self._tokens[key] = min(TOKEN_CAPACITY, held + elapsed * rate)
+            self._history.setdefault(key, deque())
+        due = [key for key in ready if key in live and self._tokens[key] >= 1.0]
+        if not due:
+            return None
+        due.sort(key=lambda k: (-self._tokens[k], self._served.get(k, float("-inf"))))
+        style = style_of(due[0])
+        same = [key for key in due if style_of(key) == style]
+        chosen = same[: self.group_size(style, len(same))]
         for key in chosen:
-            self._history.setdefault(key, deque()).append(now)
-        return chosen
+            self._tokens[key] -= 1.0
+            self._served[key] = now
+            self._history[key].append(now)
+        return Group(style, chosen)
 
     def forget(self, key: Hashable) -> None:
+        self._tokens.pop(key, None)
+        self._served.pop(key, None)
         self._history.pop(key, None)
 
     def achieved_hz(self, now: float) -> float:

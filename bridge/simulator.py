@@ -21,7 +21,7 @@ import numpy as np
 
 from bridge import device_messages as dm
 from bridge.audio_files import read_mono, resample
-from bridge.protocol import DEFAULT_HOST, DEFAULT_PORT, MAX_PCM_SAMPLES
+from bridge.protocol import DEFAULT_HOST, DEFAULT_PORT, DEVICE_FRAME, MAX_PCM_SAMPLES
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class Simulator:
         port: int = DEFAULT_PORT,
         sample_rate: float = 44100.0,
         decimation: int = 2,
-        block: int = MAX_PCM_SAMPLES,
+        block: int = DEVICE_FRAME,
         tempo: float = 120.0,
         loop: bool = False,
         seconds: float | None = None,

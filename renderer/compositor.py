@@ -35,6 +35,7 @@ from renderer.frame_plan import (
     plan_frame,
     plan_tiles,
 )
+from renderer.gl_wait import gil_free_finish
 from renderer.ink import InkFieldStore, as_ink_image
 from renderer.reactive import (
     decay_onset_envelope,
@@ -142,6 +143,8 @@ class Compositor:
                 f'internal_height must be "auto", None or a positive int, got {internal_height!r}'
             )
         self.ctx = ctx
+        #: Waits for the rasteriser with the GIL released (see renderer.gl_wait).
+        self._wait = gil_free_finish(ctx.finish)
         self.scene = scene if scene is not None else Scene()
         self.max_layers = max_layers
         self.field_size = field_size
@@ -345,8 +348,14 @@ class Compositor:
             planned = plan_frame(snapshot, states, clean, phase, self._internal)
             self._draw_layers(planned, master, dt)
             self.stats.layers_drawn = len(planned)
+            self._wait()  # the present pass samples this; wait here, not inside its draw
         self._draw_present(master, target)
         self.stats.frames += 1
+
+    def finish(self) -> None:
+        """Wait until the last :meth:`render` is complete, letting other Python threads
+        run meanwhile (``ctx.finish()`` would hold the GIL)."""
+        self._wait()
 
     def read(self) -> np.ndarray:
         """The last rendered frame from the own framebuffer, H×W×3 uint8, row 0 at the top."""
@@ -509,6 +518,7 @@ class Compositor:
                 self._stage.size[1], self._internal[1], master.sharpness
             )
             self._run_present("sharp", self._display, (1.0, 1.0), False, stage_steepness)
+            self._wait()
             source, name = self._stage, "bilinear"
         else:
             name = "sharp"

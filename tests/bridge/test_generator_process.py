@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -24,6 +26,15 @@ def test_child_gives_the_same_bytes_as_this_process(remote: RemoteStyle) -> None
     assert far.dtype == np.uint8 and far.shape == local.shape
     np.testing.assert_array_equal(far, local)
     np.testing.assert_array_equal(remote.audio_to_image(windows[2:3])[0], local[2])
+
+
+def test_submit_then_collect_reports_the_childs_own_time(remote: RemoteStyle) -> None:
+    windows = np.zeros((3, 64, 64), np.float32)
+    remote.submit(windows)
+    time.sleep(0.3)  # the caller works meanwhile; that wait is not generation time
+    images = remote.collect()
+    assert images.shape == (3, 64, 64)
+    assert 0.0 < remote.last_seconds < 0.3
 
 
 def test_bad_batches_are_refused_before_they_cross(remote: RemoteStyle) -> None:

@@ -19,7 +19,6 @@ from bridge.presets import (
 )
 from bridge.protocol import LayerControl, LayerReset, MasterControl, Selector
 from bridge.registry import DeviceParams
-from bridge.scheduler import GenerationScheduler
 from renderer.settings import ReactiveSettings
 
 U1 = "11111111-1111-4111-8111-111111111111"
@@ -163,52 +162,6 @@ def test_preset_names_cannot_escape_and_missing_presets_are_clear(tmp_path) -> N
     with pytest.raises(PresetError):
         load_preset(looks, "broken", tmp_path)
     assert looks.master.opacity == 0.4  # unchanged
-
-
-def test_scheduler_gives_every_track_the_target_rate_when_cheap() -> None:
-    scheduler = GenerationScheduler(target_hz=30.0)
-    scheduler.observe(2, 0.002)  # a round of 2 pictures took 2 ms
-    tracks = ["a", "b"]
-    counts = {"a": 0, "b": 0}
-    t = 0.0
-    while t < 10.0:
-        for key in scheduler.select(t, tracks, tracks):
-            counts[key] += 1
-        t += 512 / 22050  # a packet every 23 ms
-    assert counts["a"] == pytest.approx(300, rel=0.03) and counts["b"] == counts["a"]
-    report = scheduler.report(t)
-    assert not report.limited and report.achieved_hz == pytest.approx(30, rel=0.1)
-
-
-def test_scheduler_lowers_every_rate_evenly_when_the_cpu_is_short() -> None:
-    scheduler = GenerationScheduler(target_hz=30.0, budget=1.0)
-    scheduler.observe(8, 0.080)  # a round of 8 pictures takes 80 ms: 12.5 rounds a second
-    tracks = [f"t{i}" for i in range(8)]
-    counts = dict.fromkeys(tracks, 0)
-    t = 0.0
-    while t < 10.0:
-        for key in scheduler.select(t, tracks, tracks):
-            counts[key] += 1
-        t += 512 / 22050
-    assert scheduler.rate_hz() == pytest.approx(12.5)
-    assert all(c == pytest.approx(125, rel=0.05) for c in counts.values())
-    assert scheduler.report(t).limited
-
-
-def test_scheduler_generates_whole_rounds_not_staggered_turns() -> None:
-    scheduler = GenerationScheduler(target_hz=10.0)
-    tracks = ["a", "b", "c"]
-    assert scheduler.select(0.0, tracks, tracks) == tracks  # the first round is free
-    assert scheduler.select(0.05, tracks, tracks) == []  # half a token
-    assert scheduler.select(0.1, ["b"], tracks) == ["b"]  # only tracks with new audio
-    assert scheduler.select(0.2, ["x"], tracks) == []  # unknown keys are never chosen
-
-
-def test_scheduler_forgets_removed_tracks() -> None:
-    scheduler = GenerationScheduler()
-    scheduler.select(0.0, ["a"], ["a"])
-    scheduler.select(0.1, [], [])
-    assert scheduler.achieved_hz(0.1) == 0.0
 
 
 def test_mailbox_keeps_only_the_newest() -> None:

@@ -8,7 +8,8 @@ import soundfile
 
 from bridge.cli import main
 from bridge.demo_audio import demo_stems
-from bridge.offline import OfflineScene, Stem, SyncGenerator, mixdown
+from bridge.generator_api import SyncGenerator
+from bridge.offline import OfflineScene, Stem, mixdown
 from bridge.simulator import PALETTE
 from renderer.headless import HeadlessRenderer
 

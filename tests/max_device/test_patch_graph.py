@@ -11,7 +11,13 @@ import re
 
 import pytest
 
-from bridge.protocol import DEFAULT_HOST, DEFAULT_PORT, MAX_PCM_SAMPLES, STYLE_NAME_PATTERN
+from bridge.protocol import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEVICE_FRAME,
+    MAX_PCM_SAMPLES,
+    STYLE_NAME_PATTERN,
+)
 from max_device.build import SOURCE_DIR
 from max_device.objects import expected_ports
 from max_device.patcher import Box, Patcher
@@ -101,6 +107,7 @@ def test_frames_agree_between_catch_spill_and_script(patcher) -> None:
     assert catch.attribute("framesize") == [str(frame)]
     assert spill.attribute("listlength") == [str(frame)]
     assert 1 <= frame <= MAX_PCM_SAMPLES
+    assert frame == DEVICE_FRAME, "the simulator sends what the device sends"
 
 
 def test_polling_keeps_ahead_of_the_capture_buffer(patcher) -> None:

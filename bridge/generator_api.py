@@ -1,0 +1,54 @@
+"""The one shape every picture generator takes in the bridge: submit, then collect.
+
+A generator in a child process (:class:`bridge.generator_process.RemoteStyle`) works while
+the caller does something else — the offline render draws the previous frame, the live
+worker analyses the audio that arrived meanwhile — so both ask for pictures in two steps.
+An in-process style (or a test's plain function) is wrapped by :class:`SyncGenerator`,
+which does the work at :meth:`~Generator.submit`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+
+class Generator(Protocol):
+    """Turns analysis windows into pictures, asynchronously."""
+
+    #: Seconds the last collected request spent generating (not waiting to be collected).
+    last_seconds: float
+
+    def submit(self, windows: np.ndarray) -> None: ...
+
+    def collect(self) -> np.ndarray: ...
+
+
+class SyncGenerator:
+    """A plain ``windows -> images`` function as a :class:`Generator` (works at submit)."""
+
+    def __init__(self, generate: Callable[[np.ndarray], np.ndarray]) -> None:
+        self._generate = generate
+        self._result: np.ndarray | None = None
+        self.last_seconds = 0.0
+
+    def submit(self, windows: np.ndarray) -> None:
+        started = time.perf_counter()
+        self._result = self._generate(windows)
+        self.last_seconds = time.perf_counter() - started
+
+    def collect(self) -> np.ndarray:
+        result, self._result = self._result, None
+        if result is None:
+            raise RuntimeError("collect() without submit()")
+        return result
+
+
+def as_generator(style: object) -> Generator:
+    """``style`` itself if it can submit and collect, else its ``audio_to_image`` wrapped."""
+    if hasattr(style, "submit") and hasattr(style, "collect"):
+        return style  # type: ignore[return-value]
+    return SyncGenerator(style.audio_to_image)  # type: ignore[attr-defined]

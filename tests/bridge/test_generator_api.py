@@ -1,0 +1,42 @@
+"""The submit/collect shape every generator takes in the bridge."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bridge.generator_api import SyncGenerator, as_generator
+
+
+class Plain:
+    def audio_to_image(self, windows: np.ndarray) -> np.ndarray:
+        return (windows[:, :4, :4] > 0).astype(np.uint8) * 255
+
+
+def test_a_plain_style_is_wrapped_and_works_at_submit() -> None:
+    generator = as_generator(Plain())
+    assert isinstance(generator, SyncGenerator)
+    windows = np.stack([np.ones((8, 8)), -np.ones((8, 8))]).astype(np.float32)
+    generator.submit(windows)
+    images = generator.collect()
+    assert images[0].min() == 255 and images[1].max() == 0
+    assert generator.last_seconds >= 0.0
+
+
+def test_collect_without_submit_is_an_error() -> None:
+    generator = SyncGenerator(Plain().audio_to_image)
+    with pytest.raises(RuntimeError, match="without submit"):
+        generator.collect()
+
+
+def test_an_asynchronous_generator_is_used_as_it_is() -> None:
+    class Async:
+        last_seconds = 0.0
+
+        def submit(self, windows: np.ndarray) -> None: ...
+
+        def collect(self) -> np.ndarray:
+            return np.zeros((0, 64, 64), np.uint8)
+
+    thing = Async()
+    assert as_generator(thing) is thing

@@ -1,0 +1,111 @@
+"""The generation scheduler: who gets a picture next, how many at once, at what rate."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.scheduler import BatchCosts, GenerationScheduler
+
+PACKET = 256 / 24000  # the device's packet period
+
+
+def one_style(_key: object) -> str:
+    return "squiggle"
+
+
+def drive(scheduler: GenerationScheduler, tracks: list[str], seconds: float) -> dict[str, int]:
+    """Every packet period, every track has new audio; serve calls until none is due."""
+    counts = dict.fromkeys(tracks, 0)
+    fresh = set(tracks)
+    t = 0.0
+    while t < seconds:
+        fresh.update(tracks)
+        while (group := scheduler.select(t, sorted(fresh), tracks, one_style)) is not None:
+            for key in group.keys:
+                counts[key] += 1
+                fresh.discard(key)
+        t += PACKET
+    return counts
+
+
+def test_every_track_gets_the_target_rate_when_generation_is_cheap() -> None:
+    scheduler = GenerationScheduler(target_hz=30.0)
+    scheduler.observe("squiggle", 2, 0.002)
+    tracks = ["a", "b"]
+    counts = drive(scheduler, tracks, 10.0)
+    assert counts["a"] == pytest.approx(300, rel=0.03)
+    assert counts["b"] == pytest.approx(counts["a"], abs=1)
+    report = scheduler.report(10.0)
+    assert not report.limited and report.achieved_hz == pytest.approx(30, rel=0.1)
+
+
+def test_every_rate_is_lowered_evenly_when_the_cpu_is_short() -> None:
+    scheduler = GenerationScheduler(target_hz=30.0, budget=0.8)
+    scheduler.observe("squiggle", 1, 0.010)  # 10 ms a picture
+    tracks = [f"t{i}" for i in range(8)]
+    counts = drive(scheduler, tracks, 10.0)
+    assert scheduler.rate_hz() == pytest.approx(10.0)  # 0.8 / (8 × 10 ms)
+    assert all(c == pytest.approx(100, rel=0.05) for c in counts.values())
+    assert scheduler.report(10.0).limited
+
+
+def test_group_grows_only_as_far_as_measured_costs_allow() -> None:
+    scheduler = GenerationScheduler(call_budget=0.010)
+    assert scheduler.group_size("s", 8) == 1  # nothing measured: one at a time
+    scheduler.observe("s", 1, 0.004)
+    assert scheduler.group_size("s", 8) == 2  # 2 predicted at 8 ms, 3 at 12 ms
+    scheduler.observe("s", 2, 0.006)
+    assert scheduler.group_size("s", 8) == 3  # 3 predicted at 9 ms from the pair's cost
+    assert scheduler.group_size("s", 2) == 2  # never more than are waiting
+    assert scheduler.group_size("other", 8) == 1  # costs are per style
+
+
+def test_batch_costs_predict_from_the_largest_smaller_batch() -> None:
+    costs = BatchCosts()
+    assert costs.predict(4) is None
+    costs.observe(2, 0.010)
+    assert costs.predict(2) == pytest.approx(0.010)
+    assert costs.predict(4) == pytest.approx(0.020)  # per picture as at 2, never cheaper
+    assert costs.predict(1) == pytest.approx(0.010)  # padded up to the next tried size
+    costs.observe(2, 0.020)
+    assert costs.predict(2) == pytest.approx(0.011)  # smoothed, not replaced
+
+
+def test_tracks_take_turns_fairly_with_groups_of_one() -> None:
+    scheduler = GenerationScheduler(target_hz=1000.0, call_budget=0.001)
+    scheduler.observe("squiggle", 1, 0.002)  # over the call budget: groups of one
+    tracks = ["a", "b", "c"]
+    order = []
+    for step in range(9):
+        group = scheduler.select(step * 0.01, tracks, tracks, one_style)
+        assert group is not None and len(group.keys) == 1
+        order.extend(group.keys)
+    assert sorted(order[:3]) == tracks and order[:3] * 3 == order
+
+
+def test_only_live_tracks_with_new_audio_and_one_style_per_group() -> None:
+    scheduler = GenerationScheduler(target_hz=10.0)
+    scheduler.observe("dots", 4, 0.001)
+    scheduler.observe("lines", 4, 0.001)
+    styles = {"a": "dots", "b": "lines", "c": "dots"}
+    tracks = list(styles)
+    group = scheduler.select(0.0, ["a", "b", "c", "x"], tracks, styles.__getitem__)
+    assert group is not None and group.style == "dots" and group.keys == ["a", "c"]
+    group = scheduler.select(0.0, ["b"], tracks, styles.__getitem__)
+    assert group is not None and group.keys == ["b"]
+    assert scheduler.select(0.05, tracks, tracks, styles.__getitem__) is None  # half a token
+    assert scheduler.select(0.2, ["x"], tracks, styles.__getitem__) is None  # not a track
+
+
+def test_removed_tracks_are_forgotten() -> None:
+    scheduler = GenerationScheduler()
+    scheduler.select(0.0, ["a"], ["a"], one_style)
+    assert scheduler.achieved_hz(0.1) == pytest.approx(0.5)
+    scheduler.select(0.1, [], [], one_style)
+    assert scheduler.achieved_hz(0.1) == 0.0
+
+
+def test_bad_settings_are_refused() -> None:
+    for kwargs in ({"target_hz": 0}, {"budget": 0}, {"budget": 5}, {"call_budget": 0}):
+        with pytest.raises(ValueError):
+            GenerationScheduler(**kwargs)
