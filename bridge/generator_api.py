@@ -10,6 +10,7 @@ which does the work at :meth:`~Generator.submit`.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -17,7 +18,11 @@ import numpy as np
 
 
 class Generator(Protocol):
-    """Turns analysis windows into pictures, asynchronously."""
+    """Turns analysis windows into pictures, asynchronously.
+
+    Several requests may be outstanding; :meth:`collect` returns their pictures in the
+    order they were submitted.
+    """
 
     #: Seconds the last collected request spent generating (not waiting to be collected).
     last_seconds: float
@@ -32,19 +37,19 @@ class SyncGenerator:
 
     def __init__(self, generate: Callable[[np.ndarray], np.ndarray]) -> None:
         self._generate = generate
-        self._result: np.ndarray | None = None
+        self._results: deque[tuple[np.ndarray, float]] = deque()
         self.last_seconds = 0.0
 
     def submit(self, windows: np.ndarray) -> None:
         started = time.perf_counter()
-        self._result = self._generate(windows)
-        self.last_seconds = time.perf_counter() - started
+        images = self._generate(windows)
+        self._results.append((images, time.perf_counter() - started))
 
     def collect(self) -> np.ndarray:
-        result, self._result = self._result, None
-        if result is None:
+        if not self._results:
             raise RuntimeError("collect() without submit()")
-        return result
+        images, self.last_seconds = self._results.popleft()
+        return images
 
 
 def as_generator(style: object) -> Generator:

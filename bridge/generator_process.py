@@ -17,9 +17,11 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import queue
 import struct
 import threading
 import time
+from collections import deque
 from multiprocessing.connection import Connection
 
 import numpy as np
@@ -95,7 +97,7 @@ class RemoteStyle:
         child.close()
         self._lock = threading.Lock()
         self._request = 0
-        self._pending = 0
+        self._pending: deque[tuple[int, int]] = deque()  # (request id, count), oldest first
         #: Seconds the child spent on the last collected request.
         self.last_seconds = 0.0
         if not self._conn.poll(START_TIMEOUT):
@@ -110,32 +112,47 @@ class RemoteStyle:
             self.close()
             raise ValueError(hello[len(FAILED) :].decode(errors="replace"))
         self.info = json.loads(hello[len(READY) :])
+        # Replies are read as soon as they come, on their own thread: with several requests
+        # outstanding, a child blocked writing a reply nobody reads while this process is
+        # blocked writing the next request would deadlock (socket buffers can be 8 KB).
+        self._replies: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._reader = threading.Thread(
+            target=self._read_replies, name=f"generator-{name}-replies", daemon=True
+        )
+        self._reader.start()
+
+    def _read_replies(self) -> None:
+        while True:
+            try:
+                reply = self._conn.recv_bytes()
+            except (EOFError, OSError):
+                self._replies.put(None)  # the child is gone
+                return
+            self._replies.put(reply)
 
     def audio_to_image(self, windows: np.ndarray) -> np.ndarray:
         """Generate pictures for ``windows`` (B, mels, frames) and wait for them."""
         with self._lock:
+            if self._pending:
+                raise RuntimeError("audio_to_image() while submitted requests are uncollected")
             self._submit(windows)
             return self._collect()
 
     def submit(self, windows: np.ndarray) -> None:
         """Start generating ``windows`` without waiting; fetch them with :meth:`collect`.
 
-        One request may be outstanding at a time: this is how an offline render keeps the
-        child busy with the next frame while the current one is drawn and encoded.
+        Several requests may be outstanding; they are answered in order. This is how an
+        offline render keeps the child busy with the next frames while one is drawn.
         """
-        self._lock.acquire()
-        try:
+        with self._lock:
             self._submit(windows)
-        except BaseException:
-            self._lock.release()
-            raise
 
     def collect(self) -> np.ndarray:
-        """The pictures for the request started by :meth:`submit`."""
-        try:
+        """The pictures for the oldest request started by :meth:`submit`."""
+        with self._lock:
+            if not self._pending:
+                raise RuntimeError("collect() without submit()")
             return self._collect()
-        finally:
-            self._lock.release()
 
     def _submit(self, windows: np.ndarray) -> None:
         batch = np.ascontiguousarray(windows, dtype=np.float32)
@@ -143,29 +160,31 @@ class RemoteStyle:
             raise ValueError(f"expected windows (B, mels, frames), got shape {batch.shape}")
         count, height, width = batch.shape
         self._request = (self._request + 1) % 2**32
-        self._pending = count
         try:
             self._conn.send_bytes(
                 HEADER.pack(REQUEST, self._request, count, height, width) + batch.tobytes()
             )
         except (OSError, BrokenPipeError) as exc:
             raise GeneratorProcessError(f"generator {self.name!r} died: {exc}") from exc
+        self._pending.append((self._request, count))
 
     def _collect(self) -> np.ndarray:
+        request, count = self._pending.popleft()
         try:
-            if not self._conn.poll(REPLY_TIMEOUT):
-                raise GeneratorProcessError(f"generator {self.name!r} stopped answering")
-            reply = self._conn.recv_bytes()
-        except (EOFError, OSError) as exc:
-            raise GeneratorProcessError(f"generator {self.name!r} died: {exc}") from exc
+            reply = self._replies.get(timeout=REPLY_TIMEOUT)
+        except queue.Empty:
+            raise GeneratorProcessError(f"generator {self.name!r} stopped answering") from None
+        if reply is None:
+            self._replies.put(None)  # every later collect fails the same way
+            raise GeneratorProcessError(f"generator {self.name!r} died")
         if len(reply) < REPLY_HEADER.size:
             raise GeneratorProcessError(f"generator {self.name!r} sent a malformed reply")
         magic, answered, n, size, size_w, seconds = REPLY_HEADER.unpack_from(reply)
         expected = REPLY_HEADER.size + n * size * size_w
         if (
             magic != REPLY
-            or answered != self._request
-            or n != self._pending
+            or answered != request
+            or n != count
             or len(reply) != expected
         ):
             raise GeneratorProcessError(f"generator {self.name!r} sent a malformed reply")

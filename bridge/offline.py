@@ -10,6 +10,7 @@ mix muxed in as its sound track.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,11 +69,18 @@ def mixdown(stems: list[Stem]) -> np.ndarray:
     return mix.astype(np.float32)
 
 
+#: Frames whose pictures are generated ahead of the one being drawn. Two keep the
+#: generator process busy through the frame-to-frame jitter of drawing and encoding
+#: (with one, each side waited on the other ~30 % of the time).
+LOOKAHEAD = 2
+
+
 @dataclass
 class _Prepared:
     t: float
     groups: dict[str, list[int]]
     features: dict[Hashable, LayerFeatures]
+    silent: list[int]  # tracks whose window is silence: no ink, no generator call
 
 
 class OfflineScene:
@@ -108,9 +116,9 @@ class OfflineScene:
         self.looks = Looks(fade_in=fade_in)
         self.analysers = {i: TrackAnalyser() for i in range(len(stems))}
         self.positions = dict.fromkeys(range(len(stems)), 0)
-        self.images = 0
-        self._prepared: _Prepared | None = None
-        self._silent: dict[int, bool] = {}
+        self.images = 0  # pictures generated (silent windows need none)
+        self.image_size = 64  # of blank pictures; follows the generated ones
+        self._prepared: deque[_Prepared] = deque()
         self.looks.sync(self._infos())
 
     def _infos(self) -> list[TrackInfo]:
@@ -143,39 +151,46 @@ class OfflineScene:
         return features
 
     def _prepare(self, t: float) -> None:
-        """Analyse up to ``t`` and start generating that instant's pictures."""
+        """Analyse up to ``t`` and start generating that instant's pictures.
+
+        Silent windows are not generated (they show no ink, as live); styles give the same
+        picture for a window in any batch, so leaving them out changes no other picture.
+        """
         features = self._analyse_until(t)
         groups: dict[str, list[int]] = {}
-        for key in self.analysers:
-            groups.setdefault(self.looks.style(key), []).append(key)
+        silent = []
+        for key, analyser in self.analysers.items():
+            if is_silent(analyser.window()):
+                silent.append(key)
+            else:
+                groups.setdefault(self.looks.style(key), []).append(key)
         for style, keys in groups.items():
             windows = np.stack([self.analysers[k].window() for k in keys])
             self.generator_for(style).submit(windows)
-        self._prepared = _Prepared(t, groups, features)
-        self._silent = {k: is_silent(self.analysers[k].window()) for k in self.analysers}
+        self._prepared.append(_Prepared(t, groups, features, silent))
 
     def update(self, index: int, t: float) -> tuple[dict[Hashable, LayerFeatures], float | None]:
-        if self._prepared is None or abs(self._prepared.t - t) > 1e-9:
-            if self._prepared is not None:  # frames out of order: drop the look-ahead
-                for style in self._prepared.groups:
-                    self.generator_for(style).collect()
+        if not self._prepared or abs(self._prepared[0].t - t) > 1e-9:
+            self.finish()  # frames out of order: drop the look-ahead
             self._prepare(t)
-        prepared = self._prepared
-        assert prepared is not None
-        silent = self._silent
-        self._prepared = None
+        prepared = self._prepared.popleft()
         for style, keys in prepared.groups.items():
             images = self.generator_for(style).collect()
+            self.image_size = images.shape[-1]
             for key, image in zip(keys, images, strict=True):
-                # Silence shows no ink, as live (the generator's output is discarded so
-                # the batch, and so every other picture, stays exactly the same).
-                self.push_image(key, np.zeros_like(image) if silent[key] else image, t)
+                self.push_image(key, image, t)
                 self.images += 1
+        for key in prepared.silent:
+            self.push_image(key, np.zeros((self.image_size, self.image_size), np.uint8), t)
         self.looks.advance(t)
         for key in self.analysers:
             self.set_layer(key, self.looks.settings(key))
-        if self.n_frames is None or index + 1 < self.n_frames:
-            self._prepare(t + 1.0 / self.fps)  # the next frame generates while this one draws
+        # The next frames generate while this one draws.
+        while len(self._prepared) < LOOKAHEAD:
+            step = len(self._prepared) + 1
+            if self.n_frames is not None and index + step >= self.n_frames:
+                break
+            self._prepare(t + step / self.fps)
         beat_phase = None
         if self.tempo:
             beats = t * self.tempo / 60.0
@@ -183,11 +198,10 @@ class OfflineScene:
         return prepared.features, beat_phase
 
     def finish(self) -> None:
-        """Collect a look-ahead nobody will draw (so generators are idle again)."""
-        if self._prepared is not None:
-            for style in self._prepared.groups:
+        """Collect look-ahead nobody will draw (so generators are idle again)."""
+        while self._prepared:
+            for style in self._prepared.popleft().groups:
                 self.generator_for(style).collect()
-            self._prepared = None
 
 
 def render_stems(

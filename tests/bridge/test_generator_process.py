@@ -37,6 +37,20 @@ def test_submit_then_collect_reports_the_childs_own_time(remote: RemoteStyle) ->
     assert 0.0 < remote.last_seconds < 0.3
 
 
+def test_several_large_requests_in_flight_do_not_deadlock(remote: RemoteStyle) -> None:
+    # 1 MB requests and 256 KB replies overflow the socket buffers: without a reader of
+    # replies, the child would block writing reply 1 while we block writing request 2.
+    rng = np.random.default_rng(1)
+    batches = [rng.uniform(-1, 1, size=(64, 64, 64)).astype(np.float32) for _ in range(3)]
+    for batch in batches:
+        remote.submit(batch)
+    results = [remote.collect() for _ in batches]
+    np.testing.assert_array_equal(results[1], remote.audio_to_image(batches[1]))
+    assert [r.shape for r in results] == [(64, 64, 64)] * 3
+    with pytest.raises(RuntimeError, match="without submit"):
+        remote.collect()
+
+
 def test_bad_batches_are_refused_before_they_cross(remote: RemoteStyle) -> None:
     with pytest.raises(ValueError, match="expected windows"):
         remote.audio_to_image(np.zeros((64, 64), np.float32))

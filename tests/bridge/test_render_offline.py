@@ -9,7 +9,7 @@ import soundfile
 from bridge.cli import main
 from bridge.demo_audio import demo_stems
 from bridge.generator_api import SyncGenerator
-from bridge.offline import OfflineScene, Stem, mixdown
+from bridge.offline import LOOKAHEAD, OfflineScene, Stem, mixdown
 from bridge.simulator import PALETTE
 from renderer.headless import HeadlessRenderer
 
@@ -67,7 +67,7 @@ def test_each_frame_has_seen_exactly_the_audio_up_to_its_time(stems: list[Stem])
         fps=4.0,
     )
     scene.update(0, 0.5)
-    assert scene.positions[0] == round(0.75 * 22050)  # looked ahead to the next frame
+    assert scene.positions[0] == round((0.5 + LOOKAHEAD / 4.0) * 22050)  # looked ahead
     scene.update(1, 0.75)
     assert scene.images == 2 and [t for t, _ in shown] == [0.5, 0.75]
     # The picture shown at 0.75 s is the one made from exactly the audio up to 0.75 s.
@@ -94,6 +94,7 @@ def test_a_silent_stem_shows_no_ink() -> None:
     for i in range(3):
         scene.update(i, i / 30)
     assert len(shown) == 3 and all(image.max() == 0 for image in shown)
+    assert generator.last_seconds == 0.0 and scene.images == 0  # the generator never ran
 
 
 def test_mixdown_is_peak_limited() -> None:
