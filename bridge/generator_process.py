@@ -181,12 +181,7 @@ class RemoteStyle:
             raise GeneratorProcessError(f"generator {self.name!r} sent a malformed reply")
         magic, answered, n, size, size_w, seconds = REPLY_HEADER.unpack_from(reply)
         expected = REPLY_HEADER.size + n * size * size_w
-        if (
-            magic != REPLY
-            or answered != request
-            or n != count
-            or len(reply) != expected
-        ):
+        if magic != REPLY or answered != request or n != count or len(reply) != expected:
             raise GeneratorProcessError(f"generator {self.name!r} sent a malformed reply")
         self.last_seconds = seconds
         return np.frombuffer(reply, np.uint8, n * size * size_w, REPLY_HEADER.size).reshape(

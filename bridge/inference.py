@@ -192,10 +192,12 @@ class InferenceWorker:
         """Analyse new audio, then make at most one generator call and post its pictures;
         returns the number of pictures posted.
 
-        The call is waited for rather than overlapped with the next analysis: measured with
-        8 tracks, overlapping kept both cores busier and made pictures *later* (packet →
-        frame p50 63 ms against 45 ms), because the next group's windows were then taken
-        while the previous call still ran.
+        The call is waited for rather than overlapped with the next analysis, and analysis
+        stays on this thread. Both alternatives were measured with 8 tracks (bench/latency.py,
+        15 s runs): overlapping the call with the next analysis made pictures later (packet →
+        frame p50 63 ms against 45–50 ms); a separate analysis thread made 11 % more pictures
+        but kept both cores busier, so frames came later (p50 55–57 ms, p95 73–77 against
+        64–67 ms) and the display fps fell (50–53 against 54–55).
         """
         self._analyse(now)
         tracks = list(self.analysers.analysers)
