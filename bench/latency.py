@@ -39,6 +39,8 @@ def run(tracks: int, seconds: float, size: tuple[int, int], fps: float, style: s
         show.prepare()
         # As the device streams from a 48 kHz Live set: 24 kHz, 256-sample packets.
         devices = devices_from_arrays(sources, stream_rate=24000.0, seed=tracks)
+        for device in devices:
+            device.style = style  # tracks follow their device's Style menu
         simulator = Simulator(
             devices,
             port=service.address[1],

@@ -382,11 +382,27 @@ def run_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The demo's blend per stem (kick, bass, hats, pad).
+DEMO_BLENDS = ("screen", "plus-lighter", "screen", "overlay")
+
+
+def demo_devices(stems: list, style: str) -> list:
+    """Virtual devices for the demo stems, as a producer would set them: the chosen style on
+    every track (the device's Style menu is what the bridge follows) and a blend each."""
+    from bridge.simulator import devices_from_arrays
+
+    devices = devices_from_arrays(stems, stream_rate=22050.0, seed=0)
+    for device, blend in zip(devices, DEMO_BLENDS, strict=True):
+        device.blend = blend
+        device.style = style
+    return devices
+
+
 def run_demo(args: argparse.Namespace) -> int:
     from bridge.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
     from bridge.live import LiveShow, display_available
     from bridge.service import BridgeService
-    from bridge.simulator import Simulator, devices_from_arrays
+    from bridge.simulator import Simulator
 
     stems = [(name, audio, float(DEMO_RATE)) for name, audio in demo_stems()]
     seconds = args.seconds if args.seconds is not None else stems[0][1].size / DEMO_RATE
@@ -394,11 +410,7 @@ def run_demo(args: argparse.Namespace) -> int:
     if out is None and not args.window and not display_available():
         out = Path("demo.mp4")
     with BridgeService(port=0) as service:
-        devices = devices_from_arrays(stems, stream_rate=22050.0, seed=0)
-        for device, blend in zip(
-            devices, ("screen", "plus-lighter", "screen", "overlay"), strict=True
-        ):
-            device.blend = blend
+        devices = demo_devices(stems, args.style)
         simulator = Simulator(
             devices, port=service.address[1], tempo=DEMO_TEMPO, loop=True, seconds=seconds
         )

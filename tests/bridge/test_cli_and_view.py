@@ -209,3 +209,14 @@ def test_sigterm_stops_the_show_cleanly(tmp_path) -> None:
             process.kill()
     with av.open(str(out)) as container:
         assert sum(1 for _ in container.decode(video=0)) > 10
+
+
+def test_demo_devices_carry_the_chosen_style_and_a_blend_each() -> None:
+    from bridge.commands import DEMO_BLENDS, demo_devices
+    from bridge.demo_audio import DEMO_RATE, demo_stems
+
+    stems = [(name, audio, float(DEMO_RATE)) for name, audio in demo_stems(bars=1)]
+    devices = demo_devices(stems, "glyphs")
+    # The bridge follows each device's Style menu, so --style must reach the devices.
+    assert [d.style for d in devices] == ["glyphs"] * len(stems)
+    assert [d.blend for d in devices] == list(DEMO_BLENDS)
