@@ -314,3 +314,20 @@ def test_digital_silence_draws_no_ink_and_skips_the_generator(harness: Harness) 
     assert harness.pipeline.stats.images_shown > 0  # blank pictures were shown...
     assert harness.style.calls == 0  # ...without running the generator
     assert image.max() == 0
+
+
+def test_a_failing_generator_call_is_counted_and_the_show_goes_on(harness: Harness) -> None:
+    calls = {"n": 0}
+    solid = harness.style.audio_to_image
+
+    def flaky(windows: np.ndarray) -> np.ndarray:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("the model tripped")
+        return solid(windows)
+
+    harness.style.audio_to_image = flaky  # type: ignore[method-assign]
+    with Feed(harness.port, count=1, seconds=10.0, seed=11):
+        harness.until(lambda im: harness.pipeline.stats.images_shown >= 3)
+    assert harness.worker.errors == 1
+    assert calls["n"] > 3 and harness.pipeline.stats.images_shown >= 3
