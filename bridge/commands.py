@@ -15,9 +15,13 @@ from bridge.protocol import DEFAULT_HOST, DEFAULT_PORT, DEVICE_FRAME
 from renderer.commands import parse_size
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bridge.feature_worker import FeatureWorker
     from bridge.live import LiveOptions
     from bridge.service import BridgeService, Snapshot
+    from bridge.simulator import Simulator
+    from renderer.video import AudioTrack
 
 log = logging.getLogger("synaesthete")
 
@@ -398,6 +402,37 @@ def demo_devices(stems: list, style: str) -> list:
     return devices
 
 
+def demo_soundtrack(
+    stems: list, simulator: Simulator, seconds: float
+) -> Callable[[float], AudioTrack | None]:
+    """The sound of a demo recording: the stems' mix, looped as the simulator streams it,
+    starting where the simulator was when the recording's first frame was made (so the
+    video shows the pictures as late as the live show had them), silent once it stopped.
+
+    Returns a function of the first frame's ``time.monotonic()`` for
+    :attr:`bridge.live.LiveOptions.soundtrack`.
+    """
+    import numpy as np
+
+    from bridge.offline import Stem, mixdown
+    from renderer.video import AudioTrack
+
+    rate = int(stems[0][2])
+    mix = mixdown([Stem(name, audio, 0) for name, audio, _ in stems])
+
+    def soundtrack(first_frame: float) -> AudioTrack | None:
+        if simulator.started is None or mix.size == 0:
+            return None
+        start = max(0, round((first_frame - simulator.started) * rate))
+        stop = round(seconds * rate)  # the simulator's end
+        length = max(1, round((seconds + 1.0) * rate) - start)
+        positions = start + np.arange(length)
+        samples = np.where(positions < stop, mix[positions % mix.size], 0.0)
+        return AudioTrack.from_array(samples.astype(np.float32), rate)
+
+    return soundtrack
+
+
 def run_demo(args: argparse.Namespace) -> int:
     from bridge.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
     from bridge.live import LiveShow, display_available
@@ -431,6 +466,7 @@ def run_demo(args: argparse.Namespace) -> int:
             options.out = out
             options.fps = args.fps
             options.video_preset = "ultrafast"  # the demo must finish quickly on 2 cores
+            options.soundtrack = demo_soundtrack(stems, simulator, seconds)
             show = LiveShow(service, options)
             try:
                 show.prepare()

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from bridge.latency import LatencyStats
 from bridge.pipeline import LivePipeline, run_headless, run_window
 from bridge.scheduler import GenerationScheduler
 from bridge.service import BridgeService
+
+if TYPE_CHECKING:
+    from renderer.video import AudioTrack
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,9 @@ class LiveOptions:
     video_preset: str = "veryfast"  # the demo uses "ultrafast"
     #: Run generators in child processes (one core for pictures, one for the show).
     generator_process: bool = True
+    #: For a recording: given the ``time.monotonic()`` of its first frame, the sound to
+    #: mux under it (the demo passes its loop from where the simulator then was), or None.
+    soundtrack: Callable[[float], AudioTrack | None] | None = None
 
 
 def display_available() -> bool:
@@ -200,26 +207,33 @@ class LiveShow:
 
         options = self.options
         seconds = options.seconds if options.seconds is not None else 3600.0 * 24
-        writer = None
+        writer: VideoWriter | None = None
+        recorder: PacedRecorder | None = None
         with HeadlessRenderer(
             options.size, internal_height=options.internal_height, max_layers=self.max_layers
         ) as renderer:
             pipeline = self._make_pipeline(renderer.compositor)
-            recorder = None
-            if options.out is not None:
-                writer = VideoWriter(
-                    options.out, options.size, options.fps, preset=options.video_preset
-                )
-                recorder = PacedRecorder(writer, options.fps)
 
             def on_frame(frame: object) -> None:
-                if recorder is not None:
+                nonlocal writer, recorder
+                if options.out is not None:
+                    if recorder is None:  # opened at the first frame, so sound lines up
+                        first = time.monotonic()
+                        audio = options.soundtrack(first) if options.soundtrack else None
+                        writer = VideoWriter(
+                            options.out,
+                            options.size,
+                            options.fps,
+                            preset=options.video_preset,
+                            audio=audio,
+                        )
+                        recorder = PacedRecorder(writer, options.fps)
                     recorder(frame)  # type: ignore[arg-type]
                 self._print_stats()
 
             def render(t: float, features: dict, beat_phase: float | None) -> np.ndarray | None:
                 renderer.compositor.render(t, features, beat_phase)
-                if recorder is None:
+                if options.out is None:
                     renderer.compositor.finish()  # the frame is done; nobody needs its pixels
                     return None
                 return renderer.compositor.read_rgba()  # 3× cheaper than RGB read-back

@@ -123,6 +123,8 @@ class Simulator:
         self.loop = loop
         self.seconds = seconds
         self.stats = SimulatorStats()
+        #: ``time.monotonic()`` when :meth:`run` sent its first block (None before).
+        self.started: float | None = None
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 
     def close(self) -> None:
@@ -163,6 +165,7 @@ class Simulator:
         stop = stop or threading.Event()
         period = self.block / self.stream_rate
         start = time.perf_counter()
+        self.started = time.monotonic()
         next_hello = start
         next_transport = start
         blocks_sent = 0

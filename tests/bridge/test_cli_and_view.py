@@ -220,3 +220,37 @@ def test_demo_devices_carry_the_chosen_style_and_a_blend_each() -> None:
     # The bridge follows each device's Style menu, so --style must reach the devices.
     assert [d.style for d in devices] == ["glyphs"] * len(stems)
     assert [d.blend for d in devices] == list(DEMO_BLENDS)
+
+
+def test_demo_soundtrack_starts_where_the_simulator_was_and_ends_with_it() -> None:
+    from types import SimpleNamespace
+
+    from bridge.commands import demo_soundtrack
+
+    rate = 8000
+    ramp = (np.arange(2 * rate) / (4 * rate)).astype(np.float32)  # a 2-s loop, 0 .. 0.5
+    simulator = SimpleNamespace(started=None)
+    soundtrack = demo_soundtrack([("ramp", ramp, float(rate))], simulator, seconds=3.0)
+    assert soundtrack(10.0) is None  # nothing was streamed yet
+    simulator.started = 100.0
+    track = soundtrack(100.5)  # the first frame came half a second after the first block
+    samples = track.samples[:, 0]
+    assert track.sample_rate == rate and samples.size == 3.5 * rate
+    np.testing.assert_allclose(samples[:3], ramp[rate // 2 : rate // 2 + 3])
+    np.testing.assert_allclose(samples[3 * rate // 2 : 3 * rate // 2 + 3], ramp[:3])  # wraps
+    assert np.all(samples[5 * rate // 2 :] == 0)  # the simulator stopped 3 s after it began
+
+
+def test_demo_recording_has_the_loop_as_its_sound(tmp_path) -> None:
+    import av
+
+    out = tmp_path / "demo.mp4"
+    args = ["-q", "demo", "--seconds", "2", "--size", "160x96", "--out", str(out)]
+    assert main(args) == 0
+    with av.open(str(out)) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        video_seconds = float(video.duration * video.time_base)
+        audio_seconds = float(audio.duration * audio.time_base)
+        peak = max(np.abs(frame.to_ndarray()).max() for frame in container.decode(audio=0))
+    assert abs(video_seconds - audio_seconds) < 0.1
+    assert peak > 0.05  # the loop is audible, not silence
