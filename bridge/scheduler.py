@@ -11,8 +11,8 @@ Two decisions are made here, without any I/O:
 
 - **Who is next.** Every track earns *tokens* at the current rate and spends one per
   picture. Tokens (rather than a fixed period) matter because audio packets arrive every
-  ~23 ms: a period of 33 ms checked on packet arrival would fire on every second packet
-  only, i.e. 21 Hz instead of 30. Among tracks with new audio and a token, the one owed
+  10.7 ms: a period of 33.3 ms checked on packet arrival would fire on every fourth packet
+  only, i.e. 23 Hz instead of 30. Among tracks with new audio and a token, the one owed
   most goes first, then the one served longest ago.
 - **How many at once.** The largest group whose predicted cost fits the call budget. Costs
   are learnt per style and batch size; an untried size is predicted pessimistically from
