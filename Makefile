@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(PY) bench/compositor.py
 	$(PY) bench/generator.py
 	$(PY) bench/latency.py
+	$(PY) bench/render.py
 
 device: $(STAMP)
 	$(VENV)/bin/synaesthete build-device
