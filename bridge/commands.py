@@ -421,9 +421,10 @@ def demo_soundtrack(
     mix = mixdown([Stem(name, audio, 0) for name, audio, _ in stems])
 
     def soundtrack(first_frame: float) -> AudioTrack | None:
-        if simulator.started is None or mix.size == 0:
+        if mix.size == 0:
             return None
-        start = max(0, round((first_frame - simulator.started) * rate))
+        began = simulator.started if simulator.started is not None else first_frame
+        start = max(0, round((first_frame - began) * rate))
         stop = round(seconds * rate)  # the simulator's end
         length = max(1, round((seconds + 1.0) * rate) - start)
         positions = start + np.arange(length)

@@ -1,8 +1,9 @@
 """The one shape every picture generator takes in the bridge: submit, then collect.
 
 A generator in a child process (:class:`bridge.generator_process.RemoteStyle`) works while
-the caller does something else — the offline render draws the previous frame, the live
-worker analyses the audio that arrived meanwhile — so both ask for pictures in two steps.
+the caller does something else — the offline render draws and encodes earlier frames — so
+pictures are asked for in two steps. (The live worker submits and collects at once: it
+measured better that way, see :meth:`bridge.inference.InferenceWorker.step`.)
 An in-process style (or a test's plain function) is wrapped by :class:`SyncGenerator`,
 which does the work at :meth:`~Generator.submit`.
 """

@@ -170,16 +170,21 @@ class RemoteStyle:
 
     def _collect(self) -> np.ndarray:
         request, count = self._pending.popleft()
-        try:
-            reply = self._replies.get(timeout=REPLY_TIMEOUT)
-        except queue.Empty:
-            raise GeneratorProcessError(f"generator {self.name!r} stopped answering") from None
-        if reply is None:
-            self._replies.put(None)  # every later collect fails the same way
-            raise GeneratorProcessError(f"generator {self.name!r} died")
-        if len(reply) < REPLY_HEADER.size:
-            raise GeneratorProcessError(f"generator {self.name!r} sent a malformed reply")
-        magic, answered, n, size, size_w, seconds = REPLY_HEADER.unpack_from(reply)
+        deadline = time.monotonic() + REPLY_TIMEOUT
+        while True:
+            try:
+                reply = self._replies.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise GeneratorProcessError(f"generator {self.name!r} stopped answering") from None
+            if reply is None:
+                self._replies.put(None)  # every later collect fails the same way
+                raise GeneratorProcessError(f"generator {self.name!r} died")
+            if len(reply) < REPLY_HEADER.size:
+                raise GeneratorProcessError(f"generator {self.name!r} sent a malformed reply")
+            magic, answered, n, size, size_w, seconds = REPLY_HEADER.unpack_from(reply)
+            if magic == REPLY and 0 < (request - answered) % 2**32 < 2**31:
+                continue  # the late answer to a request that timed out: nobody wants it
+            break
         expected = REPLY_HEADER.size + n * size * size_w
         if magic != REPLY or answered != request or n != count or len(reply) != expected:
             raise GeneratorProcessError(f"generator {self.name!r} sent a malformed reply")
@@ -193,11 +198,15 @@ class RemoteStyle:
         return self._process.is_alive()
 
     def close(self) -> None:
-        """Stop the child (politely, then firmly)."""
-        with contextlib.suppress(OSError, ValueError):
-            self._conn.send_bytes(STOP)
-        self._process.join(timeout=5.0)
+        """Stop the child (politely when it is idle, else firmly) and the reply reader."""
+        if not self._pending:  # a busy or hung child might never read STOP
+            with contextlib.suppress(OSError, ValueError):
+                self._conn.send_bytes(STOP)
+            self._process.join(timeout=5.0)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(timeout=2.0)
+        reader = getattr(self, "_reader", None)  # absent if the child failed to start
+        if reader is not None:
+            reader.join(timeout=2.0)  # the child's end is closed: the reader sees EOF
         self._conn.close()

@@ -15,7 +15,6 @@ loop can measure packet-in → frame-out latency.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -39,18 +38,6 @@ IDLE_WAIT = 0.05
 #: nearly the same moment; waking on the first would analyse one track, and the others'
 #: packets, landing a fraction of a millisecond later, would miss the next picture.
 GATHER_WAIT = 0.001
-
-
-@dataclass(frozen=True)
-class InFlight:
-    """A generator call that was started and not yet collected."""
-
-    style: str  # the style asked for (the scheduler's cost model is kept per style)
-    name: str  # the style that answers (the default if the asked one failed)
-    generator: Generator
-    members: list[Hashable]
-    arrivals: list[float | None]  # newest packet in each member's window
-    sounding: list[int]  # members that went to the generator (the rest are silent)
 
 
 @dataclass(frozen=True)
@@ -129,6 +116,8 @@ class InferenceWorker:
         self.scheduler = scheduler or GenerationScheduler()
         self.latency = latency or LatencyStats()
         self.analysers = TrackAnalysers()
+        #: Whether each track's last picture was of silence (cost no generator time).
+        self.silent: dict[Hashable, bool] = {}
         #: Tracks whose analysis window is newer than their last picture.
         self.fresh: dict[Hashable, None] = {}  # an ordered set
         self.frames: dict[Hashable, Mailbox[GeneratedFrame]] = {}
@@ -136,11 +125,10 @@ class InferenceWorker:
         #: Effective style per track, set by the render loop (which owns the looks).
         self.style_for: dict[Hashable, str] = {}
         self.generated = 0
-        self.calls = 0  # generator calls (groups)
+        self.calls = 0  # generator calls (all-silent groups need none)
         self.image_size = 64  # updated from the first generated pictures
         self.track_seconds = 0.0  # sum over steps of (live tracks × time since the last step)
         self._last_step: float | None = None
-        self._inflight: InFlight | None = None
         self._generators: dict[str, Generator] = {}
         self._wrapped: dict[str, object] = {}
         self.errors = 0
@@ -185,8 +173,6 @@ class InferenceWorker:
                 busy = False
                 self.errors += 1
                 log.exception("inference step failed")
-                self._abandon()
-        self._abandon()
 
     def step(self, now: float) -> int:
         """Analyse new audio, then make at most one generator call and post its pictures;
@@ -204,14 +190,11 @@ class InferenceWorker:
         """
         self._analyse(now)
         tracks = list(self.analysers.analysers)
-        group = self.scheduler.select(now, list(self.fresh), tracks, self._style_of)
+        costly = sum(1 for key in tracks if not self.silent.get(key, False))
+        group = self.scheduler.select(now, list(self.fresh), tracks, self._style_of, costly)
         if group is None:
             return 0
-        self.calls += 1
-        posted = self._start(group)
-        if self._inflight is not None:
-            posted += self._finish()
-        return posted
+        return self._generate(group)
 
     def _analyse(self, now: float) -> None:
         started = time.perf_counter()
@@ -219,6 +202,7 @@ class InferenceWorker:
         for key in gone:
             self.scheduler.forget(key)
             self.fresh.pop(key, None)
+            self.silent.pop(key, None)
         for key in ready:
             self.fresh[key] = None
         if self._last_step is not None:
@@ -248,9 +232,9 @@ class InferenceWorker:
             self._wrapped[name] = style
         return name, generator
 
-    def _start(self, group: Group) -> int:
-        """Take the group's windows now and start generating the sounding ones; a group
-        that is all silence is posted at once (blank pictures). Returns pictures posted."""
+    def _generate(self, group: Group) -> int:
+        """Generate the group's sounding windows, waiting for them, and post every member's
+        picture (blank for silence); returns the number of pictures posted."""
         name, generator = self._generator(group.style)
         members = group.keys
         windows = np.stack([self.analysers[k].window() for k in members])
@@ -258,42 +242,26 @@ class InferenceWorker:
         for key in members:
             self.fresh.pop(key, None)
         sounding = [i for i, window in enumerate(windows) if not is_silent(window)]
-        flight = InFlight(group.style, name, generator, members, arrivals, sounding)
-        if not sounding:
-            return self._post(flight, None)
-        begun = time.monotonic()
-        for i in sounding:
-            if arrivals[i] is not None:
-                self.latency.add("packet_to_generate", begun - arrivals[i])
-        generator.submit(windows[sounding])
-        self._inflight = flight
-        return 0
-
-    def _finish(self) -> int:
-        """Wait for the call in flight and post its pictures."""
-        flight, self._inflight = self._inflight, None
-        assert flight is not None
-        drawn = flight.generator.collect()
-        seconds = flight.generator.last_seconds
-        self.latency.add("generate", seconds)
-        self.scheduler.observe(flight.style, len(flight.sounding), seconds)
-        return self._post(flight, drawn)
-
-    def _post(self, flight: InFlight, drawn: np.ndarray | None) -> int:
-        if drawn is not None and drawn.shape[1:] != (self.image_size, self.image_size):
-            self.image_size = drawn.shape[-1]
-        images = blank_pictures(len(flight.members), self.image_size)
-        if drawn is not None:
-            images[flight.sounding] = drawn
+        for i, key in enumerate(members):
+            self.silent[key] = i not in sounding
+        images = blank_pictures(len(members), self.image_size)
+        if sounding:
+            begun = time.monotonic()
+            for i in sounding:
+                if arrivals[i] is not None:
+                    self.latency.add("packet_to_generate", begun - arrivals[i])
+            generator.submit(windows[sounding])
+            drawn = generator.collect()
+            self.calls += 1
+            seconds = generator.last_seconds
+            self.latency.add("generate", seconds)
+            self.scheduler.observe(group.style, len(sounding), seconds)
+            if drawn.shape[1:] != images.shape[1:]:
+                self.image_size = drawn.shape[-1]
+                images = blank_pictures(len(members), self.image_size)
+            images[sounding] = drawn
         done = time.monotonic()
-        for key, image, arrival in zip(flight.members, images, flight.arrivals, strict=True):
-            self.mailbox(key).post(GeneratedFrame(image, flight.name, arrival, done))
-        self.generated += len(flight.members)
-        return len(flight.members)
-
-    def _abandon(self) -> None:
-        """Drop the call in flight after a failure (collecting it frees its generator)."""
-        flight, self._inflight = self._inflight, None
-        if flight is not None:
-            with contextlib.suppress(Exception):
-                flight.generator.collect()
+        for key, image, arrival in zip(members, images, arrivals, strict=True):
+            self.mailbox(key).post(GeneratedFrame(image, name, arrival, done))
+        self.generated += len(members)
+        return len(members)

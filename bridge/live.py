@@ -90,10 +90,10 @@ class PacedRecorder:
     """Writes live frames to a video on the wall clock: a frame late by k periods is
     written k+1 times, so the video's length equals the time recorded."""
 
-    def __init__(self, writer, fps: float) -> None:  # writer: renderer.video.VideoWriter
-        self.writer = writer
+    def __init__(self, writer, fps: float, start: float | None = None) -> None:
+        self.writer = writer  # a renderer.video.VideoWriter
         self.fps = fps
-        self.start: float | None = None
+        self.start = start  # the wall-clock time of video time 0 (default: the first frame)
         self.duplicated = 0
 
     def __call__(self, frame: np.ndarray) -> None:
@@ -227,7 +227,7 @@ class LiveShow:
                             preset=options.video_preset,
                             audio=audio,
                         )
-                        recorder = PacedRecorder(writer, options.fps)
+                        recorder = PacedRecorder(writer, options.fps, start=first)
                     recorder(frame)  # type: ignore[arg-type]
                 self._print_stats()
 

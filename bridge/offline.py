@@ -89,8 +89,10 @@ class OfflineScene:
     ``generator_for(style)`` gives each style's :class:`Generator`; ``push_image`` and
     ``set_layer`` reach the compositor. :meth:`update` matches the renderer's offline
     ``FrameUpdate`` signature. While the caller draws and encodes frame ``i``, the
-    generators already work on frame ``i + 1``: its windows hold exactly the audio up to
-    its own time, so looking ahead changes no picture, only the wall time.
+    generators already work on frames ``i + 1`` and ``i + 2`` (:data:`LOOKAHEAD`): their
+    windows hold exactly the audio up to their own times, so looking ahead changes no
+    picture, only the wall time. Frames must come in order (a jump restarts the look-ahead,
+    but the analysis cannot rewind).
     """
 
     def __init__(

@@ -74,13 +74,19 @@ class BatchCosts:
         self._seconds[batch] = seconds if old is None else old + COST_SMOOTHING * (seconds - old)
 
     def predict(self, batch: int) -> float | None:
-        """Seconds for a call of ``batch`` pictures, or None if nothing is known yet."""
-        if batch in self._seconds:
-            return self._seconds[batch]
+        """Seconds for a call of ``batch`` pictures, or None if nothing is known yet.
+
+        Never more than the per-picture cost of the largest smaller batch tried, times
+        ``batch``: one slow call (a new shape warming up, a busy moment) would otherwise
+        keep a size out of use for good, since an unused size is never measured again.
+        """
         below = [b for b in self._seconds if b < batch]
-        if below:
-            largest = max(below)
-            return self._seconds[largest] / largest * batch
+        scaled = self._seconds[max(below)] / max(below) * batch if below else None
+        measured = self._seconds.get(batch)
+        if measured is not None:
+            return measured if scaled is None else min(measured, scaled)
+        if scaled is not None:
+            return scaled
         above = [b for b in self._seconds if b > batch]
         return self._seconds[min(above)] if above else None
 
@@ -149,15 +155,18 @@ class GenerationScheduler:
         ready: Iterable[Hashable],
         tracks: Iterable[Hashable],
         style_of: Callable[[Hashable], str],
+        costly: int | None = None,
     ) -> Group | None:
         """The next generator call, or None if no track with new audio is due.
 
         ``ready`` are the tracks whose audio is newer than their last picture, ``tracks``
-        every live track (to forget the departed and share the budget), ``style_of`` each
-        track's style. The chosen tracks spend a token each.
+        every live track (to forget the departed), ``style_of`` each track's style, and
+        ``costly`` how many live tracks need the generator (silent ones get blank pictures
+        for free; default: all). The CPU budget is shared among the costly ones. The chosen
+        tracks spend a token each.
         """
         live = set(tracks)
-        self._tracks = len(live)
+        self._tracks = len(live) if costly is None else max(0, min(costly, len(live)))
         for key in list(self._tokens):
             if key not in live:
                 self.forget(key)
@@ -189,7 +198,7 @@ class GenerationScheduler:
     def achieved_hz(self, now: float) -> float:
         """Mean generated frames per second per track over the last few seconds."""
         rates = []
-        for history in self._history.values():
+        for history in list(self._history.values()):  # the render thread asks for reports
             while history and now - history[0] > RATE_WINDOW_SECONDS:
                 history.popleft()
             rates.append(len(history) / RATE_WINDOW_SECONDS)

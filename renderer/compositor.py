@@ -35,7 +35,7 @@ from renderer.frame_plan import (
     plan_frame,
     plan_tiles,
 )
-from renderer.gl_wait import gil_free_finish
+from renderer.gl_wait import gil_free_finish, is_software_renderer
 from renderer.ink import InkFieldStore, as_ink_image
 from renderer.reactive import (
     decay_onset_envelope,
@@ -145,6 +145,10 @@ class Compositor:
         self.ctx = ctx
         #: Waits for the rasteriser with the GIL released (see renderer.gl_wait).
         self._wait = gil_free_finish(ctx.finish)
+        #: On a software rasteriser the draws that sample an earlier pass wait for it while
+        #: holding the GIL; waiting first, without it, lets other threads run. A GPU works
+        #: asynchronously and must not be stalled between passes.
+        self._wait_between_passes = is_software_renderer(ctx.info.get("GL_RENDERER", ""))
         self.scene = scene if scene is not None else Scene()
         self.max_layers = max_layers
         self.field_size = field_size
@@ -348,7 +352,8 @@ class Compositor:
             planned = plan_frame(snapshot, states, clean, phase, self._internal)
             self._draw_layers(planned, master, dt)
             self.stats.layers_drawn = len(planned)
-            self._wait()  # the present pass samples this; wait here, not inside its draw
+            if self._wait_between_passes:  # the present pass samples this
+                self._wait()
         self._draw_present(master, target)
         self.stats.frames += 1
 
@@ -518,7 +523,8 @@ class Compositor:
                 self._stage.size[1], self._internal[1], master.sharpness
             )
             self._run_present("sharp", self._display, (1.0, 1.0), False, stage_steepness)
-            self._wait()
+            if self._wait_between_passes:
+                self._wait()
             source, name = self._stage, "bilinear"
         else:
             name = "sharp"

@@ -51,6 +51,16 @@ def _load_gl_finish() -> Callable[[], None] | None:
     return None
 
 
+#: Substrings of ``GL_RENDERER`` naming a rasteriser that runs on the CPU.
+SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swiftshader", "swrast", "software")
+
+
+def is_software_renderer(renderer: str) -> bool:
+    """Whether a ``GL_RENDERER`` string names a CPU rasteriser (Mesa's llvmpipe and kin)."""
+    name = renderer.lower()
+    return any(word in name for word in SOFTWARE_RENDERERS)
+
+
 _GL_FINISH: Callable[[], None] | None = None
 _LOADED = False
 

@@ -231,7 +231,9 @@ def test_demo_soundtrack_starts_where_the_simulator_was_and_ends_with_it() -> No
     ramp = (np.arange(2 * rate) / (4 * rate)).astype(np.float32)  # a 2-s loop, 0 .. 0.5
     simulator = SimpleNamespace(started=None)
     soundtrack = demo_soundtrack([("ramp", ramp, float(rate))], simulator, seconds=3.0)
-    assert soundtrack(10.0) is None  # nothing was streamed yet
+    early = soundtrack(10.0)  # not streaming yet: the loop starts with the video
+    assert early is not None
+    np.testing.assert_allclose(early.samples[:3, 0], ramp[:3])
     simulator.started = 100.0
     track = soundtrack(100.5)  # the first frame came half a second after the first block
     samples = track.samples[:, 0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -20,7 +22,19 @@ def test_a_plain_style_is_wrapped_and_works_at_submit() -> None:
     generator.submit(windows)
     images = generator.collect()
     assert images[0].min() == 255 and images[1].max() == 0
-    assert generator.last_seconds >= 0.0
+
+
+def test_requests_are_answered_in_order_with_their_own_times() -> None:
+    def slow_when_negative(windows: np.ndarray) -> np.ndarray:
+        if windows.min() < 0:
+            time.sleep(0.05)
+        return Plain().audio_to_image(windows)
+
+    generator = SyncGenerator(slow_when_negative)
+    generator.submit(np.ones((1, 8, 8), np.float32))
+    generator.submit(-np.ones((1, 8, 8), np.float32))
+    assert generator.collect()[0].min() == 255 and generator.last_seconds < 0.05
+    assert generator.collect()[0].max() == 0 and generator.last_seconds >= 0.05
 
 
 def test_collect_without_submit_is_an_error() -> None:

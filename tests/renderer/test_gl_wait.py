@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 
-import numpy as np
 import pytest
 
 from renderer import gl_wait
@@ -33,14 +32,16 @@ def test_without_a_gl_library_the_fallback_is_used(fresh_cache, monkeypatch) -> 
     assert fallback_calls == [1]
 
 
-def test_compositor_finish_completes_the_frame(ctx) -> None:
-    from renderer.compositor import Compositor
-    from tests.renderer.test_compositor_gl import plain
+def test_software_rasterisers_are_recognised() -> None:
+    assert gl_wait.is_software_renderer("llvmpipe (LLVM 15.0.6, 256 bits)")
+    assert gl_wait.is_software_renderer("Google SwiftShader")
+    assert not gl_wait.is_software_renderer("NVIDIA GeForce RTX 3060/PCIe/SSE2")
+    assert not gl_wait.is_software_renderer("Apple M2")
 
-    compositor = Compositor(ctx, (32, 18), internal_height=None)
-    compositor.set_layer("a", plain(tint=(1.0, 0.0, 0.0)))
-    compositor.push_image("a", np.full((64, 64), 255, np.uint8), 0.0)
-    compositor.render(1.0)
-    compositor.finish()
-    assert compositor.read()[9, 16].tolist() == [255, 0, 0]
+
+def test_this_machines_compositor_waits_between_passes(ctx) -> None:
+    from renderer.compositor import Compositor
+
+    compositor = Compositor(ctx, (32, 18))
+    assert compositor._wait_between_passes == gl_wait.is_software_renderer(ctx.info["GL_RENDERER"])
     compositor.release()
