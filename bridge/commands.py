@@ -414,11 +414,11 @@ def demo_soundtrack(
     """
     import numpy as np
 
-    from bridge.offline import Stem, mixdown
+    from bridge.offline import mixdown
     from renderer.video import AudioTrack
 
     rate = int(stems[0][2])
-    mix = mixdown([Stem(name, audio, 0) for name, audio, _ in stems])
+    mix = mixdown([audio for _, audio, _ in stems])
 
     def soundtrack(first_frame: float) -> AudioTrack | None:
         if mix.size == 0:

@@ -130,7 +130,6 @@ class InferenceWorker:
         self.track_seconds = 0.0  # sum over steps of (live tracks × time since the last step)
         self._last_step: float | None = None
         self._generators: dict[str, Generator] = {}
-        self._wrapped: dict[str, object] = {}
         self.errors = 0
         self._lock = threading.Lock()  # guards the dicts above against the render loop
         self._stop = threading.Event()
@@ -225,12 +224,10 @@ class InferenceWorker:
         return self.generated / self.track_seconds if self.track_seconds > 0 else 0.0
 
     def _generator(self, wanted: str) -> tuple[str, Generator]:
-        name, style = self.styles.get(wanted)
-        generator = self._generators.get(name)
-        if generator is None or self._wrapped.get(name) is not style:
-            generator = self._generators[name] = as_generator(style)
-            self._wrapped[name] = style
-        return name, generator
+        name, style = self.styles.get(wanted)  # loaded once, so wrapped once
+        if name not in self._generators:
+            self._generators[name] = as_generator(style)
+        return name, self._generators[name]
 
     def _generate(self, group: Group) -> int:
         """Generate the group's sounding windows, waiting for them, and post every member's

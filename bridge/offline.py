@@ -57,12 +57,12 @@ def load_stems(paths: list[Path], *, style: str, blend: str) -> list[Stem]:
     return stems
 
 
-def mixdown(stems: list[Stem]) -> np.ndarray:
-    """The stems summed (peak-limited to 0.99) as the video's sound track."""
-    length = max(s.audio.size for s in stems)
+def mixdown(tracks: list[np.ndarray]) -> np.ndarray:
+    """Mono tracks (of one rate) summed, peak-limited to 0.99: a video's sound track."""
+    length = max(track.size for track in tracks)
     mix = np.zeros(length, np.float64)
-    for stem in stems:
-        mix[: stem.audio.size] += stem.audio
+    for track in tracks:
+        mix[: track.size] += track
     peak = float(np.abs(mix).max()) if mix.size else 0.0
     if peak > 0.99:
         mix *= 0.99 / peak
@@ -247,7 +247,7 @@ def render_stems(
     for name in {stem.style for stem in stems}:
         generator_for(name)  # start (and check) every style before opening the output
 
-    mix = mixdown(stems)[: round(duration * DEFAULT_ANALYSIS.sample_rate)]
+    mix = mixdown([stem.audio for stem in stems])[: round(duration * DEFAULT_ANALYSIS.sample_rate)]
     audio = AudioTrack.from_array(mix, DEFAULT_ANALYSIS.sample_rate)
     if out.suffix.lower() in VIDEO_SUFFIXES:
         sink = VideoWriter(out, size, fps, preset=preset, audio=audio)

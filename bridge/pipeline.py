@@ -167,6 +167,19 @@ class LivePipeline:
                 features[key] = LayerFeatures(*normalised(track_features[key]))
         return features, beat_phase
 
+    def frame(self, now: float, draw: Callable[[float, dict, float | None], object]) -> object:
+        """Prepare, draw (``draw(t, features, beat_phase)``) and account one frame at ``now``;
+        returns what ``draw`` returned. Both loops below go through here, so ``--stats``
+        times the same stages (``update``, ``render``) in a window and headless."""
+        features, beat_phase = self.update(now)
+        drawing = time.monotonic()
+        result = draw(now, features, beat_phase)
+        out = time.monotonic()
+        self.latency.add("update", drawing - now)
+        self.latency.add("render", out - drawing)
+        self.frame_out(out)
+        return result
+
     def frame_out(self, when: float | None = None) -> None:
         """The frame prepared by :meth:`update` is now on screen (or in the video)."""
         out = time.monotonic() if when is None else when
@@ -212,9 +225,7 @@ def run_window(
         now = time.monotonic()
         if seconds is not None and now - start >= seconds:
             break
-        features, beat_phase = pipeline.update(now)
-        window.frame(now, features, beat_phase)
-        pipeline.frame_out()
+        pipeline.frame(now, window.frame)
         if on_frame is not None:
             on_frame()
     return pipeline.stats.frames
@@ -241,14 +252,7 @@ def run_headless(
     while time.monotonic() - start < seconds:
         if stop is not None and stop():
             break
-        now = time.monotonic()
-        features, beat_phase = pipeline.update(now)
-        drawing = time.monotonic()
-        frame = render(now, features, beat_phase)
-        out = time.monotonic()
-        pipeline.latency.add("update", drawing - now)
-        pipeline.latency.add("render", out - drawing)
-        pipeline.frame_out(out)
+        frame = pipeline.frame(time.monotonic(), render)
         if on_frame is not None:
             on_frame(frame)
         next_frame += period

@@ -60,7 +60,6 @@ UNKNOWN_ADDRESS = "unknown_address"
 BAD_TYPES = "bad_types"  # wrong type tags or argument count
 BAD_VALUE = "bad_value"  # right types, absurd value
 UNSUPPORTED_PROTOCOL = "unsupported_protocol"
-REASONS = (MALFORMED, OVERSIZE, UNKNOWN_ADDRESS, BAD_TYPES, BAD_VALUE, UNSUPPORTED_PROTOCOL)
 
 
 # ----------------------------------------------------------------------------- events

@@ -40,12 +40,6 @@ class BeatState:
         return self.beat - math.floor(self.beat)
 
     @property
-    def bar_phase(self) -> float:
-        """Position within the current bar, 0 … 1."""
-        bars = self.beat / self.bar_length
-        return bars - math.floor(bars)
-
-    @property
     def bar(self) -> int:
         """Index of the current bar, counted from 0 at beat 0."""
         return math.floor(self.beat / self.bar_length)

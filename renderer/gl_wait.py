@@ -20,6 +20,7 @@ import ctypes.util
 import logging
 import sys
 from collections.abc import Callable
+from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ def _candidates() -> list[str]:
     return names
 
 
+@lru_cache(maxsize=1)
 def _load_gl_finish() -> Callable[[], None] | None:
     """``glFinish`` of the system GL library, called without the GIL, or None."""
     for name in _candidates():
@@ -48,7 +50,14 @@ def _load_gl_finish() -> Callable[[], None] | None:
         finish.restype = None
         finish.argtypes = []
         return finish
+    log.info("no GL library for GIL-free waits; the render thread keeps the GIL")
     return None
+
+
+def gil_free_finish(fallback: Callable[[], None]) -> Callable[[], None]:
+    """A function that waits for the current GL context to finish, releasing the GIL
+    meanwhile; ``fallback`` (e.g. ``ctx.finish``) where no GL library can be called."""
+    return _load_gl_finish() or fallback
 
 
 #: Substrings of ``GL_RENDERER`` naming a rasteriser that runs on the CPU.
@@ -59,18 +68,3 @@ def is_software_renderer(renderer: str) -> bool:
     """Whether a ``GL_RENDERER`` string names a CPU rasteriser (Mesa's llvmpipe and kin)."""
     name = renderer.lower()
     return any(word in name for word in SOFTWARE_RENDERERS)
-
-
-_GL_FINISH: Callable[[], None] | None = None
-_LOADED = False
-
-
-def gil_free_finish(fallback: Callable[[], None]) -> Callable[[], None]:
-    """A function that waits for the current GL context to finish, releasing the GIL
-    meanwhile; ``fallback`` (e.g. ``ctx.finish``) where no GL library can be called."""
-    global _GL_FINISH, _LOADED
-    if not _LOADED:
-        _GL_FINISH, _LOADED = _load_gl_finish(), True
-        if _GL_FINISH is None:
-            log.info("no GL library for GIL-free waits; the render thread keeps the GIL")
-    return _GL_FINISH or fallback

@@ -55,12 +55,11 @@ class Harness:
         self.port = self.service.address[1]
 
     def frame(self) -> np.ndarray:
-        now = time.monotonic()
-        features, beat = self.pipeline.update(now)
-        self.renderer.compositor.render(now, features, beat)
-        image = self.renderer.compositor.read()
-        self.pipeline.frame_out()
-        return image
+        def draw(t: float, features: dict, beat: float | None) -> np.ndarray:
+            self.renderer.compositor.render(t, features, beat)
+            return self.renderer.compositor.read()
+
+        return self.pipeline.frame(time.monotonic(), draw)  # type: ignore[return-value]
 
     def frames_for(self, seconds: float) -> np.ndarray:
         end = time.monotonic() + seconds

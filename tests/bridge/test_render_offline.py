@@ -99,7 +99,7 @@ def test_a_silent_stem_shows_no_ink() -> None:
 
 def test_mixdown_is_peak_limited() -> None:
     loud = [Stem("a", np.ones(100, np.float32), 0), Stem("b", np.ones(50, np.float32), 0)]
-    mix = mixdown(loud)
+    mix = mixdown([stem.audio for stem in loud])
     assert mix.size == 100 and mix.max() == pytest.approx(0.99)
 
 

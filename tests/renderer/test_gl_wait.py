@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Iterator
 
 import pytest
 
@@ -10,9 +11,10 @@ from renderer import gl_wait
 
 
 @pytest.fixture
-def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gl_wait, "_LOADED", False)
-    monkeypatch.setattr(gl_wait, "_GL_FINISH", None)
+def fresh_cache() -> Iterator[None]:
+    gl_wait._load_gl_finish.cache_clear()
+    yield
+    gl_wait._load_gl_finish.cache_clear()
 
 
 def test_the_system_gl_finish_is_called_through_ctypes(fresh_cache) -> None:
