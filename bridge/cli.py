@@ -14,7 +14,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 #: Modules that contribute subcommands, in the order they appear in ``--help``.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -66,22 +66,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     configure_logging(args.verbose, args.quiet)
-    stop_on_sigterm()
+    previous = stop_on_sigterm()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    finally:
+        if previous is not None:  # main() called from other code leaves its handler as it was
+            signal.signal(signal.SIGTERM, previous)
 
 
-def stop_on_sigterm() -> None:
+def stop_on_sigterm() -> Callable[..., object] | int | None:
     """Make SIGTERM (service managers, ``kill``) stop a command like Ctrl-C does, so the
-    show closes its socket, generator processes and video file instead of dying mid-write."""
+    show closes its socket, generator processes and video file instead of dying mid-write.
+
+    Returns the handler it replaced, or None when not on the main thread (then nothing
+    changes: Python only lets the main thread install handlers).
+    """
 
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, interrupt)
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, interrupt)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -426,7 +426,9 @@ def demo_soundtrack(
         began = simulator.started if simulator.started is not None else first_frame
         start = max(0, round((first_frame - began) * rate))
         stop = round(seconds * rate)  # the simulator's end
-        length = max(1, round((seconds + 1.0) * rate) - start)
+        # The recording lasts at most ``seconds`` + 0.5 from its first frame, however late
+        # that came, and the writer trims the sound to the pictures: cover it whatever ``start``.
+        length = round((seconds + 1.0) * rate)
         positions = start + np.arange(length)
         samples = np.where(positions < stop, mix[positions % mix.size], 0.0)
         return AudioTrack.from_array(samples.astype(np.float32), rate)

@@ -156,16 +156,20 @@ class LiveShow:
         """Run until the window closes, ``seconds`` pass, Ctrl-C, or :attr:`stop_requested`."""
         # Threads hand the GIL over every 5 ms by default; the render loop, which waits for
         # it between numpy calls, then stalls behind the receive and analysis threads.
+        previous_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
-        self.prepare()
-        self.worker.start()
         try:
-            if self.options.headless or self.options.out is not None:
-                return self._run_headless()
-            return self._run_window()
+            self.prepare()
+            self.worker.start()
+            try:
+                if self.options.headless or self.options.out is not None:
+                    return self._run_headless()
+                return self._run_window()
+            finally:
+                self.worker.stop()
+                self.styles.close()
         finally:
-            self.worker.stop()
-            self.styles.close()
+            sys.setswitchinterval(previous_interval)  # the host process's own setting again
 
     def _make_pipeline(self, compositor) -> LivePipeline:  # renderer.compositor.Compositor
         self.pipeline = LivePipeline(

@@ -142,8 +142,13 @@ def test_bridge_command_runs_the_live_show_headless(tmp_path) -> None:
     ]
     assert main(args) == 0
     live = json.loads(stats.read_text())["live"]
-    assert live["frames"] >= 10 and live["worker_errors"] == 0
-    assert out.stat().st_size > 0
+    assert live["frames"] >= 2 and live["worker_errors"] == 0  # the loop ran, not one frame
+    import av
+
+    with av.open(str(out)) as container:
+        written = sum(1 for _ in container.decode(video=0))
+    # Paced on the wall clock: a late frame is written more than once, none is dropped.
+    assert written >= live["frames"]
 
 
 def test_simulate_command_streams_a_file_into_a_bridge(tmp_path) -> None:
@@ -237,7 +242,7 @@ def test_demo_soundtrack_starts_where_the_simulator_was_and_ends_with_it() -> No
     simulator.started = 100.0
     track = soundtrack(100.5)  # the first frame came half a second after the first block
     samples = track.samples[:, 0]
-    assert track.sample_rate == rate and samples.size == 3.5 * rate
+    assert track.sample_rate == rate and samples.size == 4 * rate  # outlasts the video
     np.testing.assert_allclose(samples[:3], ramp[rate // 2 : rate // 2 + 3])
     np.testing.assert_allclose(samples[3 * rate // 2 : 3 * rate // 2 + 3], ramp[:3])  # wraps
     assert np.all(samples[5 * rate // 2 :] == 0)  # the simulator stopped 3 s after it began
