@@ -65,8 +65,14 @@ def init_process_group(ctx: DistContext, device: torch.device) -> None:
         torch.distributed.init_process_group(backend=backend)
 
 
-def destroy_process_group(ctx: DistContext) -> None:
+def destroy_process_group(ctx: DistContext, *, together: bool = False) -> None:
+    """Leave the process group. ``together`` first waits for every rank (after a run that
+    ended normally): rank 0 still writes its checkpoint and style when the others are done,
+    and a rank that tears its connections down while a peer is still busy can make gloo
+    abort that peer. After an error nobody waits, since a peer may never arrive."""
     if ctx.enabled and torch.distributed.is_initialized():
+        if together:
+            torch.distributed.barrier()
         torch.distributed.destroy_process_group()
 
 

@@ -168,9 +168,12 @@ def train(cfg: TrainConfig, opts: RunOptions) -> TrainResult:
     device = select_device(opts.device, ctx)
     init_process_group(ctx, device)
     try:
-        return _train(cfg, opts, ctx, device)
-    finally:
+        result = _train(cfg, opts, ctx, device)
+    except BaseException:
         destroy_process_group(ctx)
+        raise
+    destroy_process_group(ctx, together=True)
+    return result
 
 
 def _train(
