@@ -18,6 +18,11 @@ from typing import Protocol
 import numpy as np
 
 
+class GeneratorLostError(RuntimeError):
+    """The generator itself is gone (its process died, hung or answered nonsense), not just
+    one call: a new one may work where this one cannot, so the caller may start another."""
+
+
 class Generator(Protocol):
     """Turns analysis windows into pictures, asynchronously.
 

@@ -13,7 +13,6 @@ outside ever does.)
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import multiprocessing
@@ -25,6 +24,8 @@ from collections import deque
 from multiprocessing.connection import Connection
 
 import numpy as np
+
+from bridge.generator_api import GeneratorLostError
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,13 @@ READY = b"READY"
 FAILED = b"ERROR"
 STOP = b"STOP"
 START_TIMEOUT = 120.0
+#: How long a collect waits by default. Generous: an offline render on a slow machine may
+#: queue big batches. The live show passes its own, much shorter deadline.
 REPLY_TIMEOUT = 30.0
 
 
-class GeneratorProcessError(RuntimeError):
-    """The generator process failed to start, died, or answered nonsense."""
+class GeneratorProcessError(GeneratorLostError):
+    """The generator process failed to start, died, hung, or answered nonsense."""
 
 
 def serve(conn: Connection, name: str, threads: int) -> None:
@@ -86,9 +89,13 @@ class RemoteStyle:
             e.g. an unknown style name) or did not start in time.
     """
 
-    def __init__(self, name: str, *, threads: int = 1) -> None:
+    def __init__(
+        self, name: str, *, threads: int = 1, reply_timeout: float = REPLY_TIMEOUT
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         self.name = name
+        #: Seconds :meth:`collect` waits before it calls the child hung.
+        self.reply_timeout = reply_timeout
         self._conn, child = context.Pipe()
         self._process = context.Process(
             target=serve, args=(child, name, threads), name=f"generator-{name}", daemon=True
@@ -98,6 +105,7 @@ class RemoteStyle:
         self._lock = threading.Lock()
         self._request = 0
         self._pending: deque[tuple[int, int]] = deque()  # (request id, count), oldest first
+        self._abandoned = 0  # requests whose collect gave up: the child still owes them
         #: Seconds the child spent on the last collected request.
         self.last_seconds = 0.0
         if not self._conn.poll(START_TIMEOUT):
@@ -112,23 +120,39 @@ class RemoteStyle:
             self.close()
             raise ValueError(hello[len(FAILED) :].decode(errors="replace"))
         self.info = json.loads(hello[len(READY) :])
-        # Replies are read as soon as they come, on their own thread: with several requests
-        # outstanding, a child blocked writing a reply nobody reads while this process is
-        # blocked writing the next request would deadlock (socket buffers can be 8 KB).
+        # Requests are written and replies read on threads of their own. Reading: with several
+        # requests outstanding, a child blocked writing a reply nobody reads while this process
+        # is blocked writing the next request would deadlock (socket buffers can be 8 KB).
+        # Writing: a child that hangs (rather than dies) stops reading, and the caller's next
+        # write would then block for good; this way only :meth:`collect` waits, with a deadline.
         self._replies: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._gone = threading.Event()  # the reader saw the child's end close
         self._reader = threading.Thread(
             target=self._read_replies, name=f"generator-{name}-replies", daemon=True
         )
+        self._writer = threading.Thread(
+            target=self._write_requests, name=f"generator-{name}-requests", daemon=True
+        )
         self._reader.start()
+        self._writer.start()
 
     def _read_replies(self) -> None:
         while True:
             try:
                 reply = self._conn.recv_bytes()
             except (EOFError, OSError):
+                self._gone.set()
                 self._replies.put(None)  # the child is gone
                 return
             self._replies.put(reply)
+
+    def _write_requests(self) -> None:
+        while (message := self._outbox.get()) is not None:
+            try:
+                self._conn.send_bytes(message)
+            except (OSError, ValueError):  # the child is gone; collect() reports it
+                return
 
     def audio_to_image(self, windows: np.ndarray) -> np.ndarray:
         """Generate pictures for ``windows`` (B, mels, frames) and wait for them."""
@@ -159,22 +183,21 @@ class RemoteStyle:
         if batch.ndim != 3:
             raise ValueError(f"expected windows (B, mels, frames), got shape {batch.shape}")
         count, height, width = batch.shape
+        if self._gone.is_set():
+            raise GeneratorProcessError(f"generator {self.name!r} died")
         self._request = (self._request + 1) % 2**32
-        try:
-            self._conn.send_bytes(
-                HEADER.pack(REQUEST, self._request, count, height, width) + batch.tobytes()
-            )
-        except (OSError, BrokenPipeError) as exc:
-            raise GeneratorProcessError(f"generator {self.name!r} died: {exc}") from exc
+        header = HEADER.pack(REQUEST, self._request, count, height, width)
+        self._outbox.put(header + batch.tobytes())
         self._pending.append((self._request, count))
 
     def _collect(self) -> np.ndarray:
         request, count = self._pending.popleft()
-        deadline = time.monotonic() + REPLY_TIMEOUT
+        deadline = time.monotonic() + self.reply_timeout
         while True:
             try:
                 reply = self._replies.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
+                self._abandoned += 1
                 raise GeneratorProcessError(f"generator {self.name!r} stopped answering") from None
             if reply is None:
                 self._replies.put(None)  # every later collect fails the same way
@@ -183,6 +206,7 @@ class RemoteStyle:
                 raise GeneratorProcessError(f"generator {self.name!r} sent a malformed reply")
             magic, answered, n, size, size_w, seconds = REPLY_HEADER.unpack_from(reply)
             if magic == REPLY and 0 < (request - answered) % 2**32 < 2**31:
+                self._abandoned -= 1
                 continue  # the late answer to a request that timed out: nobody wants it
             break
         expected = REPLY_HEADER.size + n * size * size_w
@@ -198,15 +222,21 @@ class RemoteStyle:
         return self._process.is_alive()
 
     def close(self) -> None:
-        """Stop the child (politely when it is idle, else firmly) and the reply reader."""
-        if not self._pending:  # a busy or hung child might never read STOP
-            with contextlib.suppress(OSError, ValueError):
-                self._conn.send_bytes(STOP)
-            self._process.join(timeout=5.0)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(timeout=2.0)
-        reader = getattr(self, "_reader", None)  # absent if the child failed to start
-        if reader is not None:
-            reader.join(timeout=2.0)  # the child's end is closed: the reader sees EOF
+        """Stop the child (politely when it is idle, else firmly) and both I/O threads."""
+        writer = getattr(self, "_writer", None)  # absent if the child failed to start
+        if writer is not None:
+            idle = not self._pending and not self._abandoned  # else it may never read STOP
+            if idle:
+                self._outbox.put(STOP)
+            self._outbox.put(None)  # the writer ends after what is queued
+            if idle:
+                self._process.join(timeout=5.0)
+        for stop in (self._process.terminate, self._process.kill):  # kill: even a stopped one
+            if not self._process.is_alive():
+                break
+            stop()
+            self._process.join(timeout=1.0)
+        for thread in (writer, getattr(self, "_reader", None)):
+            if thread is not None:
+                thread.join(timeout=2.0)  # the child's end is closed: both see it
         self._conn.close()

@@ -11,6 +11,11 @@ meanwhile, until no track with new audio is due; then it waits for the next pack
 
 Each picture carries the arrival time of the newest pcm packet it reflects, so the render
 loop can measure packet-in → frame-out latency.
+
+A generator that is lost (its child process died or stopped answering) does not stop the
+show: the worker closes it, leaves that style's tracks showing their last pictures, and
+starts a new one after a pause that doubles with each loss in a row (1 s up to 30 s), while
+tracks of other styles carry on. The HUD says so.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bridge.features import FrameFeatures, TrackAnalysers, is_silent
-from bridge.generator_api import Generator, as_generator
+from bridge.generator_api import Generator, GeneratorLostError, as_generator
 from bridge.latency import LatencyStats
 from bridge.mailbox import Mailbox
 from bridge.scheduler import GenerationScheduler, Group
@@ -38,6 +43,9 @@ IDLE_WAIT = 0.05
 #: nearly the same moment; waking on the first would analyse one track, and the others'
 #: packets, landing a fraction of a millisecond later, would miss the next picture.
 GATHER_WAIT = 0.001
+#: Pause before starting a lost generator again, doubled for each further loss in a row.
+RESTART_FIRST = 1.0
+RESTART_MOST = 30.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,8 @@ class StyleCache:
                 self._styles[name] = self._loader(name)
                 log.info("style %s loaded", name)
                 return name, self._styles[name]
+            except GeneratorLostError:
+                raise  # its process failed to start: a later try may work, so not remembered
             except (OSError, ValueError, RuntimeError) as exc:
                 self._failed[name] = str(exc)
                 if name != self.default:
@@ -90,6 +100,20 @@ class StyleCache:
             raise RuntimeError(f"the default style {name!r} cannot be loaded: {self._failed[name]}")
         self.fallbacks += 1
         return self.get(self.default)
+
+    def name_for(self, wanted: str) -> str:
+        """The name :meth:`get` would answer for ``wanted``, without loading anything."""
+        if wanted in self._failed and wanted != self.default:
+            return self.default
+        return wanted
+
+    def discard(self, name: str) -> None:
+        """Close and forget a loaded style (its generator was lost); the next
+        :meth:`get` loads it afresh."""
+        style = self._styles.pop(name, None)
+        close = getattr(style, "close", None)
+        if close is not None:
+            close()
 
     def close(self) -> None:
         """Release loaded styles (stops generator processes)."""
@@ -131,6 +155,10 @@ class InferenceWorker:
         self._last_step: float | None = None
         self._generators: dict[str, Generator] = {}
         self.errors = 0
+        #: Generators lost (and started again) so far.
+        self.generators_lost = 0
+        #: Lost generators by style: (when to start a new one, losses in a row).
+        self._lost: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()  # guards the dicts above against the render loop
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="inference", daemon=True)
@@ -190,10 +218,39 @@ class InferenceWorker:
         self._analyse(now)
         tracks = list(self.analysers.analysers)
         costly = sum(1 for key in tracks if not self.silent.get(key, False))
-        group = self.scheduler.select(now, list(self.fresh), tracks, self._style_of, costly)
+        ready = list(self.fresh)
+        if self._lost:  # a lost generator's tracks wait for the new one (and keep their pictures)
+            pausing = {name for name, (at, _) in self._lost.items() if at > now}
+            ready = [k for k in ready if self.styles.name_for(self._style_of(k)) not in pausing]
+        group = self.scheduler.select(now, ready, tracks, self._style_of, costly)
         if group is None:
             return 0
-        return self._generate(group)
+        try:
+            return self._generate(group)
+        except GeneratorLostError as exc:
+            self._lose(self.styles.name_for(group.style), exc, now)
+            return 0
+
+    def _lose(self, name: str, exc: Exception, now: float) -> None:
+        """Close a lost generator and pause its style before starting a new one."""
+        self._generators.pop(name, None)
+        self.styles.discard(name)
+        in_a_row = self._lost.get(name, (0.0, 0))[1] + 1
+        pause = min(RESTART_MOST, RESTART_FIRST * 2 ** (in_a_row - 1))
+        with self._lock:
+            self._lost[name] = (now + pause, in_a_row)
+        self.generators_lost += 1
+        log.warning("generator for style %r lost (%s); a new one in %.0f s", name, exc, pause)
+
+    def trouble(self, now: float) -> list[str]:
+        """What is wrong with the generators, for the HUD (nothing when all is well)."""
+        with self._lock:
+            lost = dict(self._lost)
+        return [
+            f"generator {name} lost ({in_a_row}×), restarting"
+            + (f" in {at - now:.0f} s" if at > now else "")
+            for name, (at, in_a_row) in sorted(lost.items())
+        ]
 
     def _analyse(self, now: float) -> None:
         started = time.perf_counter()
@@ -249,6 +306,10 @@ class InferenceWorker:
                     self.latency.add("packet_to_generate", begun - arrivals[i])
             generator.submit(windows[sounding])
             drawn = generator.collect()
+            if name in self._lost:  # a new generator answered: the style is well again
+                with self._lock:
+                    del self._lost[name]
+                log.info("generator for style %r is back", name)
             self.calls += 1
             seconds = generator.last_seconds
             self.latency.add("generate", seconds)

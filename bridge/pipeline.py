@@ -204,6 +204,7 @@ class LivePipeline:
             f"tracks {len(self.looks.layers)}  latency p50 {p50 * 1000:.0f} ms "
             f"p95 {p95 * 1000:.0f} ms",
         ]
+        lines.extend(self.worker.trouble(time.monotonic()))
         for message in (self.keyboard.message, self.message):
             if message:
                 lines.append(message)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import threading
 import time
 
@@ -39,20 +41,18 @@ def test_submit_then_collect_reports_the_childs_own_time(remote: RemoteStyle) ->
     assert 0.0 < remote.last_seconds < 1.0
 
 
-def test_a_late_reply_after_a_timeout_is_not_taken_for_the_next(
-    remote: RemoteStyle, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import bridge.generator_process as gp
-
+def test_a_late_reply_after_a_timeout_is_not_taken_for_the_next(remote: RemoteStyle) -> None:
     rng = np.random.default_rng(2)
     slow = rng.uniform(-1, 1, size=(48, 64, 64)).astype(np.float32)
     quick = rng.uniform(-1, 1, size=(2, 64, 64)).astype(np.float32)
     expected = remote.audio_to_image(quick)
-    monkeypatch.setattr(gp, "REPLY_TIMEOUT", 0.001)
+    remote.reply_timeout = 0.001
     remote.submit(slow)
-    with pytest.raises(GeneratorProcessError, match="stopped answering"):
-        remote.collect()
-    monkeypatch.setattr(gp, "REPLY_TIMEOUT", 30.0)
+    try:
+        with pytest.raises(GeneratorProcessError, match="stopped answering"):
+            remote.collect()
+    finally:
+        remote.reply_timeout = 30.0
     # The answer for the timed-out batch arrives first and is skipped.
     np.testing.assert_array_equal(remote.audio_to_image(quick), expected)
 
@@ -69,6 +69,28 @@ def test_a_child_dying_with_requests_in_flight_fails_each_collect() -> None:
         with pytest.raises((GeneratorProcessError, RuntimeError)):
             style.collect()
     style.close()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs POSIX job-control signals")
+def test_a_hung_child_never_blocks_submit_and_collect_gives_up_in_time() -> None:
+    style = RemoteStyle("squiggle", reply_timeout=0.5)
+    os.kill(style._process.pid, signal.SIGSTOP)  # alive, but reads and answers nothing
+    big = np.zeros((64, 64, 64), np.float32)  # 1 MB: a few fill the socket buffer
+    submitted = threading.Event()
+
+    def submit_all() -> None:
+        for _ in range(4):
+            style.submit(big)
+        submitted.set()
+
+    threading.Thread(target=submit_all, daemon=True).start()
+    assert submitted.wait(10), "submit blocked on a child that does not read"
+    started = time.monotonic()
+    with pytest.raises(GeneratorProcessError, match="stopped answering"):
+        style.collect()
+    assert time.monotonic() - started >= 0.5
+    style.close()  # a stopped process ignores SIGTERM until killed
+    assert not style.alive
 
 
 def test_several_large_requests_in_flight_do_not_deadlock(remote: RemoteStyle) -> None:

@@ -8,17 +8,20 @@ and by the models' own tests.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
 
 from bridge import device_messages as dm
+from bridge.generator_api import GeneratorLostError
+from bridge.generator_process import RemoteStyle
 from bridge.inference import InferenceWorker, StyleCache
 from bridge.osc_codec import encode_message
 from bridge.pipeline import LivePipeline
@@ -44,12 +47,19 @@ class SolidInk:
 class Harness:
     """A bridge, an inference worker and a headless compositor, stepped by the test."""
 
-    def __init__(self, stale_seconds: float = 2.0, remove_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        stale_seconds: float = 2.0,
+        remove_seconds: float = 10.0,
+        loader: Callable[[str], object] | None = None,
+    ) -> None:
         self.service = BridgeService(
             port=0, stale_seconds=stale_seconds, remove_seconds=remove_seconds
         ).start()
         self.style = SolidInk()
-        self.worker = InferenceWorker(self.service, StyleCache(lambda name: self.style, "x"))
+        self.worker = InferenceWorker(
+            self.service, StyleCache(loader or (lambda name: self.style), "x")
+        )
         self.renderer = HeadlessRenderer(SIZE, internal_height=90)
         self.pipeline = LivePipeline(self.service, self.worker, self.renderer.compositor)
         self.service.ingest.on_control = self.pipeline.on_control
@@ -112,6 +122,7 @@ class Feed:
         self.devices = devices_from_arrays(sources, stream_rate=22050.0, seed=seed)
         for device in self.devices:
             device.gain = 0.0  # no audio-reactive brightness: colours measure exactly
+            device.style = "x"  # the harness's one style
         self.simulator = Simulator(self.devices, port=port, seconds=seconds, loop=True)
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self.simulator.run, args=(self._stop,), daemon=True)
@@ -350,3 +361,67 @@ def test_a_failing_generator_call_is_counted_and_the_show_goes_on(harness: Harne
         harness.until(lambda im: harness.pipeline.stats.images_shown >= 3)
     assert harness.worker.errors == 1
     assert calls["n"] > 3 and harness.pipeline.stats.images_shown >= 3
+
+
+class LosesItsGenerator(SolidInk):
+    """A style whose generator is lost on its first call, as a crashed child is."""
+
+    def audio_to_image(self, windows: np.ndarray) -> np.ndarray:
+        if self.calls == 0:
+            self.calls += 1
+            raise GeneratorLostError("the child died")
+        return super().audio_to_image(windows)
+
+
+def test_a_lost_generator_is_started_again_after_a_pause() -> None:
+    loaded: list[float] = []
+
+    def loader(name: str) -> object:
+        loaded.append(time.monotonic())
+        return LosesItsGenerator() if len(loaded) == 1 else SolidInk()
+
+    harness = Harness(loader=loader)
+    try:
+        with Feed(harness.port, count=1, seconds=20.0, seed=12) as feed:
+            colour = expected_rgb(feed.devices[0].color)
+            assert wait_for(lambda: harness.worker.generators_lost == 1, timeout=10.0)
+            lost_at = time.monotonic()
+            assert any("generator x lost" in line for line in harness.pipeline.status_lines())
+            image = harness.until(lambda im: np.abs(pixel(im, 0, 0) - colour).max() <= 3, 15.0)
+            np.testing.assert_allclose(pixel(image, 0, 0), colour, atol=3)
+        assert len(loaded) == 2  # one new generator, not one per step
+        assert loaded[1] - lost_at >= 0.5  # after the pause (RESTART_FIRST = 1 s)
+        assert harness.worker.errors == 0 and harness.worker.generators_lost == 1
+        assert not harness.worker.trouble(time.monotonic())  # well again: the HUD is clear
+    finally:
+        harness.close()
+
+
+@pytest.mark.parametrize("how", ["killed", "hung"])
+def test_a_generator_process_that_dies_or_hangs_is_replaced(how: str) -> None:
+    """Real child processes: the show goes on with a new one."""
+    children: list[RemoteStyle] = []
+
+    def loader(name: str) -> object:
+        children.append(RemoteStyle("squiggle", reply_timeout=0.5))
+        return children[-1]
+
+    harness = Harness(loader=loader)
+    try:
+        with Feed(harness.port, count=2, seconds=30.0, seed=13):
+            assert wait_for(lambda: harness.worker.calls >= 3, timeout=30.0)
+            first = children[0]._process
+            if how == "killed":
+                first.kill()
+            else:
+                os.kill(first.pid, signal.SIGSTOP)  # alive, answering nothing
+            assert wait_for(lambda: harness.worker.generators_lost == 1, timeout=10.0)
+            assert not first.is_alive()  # the lost one was closed, even when stopped
+            calls = harness.worker.calls
+            assert wait_for(lambda: harness.worker.calls >= calls + 3, timeout=30.0)
+        assert len(children) == 2 and children[1].alive
+        assert harness.worker.generators_lost == 1 and harness.worker.errors == 0
+    finally:
+        harness.close()
+        for child in children:
+            child.close()

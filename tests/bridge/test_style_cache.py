@@ -1,0 +1,86 @@
+"""StyleCache: each style loaded once, unknown ones fall back, lost ones load afresh."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.generator_api import GeneratorLostError
+from bridge.inference import StyleCache
+
+
+class Loaded:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class Loader:
+    """Loads any name but ``missing`` (a ValueError, as an unknown style is); the names in
+    ``flaky`` fail like a child process that did not start, once each."""
+
+    def __init__(self, flaky: tuple[str, ...] = ()) -> None:
+        self.calls: list[str] = []
+        self.flaky = set(flaky)
+
+    def __call__(self, name: str) -> Loaded:
+        self.calls.append(name)
+        if name == "missing":
+            raise ValueError("no style called 'missing'")
+        if name in self.flaky:
+            self.flaky.discard(name)
+            raise GeneratorLostError("exited at start")
+        return Loaded(name)
+
+
+def test_each_style_is_loaded_once() -> None:
+    loader = Loader()
+    cache = StyleCache(loader, "squiggle")
+    name, first = cache.get("glyphs")
+    assert name == "glyphs" and cache.get("glyphs")[1] is first
+    assert loader.calls == ["glyphs"]
+
+
+def test_an_unknown_style_falls_back_to_the_default_without_retrying() -> None:
+    loader = Loader()
+    cache = StyleCache(loader, "squiggle")
+    assert cache.name_for("missing") == "missing"  # not tried yet
+    assert cache.get("missing")[0] == "squiggle"
+    assert cache.get("missing")[0] == "squiggle"
+    assert loader.calls == ["missing", "squiggle"]
+    assert cache.fallbacks == 2 and cache.name_for("missing") == "squiggle"
+
+
+def test_a_default_that_cannot_load_is_an_error_with_the_reason() -> None:
+    cache = StyleCache(Loader(), "missing")
+    with pytest.raises(RuntimeError, match="default style 'missing' cannot be loaded: no style"):
+        cache.get("missing")
+
+
+def test_a_discarded_style_is_closed_and_loaded_afresh() -> None:
+    loader = Loader()
+    cache = StyleCache(loader, "squiggle")
+    _, first = cache.get("squiggle")
+    cache.discard("squiggle")
+    assert first.closed
+    _, second = cache.get("squiggle")
+    assert second is not first and loader.calls == ["squiggle", "squiggle"]
+    cache.discard("never-loaded")  # nothing to do
+
+
+def test_a_generator_lost_while_loading_is_not_remembered_as_a_bad_style() -> None:
+    loader = Loader(flaky=("glyphs",))
+    cache = StyleCache(loader, "squiggle")
+    with pytest.raises(GeneratorLostError):
+        cache.get("glyphs")
+    assert cache.name_for("glyphs") == "glyphs"  # no fallback: the next try may work
+    assert cache.get("glyphs")[0] == "glyphs" and cache.fallbacks == 0
+
+
+def test_close_releases_every_loaded_style() -> None:
+    cache = StyleCache(Loader(), "squiggle")
+    styles = [cache.get(name)[1] for name in ("squiggle", "glyphs")]
+    cache.close()
+    assert all(style.closed for style in styles)
