@@ -12,10 +12,12 @@ meanwhile, until no track with new audio is due; then it waits for the next pack
 Each picture carries the arrival time of the newest pcm packet it reflects, so the render
 loop can measure packet-in → frame-out latency.
 
-A generator that is lost (its child process died or stopped answering) does not stop the
-show: the worker closes it, leaves that style's tracks showing their last pictures, and
-starts a new one after a pause that doubles with each loss in a row (1 s up to 30 s), while
-tracks of other styles carry on. The HUD says so.
+Styles load in the background (a generator process takes ~1.5 s to start): a track that
+switches to a style not loaded yet keeps its last picture until the style is ready, and the
+other tracks carry on meanwhile. A generator that is lost (its child process died or stopped
+answering) or a style that fails to load does not stop the show either: the worker closes
+it, leaves that style's tracks showing their last pictures, and loads it again after a pause
+that doubles with each loss in a row (1 s up to 30 s). The HUD says so.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,6 +104,9 @@ class StyleCache:
         self.fallbacks += 1
         return self.get(self.default)
 
+    def is_loaded(self, name: str) -> bool:
+        return name in self._styles
+
     def name_for(self, wanted: str) -> str:
         """The name :meth:`get` would answer for ``wanted``, without loading anything."""
         if wanted in self._failed and wanted != self.default:
@@ -108,8 +114,9 @@ class StyleCache:
         return wanted
 
     def discard(self, name: str) -> None:
-        """Close and forget a loaded style (its generator was lost); the next
+        """Close and forget a style (its generator was lost, or it failed to load); the next
         :meth:`get` loads it afresh."""
+        self._failed.pop(name, None)
         style = self._styles.pop(name, None)
         close = getattr(style, "close", None)
         if close is not None:
@@ -159,6 +166,9 @@ class InferenceWorker:
         self.generators_lost = 0
         #: Lost generators by style: (when to start a new one, losses in a row).
         self._lost: dict[str, tuple[float, int]] = {}
+        #: Styles being loaded in the background, by name.
+        self._loads: dict[str, Future] = {}
+        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="style-loader")
         self._lock = threading.Lock()  # guards the dicts above against the render loop
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="inference", daemon=True)
@@ -172,6 +182,7 @@ class InferenceWorker:
         self.service.ingest.new_audio.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5.0)
+        self._loader.shutdown(wait=True, cancel_futures=True)  # then StyleCache.close() frees all
 
     def mailbox(self, key: Hashable) -> Mailbox[GeneratedFrame]:
         with self._lock:
@@ -218,10 +229,14 @@ class InferenceWorker:
         self._analyse(now)
         tracks = list(self.analysers.analysers)
         costly = sum(1 for key in tracks if not self.silent.get(key, False))
-        ready = list(self.fresh)
-        if self._lost:  # a lost generator's tracks wait for the new one (and keep their pictures)
-            pausing = {name for name, (at, _) in self._lost.items() if at > now}
-            ready = [k for k in ready if self.styles.name_for(self._style_of(k)) not in pausing]
+        self._finish_loads(now)
+        usable: dict[str, bool] = {}
+        for key in self.fresh:
+            wanted = self._style_of(key)
+            if wanted not in usable:
+                usable[wanted] = self._style_usable(wanted, now)
+        # Tracks whose style is not usable yet keep their last pictures meanwhile.
+        ready = [key for key in self.fresh if usable[self._style_of(key)]]
         group = self.scheduler.select(now, ready, tracks, self._style_of, costly)
         if group is None:
             return 0
@@ -230,6 +245,30 @@ class InferenceWorker:
         except GeneratorLostError as exc:
             self._lose(self.styles.name_for(group.style), exc, now)
             return 0
+
+    def _style_usable(self, wanted: str, now: float) -> bool:
+        """Whether the style a track asks for can take a call now. If it is not loaded (and
+        not pausing after a loss), start loading it in the background."""
+        name = self.styles.name_for(wanted)
+        if self.styles.is_loaded(name):
+            return True
+        lost = self._lost.get(name)
+        if (lost is None or lost[0] <= now) and name not in self._loads:
+            with self._lock:
+                self._loads[name] = self._loader.submit(self.styles.get, name)
+        return False
+
+    def _finish_loads(self, now: float) -> None:
+        """Take in background loads that ended; a failed one pauses like a lost generator."""
+        for name, load in list(self._loads.items()):
+            if not load.done():
+                continue
+            with self._lock:
+                del self._loads[name]
+            try:
+                load.result()
+            except RuntimeError as exc:  # a process that did not start, or a bad default
+                self._lose(name, exc, now)
 
     def _lose(self, name: str, exc: Exception, now: float) -> None:
         """Close a lost generator and pause its style before starting a new one."""
@@ -246,11 +285,14 @@ class InferenceWorker:
         """What is wrong with the generators, for the HUD (nothing when all is well)."""
         with self._lock:
             lost = dict(self._lost)
-        return [
+            loading = sorted(self._loads)
+        lines = [
             f"generator {name} lost ({in_a_row}×), restarting"
             + (f" in {at - now:.0f} s" if at > now else "")
             for name, (at, in_a_row) in sorted(lost.items())
         ]
+        lines.extend(f"style {name} loading" for name in loading if name not in lost)
+        return lines
 
     def _analyse(self, now: float) -> None:
         started = time.perf_counter()

@@ -117,12 +117,14 @@ def streaming(harness: Harness, count: int) -> bool:
 class Feed:
     """Synthetic devices streaming in the background; a context manager that stops them."""
 
-    def __init__(self, port: int, count: int, seconds: float, seed: int) -> None:
+    def __init__(
+        self, port: int, count: int, seconds: float, seed: int, styles: list[str] | None = None
+    ) -> None:
         sources = synthetic_sources(count, seconds)
         self.devices = devices_from_arrays(sources, stream_rate=22050.0, seed=seed)
-        for device in self.devices:
+        for device, style in zip(self.devices, styles or ["x"] * count, strict=True):
             device.gain = 0.0  # no audio-reactive brightness: colours measure exactly
-            device.style = "x"  # the harness's one style
+            device.style = style  # "x": the harness's default style
         self.simulator = Simulator(self.devices, port=port, seconds=seconds, loop=True)
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self.simulator.run, args=(self._stop,), daemon=True)
@@ -361,6 +363,30 @@ def test_a_failing_generator_call_is_counted_and_the_show_goes_on(harness: Harne
         harness.until(lambda im: harness.pipeline.stats.images_shown >= 3)
     assert harness.worker.errors == 1
     assert calls["n"] > 3 and harness.pipeline.stats.images_shown >= 3
+
+
+def test_a_style_loading_does_not_hold_up_the_other_tracks() -> None:
+    release = threading.Event()
+    styles: dict[str, SolidInk] = {}
+
+    def loader(name: str) -> object:
+        if name == "slow":
+            release.wait(20)  # a generator process starting up
+        return styles.setdefault(name, SolidInk())
+
+    harness = Harness(loader=loader)
+    try:
+        with Feed(harness.port, count=2, seconds=20.0, seed=14, styles=["x", "slow"]):
+            harness.until(lambda im: "style slow loading" in harness.pipeline.status_lines(), 10)
+            assert wait_for(lambda: styles["x"].calls >= 5, timeout=10.0)  # x goes on meanwhile
+            assert "slow" not in styles
+            release.set()
+            harness.until(lambda im: "slow" in styles and styles["slow"].calls >= 2, 10)
+            assert styles["slow"].calls >= 2
+            assert not harness.worker.trouble(time.monotonic())
+    finally:
+        release.set()
+        harness.close()
 
 
 class LosesItsGenerator(SolidInk):
