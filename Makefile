@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(PY) bench/generator.py
 	$(PY) bench/latency.py
 	$(PY) bench/render.py
+	$(PY) bench/style_switch.py
 
 device: $(STAMP)
 	$(VENV)/bin/synaesthete build-device
