@@ -23,10 +23,11 @@ import numpy as np
 
 from bridge.commands import demo_devices
 from bridge.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
-from bridge.inference import InferenceWorker, StyleCache
+from bridge.inference import InferenceWorker
 from bridge.live import style_loader
 from bridge.service import BridgeService
 from bridge.simulator import Simulator
+from bridge.style_cache import StyleCache
 
 POLL = 0.002  # how often the mailboxes are read, like a fast render loop
 

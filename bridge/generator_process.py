@@ -90,7 +90,12 @@ class RemoteStyle:
     """
 
     def __init__(
-        self, name: str, *, threads: int = 1, reply_timeout: float = REPLY_TIMEOUT
+        self,
+        name: str,
+        *,
+        threads: int = 1,
+        reply_timeout: float = REPLY_TIMEOUT,
+        start_timeout: float = START_TIMEOUT,
     ) -> None:
         context = multiprocessing.get_context("spawn")
         self.name = name
@@ -108,7 +113,7 @@ class RemoteStyle:
         self._abandoned = 0  # requests whose collect gave up: the child still owes them
         #: Seconds the child spent on the last collected request.
         self.last_seconds = 0.0
-        if not self._conn.poll(START_TIMEOUT):
+        if not self._conn.poll(start_timeout):
             self.close()
             raise GeneratorProcessError(f"generator for style {name!r} did not start")
         try:

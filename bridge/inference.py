@@ -25,8 +25,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Hashable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +37,7 @@ from bridge.latency import LatencyStats
 from bridge.mailbox import Mailbox
 from bridge.scheduler import GenerationScheduler, Group
 from bridge.service import BridgeService
+from bridge.style_cache import StyleCache
 
 log = logging.getLogger(__name__)
 
@@ -64,71 +65,6 @@ class GeneratedFrame:
 def blank_pictures(count: int, size: int) -> np.ndarray:
     """``count`` empty (no ink) pictures of ``size``², shown for silent windows."""
     return np.zeros((count, size, size), np.uint8)
-
-
-class StyleCache:
-    """Loads styles by name on first use; an unknown name falls back to the default.
-
-    ``loader`` turns a name into an object with ``audio_to_image(windows)`` (a
-    :class:`models.style.Style` in the bridge, anything alike in tests).
-    """
-
-    def __init__(self, loader: Callable[[str], object], default: str) -> None:
-        self._loader = loader
-        self.default = default
-        self._styles: dict[str, object] = {}
-        self._failed: dict[str, str] = {}
-        self.fallbacks = 0
-
-    def get(self, name: str) -> tuple[str, object]:
-        """The style called ``name`` (loaded once), or the default if it cannot be had.
-
-        Raises:
-            RuntimeError: the default style itself cannot be loaded (with the reason).
-        """
-        if name in self._styles:
-            return name, self._styles[name]
-        if name not in self._failed:
-            try:
-                self._styles[name] = self._loader(name)
-                log.info("style %s loaded", name)
-                return name, self._styles[name]
-            except GeneratorLostError:
-                raise  # its process failed to start: a later try may work, so not remembered
-            except (OSError, ValueError, RuntimeError) as exc:
-                self._failed[name] = str(exc)
-                if name != self.default:
-                    log.warning("style %r unavailable (%s); using %r", name, exc, self.default)
-        if name == self.default:
-            raise RuntimeError(f"the default style {name!r} cannot be loaded: {self._failed[name]}")
-        self.fallbacks += 1
-        return self.get(self.default)
-
-    def is_loaded(self, name: str) -> bool:
-        return name in self._styles
-
-    def name_for(self, wanted: str) -> str:
-        """The name :meth:`get` would answer for ``wanted``, without loading anything."""
-        if wanted in self._failed and wanted != self.default:
-            return self.default
-        return wanted
-
-    def discard(self, name: str) -> None:
-        """Close and forget a style (its generator was lost, or it failed to load); the next
-        :meth:`get` loads it afresh."""
-        self._failed.pop(name, None)
-        style = self._styles.pop(name, None)
-        close = getattr(style, "close", None)
-        if close is not None:
-            close()
-
-    def close(self) -> None:
-        """Release loaded styles (stops generator processes)."""
-        for style in self._styles.values():
-            close = getattr(style, "close", None)
-            if close is not None:
-                close()
-        self._styles.clear()
 
 
 class InferenceWorker:
@@ -168,7 +104,6 @@ class InferenceWorker:
         self._lost: dict[str, tuple[float, int]] = {}
         #: Styles being loaded in the background, by name.
         self._loads: dict[str, Future] = {}
-        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="style-loader")
         self._lock = threading.Lock()  # guards the dicts above against the render loop
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="inference", daemon=True)
@@ -181,8 +116,8 @@ class InferenceWorker:
         self._stop.set()
         self.service.ingest.new_audio.set()
         if self._thread.is_alive():
-            self._thread.join(timeout=5.0)
-        self._loader.shutdown(wait=True, cancel_futures=True)  # then StyleCache.close() frees all
+            # Longer than a hung generator's reply deadline plus closing it.
+            self._thread.join(timeout=15.0)
 
     def mailbox(self, key: Hashable) -> Mailbox[GeneratedFrame]:
         with self._lock:
@@ -230,20 +165,29 @@ class InferenceWorker:
         tracks = list(self.analysers.analysers)
         costly = sum(1 for key in tracks if not self.silent.get(key, False))
         self._finish_loads(now)
+        # The render loop replaces style_for each frame: one step sees one version of it.
+        style_for, default = self.style_for, self.styles.default
+
+        def style_of(key: Hashable) -> str:
+            return style_for.get(key, default)
+
         usable: dict[str, bool] = {}
         for key in self.fresh:
-            wanted = self._style_of(key)
+            wanted = style_of(key)
             if wanted not in usable:
                 usable[wanted] = self._style_usable(wanted, now)
         # Tracks whose style is not usable yet keep their last pictures meanwhile.
-        ready = [key for key in self.fresh if usable[self._style_of(key)]]
-        group = self.scheduler.select(now, ready, tracks, self._style_of, costly)
+        ready = [key for key in self.fresh if usable[style_of(key)]]
+        group = self.scheduler.select(now, ready, tracks, style_of, costly)
         if group is None:
+            return 0
+        name = self.styles.name_for(group.style)
+        if not self.styles.is_loaded(name):  # discarded since: never load on this thread
             return 0
         try:
             return self._generate(group)
         except GeneratorLostError as exc:
-            self._lose(self.styles.name_for(group.style), exc, now)
+            self._lose(name, exc, now)
             return 0
 
     def _style_usable(self, wanted: str, now: float) -> bool:
@@ -254,23 +198,36 @@ class InferenceWorker:
             return True
         lost = self._lost.get(name)
         if (lost is None or lost[0] <= now) and name not in self._loads:
+            load: Future = Future()
             with self._lock:
-                self._loads[name] = self._loader.submit(self.styles.get, name)
+                self._loads[name] = load
+            threading.Thread(
+                target=self._load, args=(name, load), name=f"load-{name}", daemon=True
+            ).start()
         return False
 
+    def _load(self, name: str, load: Future) -> None:
+        """On a thread of its own (daemon: a child stuck starting never holds up exit)."""
+        try:
+            load.set_result(self.styles.load(name))
+        except BaseException as exc:  # handed to the worker, which decides what it means
+            load.set_exception(exc)
+
     def _finish_loads(self, now: float) -> None:
-        """Take in background loads that ended; a failed one pauses like a lost generator."""
+        """Take in background loads that ended. A style that cannot be had falls back to
+        the default (StyleCache remembers it); any other failure — a process that did not
+        start, a default that does not load — pauses it like a lost generator."""
         for name, load in list(self._loads.items()):
             if not load.done():
                 continue
             with self._lock:
                 del self._loads[name]
-            try:
-                load.result()
-            except RuntimeError as exc:  # a process that did not start, or a bad default
-                self._lose(name, exc, now)
+            exc = load.exception()
+            if exc is None or (name != self.styles.default and self.styles.has_failed(name)):
+                continue
+            self._lose(name, exc, now)
 
-    def _lose(self, name: str, exc: Exception, now: float) -> None:
+    def _lose(self, name: str, exc: BaseException, now: float) -> None:
         """Close a lost generator and pause its style before starting a new one."""
         self._generators.pop(name, None)
         self.styles.discard(name)
@@ -285,13 +242,15 @@ class InferenceWorker:
         """What is wrong with the generators, for the HUD (nothing when all is well)."""
         with self._lock:
             lost = dict(self._lost)
-            loading = sorted(self._loads)
-        lines = [
-            f"generator {name} lost ({in_a_row}×), restarting"
-            + (f" in {at - now:.0f} s" if at > now else "")
-            for name, (at, in_a_row) in sorted(lost.items())
-        ]
-        lines.extend(f"style {name} loading" for name in loading if name not in lost)
+            loading = set(self._loads)
+        lines = []
+        for name, (at, in_a_row) in sorted(lost.items()):
+            if at > now:
+                lines.append(f"generator {name} lost ({in_a_row}×), restarting in {at - now:.0f} s")
+            elif name in loading:
+                lines.append(f"generator {name} lost ({in_a_row}×), restarting")
+            # else: restarted; the entry only keeps the count until a call succeeds
+        lines.extend(f"style {name} loading" for name in sorted(loading - set(lost)))
         return lines
 
     def _analyse(self, now: float) -> None:
@@ -314,9 +273,6 @@ class InferenceWorker:
                     del self.frames[key]
         if ready:
             self.latency.add("analysis", time.perf_counter() - started)
-
-    def _style_of(self, key: Hashable) -> str:
-        return self.style_for.get(key, self.styles.default)
 
     def mean_rate_hz(self) -> float:
         """Pictures generated per second per live track, over the whole run."""

@@ -24,11 +24,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bridge.inference import InferenceWorker, StyleCache
+from bridge.inference import InferenceWorker
 from bridge.latency import LatencyStats
 from bridge.pipeline import LivePipeline, run_headless, run_window
 from bridge.scheduler import GenerationScheduler
 from bridge.service import BridgeService
+from bridge.style_cache import StyleCache
 
 if TYPE_CHECKING:
     from renderer.video import AudioTrack
@@ -76,6 +77,9 @@ def display_available() -> bool:
 #: machine we measure on; 3 s leaves room for a loaded machine and still keeps a hung child
 #: from freezing the pictures for long.
 LIVE_REPLY_TIMEOUT = 3.0
+#: How long a generator child may take to load its style before the live show gives up and
+#: tries again later (it starts in ~1.5 s here; the default, 120 s, suits batch jobs).
+LIVE_START_TIMEOUT = 30.0
 
 
 def style_loader(threads: int, in_process: bool = False) -> Callable[[str], object]:
@@ -88,7 +92,12 @@ def style_loader(threads: int, in_process: bool = False) -> Callable[[str], obje
             return Style.load(name, threads=threads)
         from bridge.generator_process import RemoteStyle
 
-        return RemoteStyle(name, threads=threads, reply_timeout=LIVE_REPLY_TIMEOUT)
+        return RemoteStyle(
+            name,
+            threads=threads,
+            reply_timeout=LIVE_REPLY_TIMEOUT,
+            start_timeout=LIVE_START_TIMEOUT,
+        )
 
     return load
 

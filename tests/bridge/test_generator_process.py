@@ -88,7 +88,7 @@ def test_a_hung_child_never_blocks_submit_and_collect_gives_up_in_time() -> None
     started = time.monotonic()
     with pytest.raises(GeneratorProcessError, match="stopped answering"):
         style.collect()
-    assert time.monotonic() - started >= 0.5
+    assert 0.5 <= time.monotonic() - started < 5.0
     style.close()  # a stopped process ignores SIGTERM until killed
     assert not style.alive
 

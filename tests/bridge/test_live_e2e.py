@@ -22,11 +22,12 @@ import pytest
 from bridge import device_messages as dm
 from bridge.generator_api import GeneratorLostError
 from bridge.generator_process import RemoteStyle
-from bridge.inference import InferenceWorker, StyleCache
+from bridge.inference import InferenceWorker
 from bridge.osc_codec import encode_message
 from bridge.pipeline import LivePipeline
 from bridge.service import BridgeService
 from bridge.simulator import Simulator, devices_from_arrays, synthetic_sources
+from bridge.style_cache import StyleCache
 from renderer.headless import HeadlessRenderer
 from tests.bridge.conftest import wait_for
 
@@ -375,6 +376,7 @@ def test_a_style_loading_does_not_hold_up_the_other_tracks() -> None:
         return styles.setdefault(name, SolidInk())
 
     harness = Harness(loader=loader)
+    harness.worker.styles.get("x")  # loaded before the show, as LiveShow.prepare does
     try:
         with Feed(harness.port, count=2, seconds=20.0, seed=14, styles=["x", "slow"]):
             harness.until(lambda im: "style slow loading" in harness.pipeline.status_lines(), 10)
@@ -401,24 +403,53 @@ class LosesItsGenerator(SolidInk):
 
 def test_a_lost_generator_is_started_again_after_a_pause() -> None:
     loaded: list[float] = []
+    release = threading.Event()
 
     def loader(name: str) -> object:
         loaded.append(time.monotonic())
-        return LosesItsGenerator() if len(loaded) == 1 else SolidInk()
+        if len(loaded) == 1:
+            return LosesItsGenerator()
+        release.wait(20)  # the new generator process starting up
+        return SolidInk()
 
     harness = Harness(loader=loader)
     try:
         with Feed(harness.port, count=1, seconds=20.0, seed=12) as feed:
             colour = expected_rgb(feed.devices[0].color)
             assert wait_for(lambda: harness.worker.generators_lost == 1, timeout=10.0)
-            lost_at = time.monotonic()
+            # Paused, then restarting: the HUD says so until the new one answers.
+            assert any("generator x lost (1×)" in line for line in harness.worker.trouble(0.0))
+            assert wait_for(lambda: len(loaded) == 2, timeout=10.0)
             assert any("generator x lost" in line for line in harness.pipeline.status_lines())
+            release.set()
             image = harness.until(lambda im: np.abs(pixel(im, 0, 0) - colour).max() <= 3, 15.0)
             np.testing.assert_allclose(pixel(image, 0, 0), colour, atol=3)
         assert len(loaded) == 2  # one new generator, not one per step
-        assert loaded[1] - lost_at >= 0.5  # after the pause (RESTART_FIRST = 1 s)
+        assert loaded[1] - loaded[0] >= 1.0  # after the pause (RESTART_FIRST = 1 s)
         assert harness.worker.errors == 0 and harness.worker.generators_lost == 1
         assert not harness.worker.trouble(time.monotonic())  # well again: the HUD is clear
+    finally:
+        release.set()
+        harness.close()
+
+
+def test_an_unknown_style_falls_back_to_the_default_without_restarts() -> None:
+    asked: list[str] = []
+
+    def loader(name: str) -> object:
+        asked.append(name)
+        if name == "missing":
+            raise ValueError("no style called 'missing'")
+        return SolidInk()
+
+    harness = Harness(loader=loader)
+    try:
+        with Feed(harness.port, count=1, seconds=20.0, seed=15, styles=["missing"]) as feed:
+            colour = expected_rgb(feed.devices[0].color)
+            image = harness.until(lambda im: np.abs(pixel(im, 0, 0) - colour).max() <= 3, 15.0)
+            np.testing.assert_allclose(pixel(image, 0, 0), colour, atol=3)  # drawn by "x"
+        assert asked.count("missing") == 1 and harness.worker.generators_lost == 0
+        assert harness.worker.styles.name_for("missing") == "x"
     finally:
         harness.close()
 

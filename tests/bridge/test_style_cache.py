@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from bridge.generator_api import GeneratorLostError
-from bridge.inference import StyleCache
+from bridge.style_cache import StyleCache, StyleCacheClosedError
 
 
 class Loaded:
@@ -84,3 +86,63 @@ def test_close_releases_every_loaded_style() -> None:
     styles = [cache.get(name)[1] for name in ("squiggle", "glyphs")]
     cache.close()
     assert all(style.closed for style in styles)
+
+
+def test_load_gives_the_style_itself_and_remembers_what_cannot_be_had() -> None:
+    loader = Loader()
+    cache = StyleCache(loader, "squiggle")
+    assert cache.load("glyphs").name == "glyphs" and cache.is_loaded("glyphs")
+    with pytest.raises(ValueError, match="no style"):
+        cache.load("missing")  # no fallback here
+    assert cache.has_failed("missing")
+    with pytest.raises(RuntimeError, match="'missing' is unavailable"):
+        cache.load("missing")
+    assert loader.calls == ["glyphs", "missing"]  # not tried twice
+
+
+def test_a_load_that_ends_after_close_closes_its_own_style() -> None:
+    started, finish = threading.Event(), threading.Event()
+    made: list[Loaded] = []
+
+    def slow(name: str) -> Loaded:
+        started.set()
+        finish.wait(5)
+        made.append(Loaded(name))
+        return made[-1]
+
+    cache = StyleCache(slow, "squiggle")
+    errors: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            cache.load("glyphs")
+        except StyleCacheClosedError as exc:
+            errors.append(exc)
+
+    loading = threading.Thread(target=load)
+    loading.start()
+    assert started.wait(5)
+    cache.close()
+    finish.set()
+    loading.join(5)
+    assert made[0].closed and len(errors) == 1 and not cache.is_loaded("glyphs")
+
+
+def test_two_loads_of_one_style_keep_one_and_close_the_other() -> None:
+    both = threading.Barrier(2)
+    made: list[Loaded] = []
+
+    def loader(name: str) -> Loaded:
+        both.wait(5)  # both loads are under way at once
+        made.append(Loaded(name))
+        return made[-1]
+
+    cache = StyleCache(loader, "squiggle")
+    results: list[object] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.load("glyphs"))) for _ in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert results[0] is results[1]
+    assert sorted(style.closed for style in made) == [False, True]
