@@ -171,19 +171,14 @@ class InferenceWorker:
         def style_of(key: Hashable) -> str:
             return style_for.get(key, default)
 
-        usable: dict[str, bool] = {}
-        for key in self.fresh:
-            wanted = style_of(key)
-            if wanted not in usable:
-                usable[wanted] = self._style_usable(wanted, now)
+        wanted = {key: style_of(key) for key in self.fresh}
+        usable = {style: self._style_usable(style, now) for style in set(wanted.values())}
         # Tracks whose style is not usable yet keep their last pictures meanwhile.
-        ready = [key for key in self.fresh if usable[style_of(key)]]
+        ready = [key for key, style in wanted.items() if usable[style]]
         group = self.scheduler.select(now, ready, tracks, style_of, costly)
         if group is None:
             return 0
-        name = self.styles.name_for(group.style)
-        if not self.styles.is_loaded(name):  # discarded since: never load on this thread
-            return 0
+        name = self.styles.name_for(group.style)  # loaded: only usable styles were offered
         try:
             return self._generate(group)
         except GeneratorLostError as exc:
