@@ -18,11 +18,11 @@ import os
 import sys
 import threading
 
-from bridge.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
-from bridge.live import LiveOptions, LiveShow
-from bridge.service import BridgeService
-from bridge.simulator import Simulator, devices_from_arrays
-from renderer.commands import parse_size
+from bridge.ingest.service import BridgeService
+from bridge.show.live import LiveOptions, LiveShow
+from bridge.simulate.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
+from bridge.simulate.simulator import Simulator, devices_from_arrays
+from cli.renderer import parse_size
 
 
 def run(tracks: int, seconds: float, size: tuple[int, int], fps: float, style: str) -> dict:

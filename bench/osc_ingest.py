@@ -38,7 +38,7 @@ def free_port() -> int:
 
 
 def synaesthete(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from bridge.cli import main; raise SystemExit(main())", *args]
+    return [sys.executable, "-c", "from cli.main import main; raise SystemExit(main())", *args]
 
 
 def run_once(tracks: int, seconds: float, analyse_hz: float) -> dict[str, float]:

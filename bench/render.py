@@ -21,9 +21,9 @@ from pathlib import Path
 
 import soundfile
 
-from bridge.demo_audio import DEMO_RATE, demo_stems
-from bridge.offline import load_stems, render_stems
-from renderer.commands import parse_size
+from bridge.show.render import load_stems, render_stems
+from bridge.simulate.demo_audio import DEMO_RATE, demo_stems
+from cli.renderer import parse_size
 
 
 def main() -> int:

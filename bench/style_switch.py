@@ -21,13 +21,13 @@ from collections.abc import Hashable
 
 import numpy as np
 
-from bridge.commands import demo_devices
-from bridge.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
-from bridge.inference import InferenceWorker
-from bridge.live import style_loader
-from bridge.service import BridgeService
-from bridge.simulator import Simulator
-from bridge.style_cache import StyleCache
+from bridge.generate.style_cache import StyleCache
+from bridge.generate.worker import InferenceWorker
+from bridge.ingest.service import BridgeService
+from bridge.show.live import style_loader
+from bridge.simulate.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
+from bridge.simulate.simulator import Simulator
+from cli.show import demo_devices
 
 POLL = 0.002  # how often the mailboxes are read, like a fast render loop
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bridge.service import BridgeService
+from bridge.ingest.service import BridgeService
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from bridge.cli import build_parser, main
-from bridge.service import BridgeService, Snapshot, TrackView
-from bridge.terminal_view import TerminalView, format_view, level_meter
-from bridge.transport import BeatState
+from bridge.ingest.service import BridgeService, Snapshot, TrackView
+from bridge.ingest.transport import BeatState
+from bridge.show.terminal_view import TerminalView, format_view, level_meter
+from cli.main import build_parser, main
 from tests.bridge.conftest import wait_for
 
 
@@ -173,7 +173,7 @@ def test_simulate_command_streams_a_file_into_a_bridge(tmp_path) -> None:
 
 def test_console_script_entry_point_runs() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "bridge.cli", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "cli.main", "--help"], capture_output=True, text=True, check=True
     )
     assert "simulate" in completed.stdout
 
@@ -190,7 +190,7 @@ def test_sigterm_stops_the_show_cleanly(tmp_path) -> None:
         [
             sys.executable,
             "-m",
-            "bridge.cli",
+            "cli.main",
             "-q",
             "bridge",
             "--headless",
@@ -217,8 +217,8 @@ def test_sigterm_stops_the_show_cleanly(tmp_path) -> None:
 
 
 def test_demo_devices_carry_the_chosen_style_and_a_blend_each() -> None:
-    from bridge.commands import DEMO_BLENDS, demo_devices
-    from bridge.demo_audio import DEMO_RATE, demo_stems
+    from bridge.simulate.demo_audio import DEMO_RATE, demo_stems
+    from cli.show import DEMO_BLENDS, demo_devices
 
     stems = [(name, audio, float(DEMO_RATE)) for name, audio in demo_stems(bars=1)]
     devices = demo_devices(stems, "glyphs")
@@ -230,7 +230,7 @@ def test_demo_devices_carry_the_chosen_style_and_a_blend_each() -> None:
 def test_demo_soundtrack_starts_where_the_simulator_was_and_ends_with_it() -> None:
     from types import SimpleNamespace
 
-    from bridge.commands import demo_soundtrack
+    from cli.show import demo_soundtrack
 
     rate = 8000
     ramp = (np.arange(2 * rate) / (4 * rate)).astype(np.float32)  # a 2-s loop, 0 .. 0.5

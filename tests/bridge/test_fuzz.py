@@ -8,12 +8,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridge import device_messages as dm
-from bridge.ingest import Ingest
-from bridge.osc_codec import encode_message
-from bridge.receiver import Arrival, DatagramHandler
-from bridge.registry import TrackRegistry
-from bridge.transport import TransportClock
+from bridge.ingest.applier import Ingest
+from bridge.ingest.osc_codec import encode_message
+from bridge.ingest.receiver import Arrival, DatagramHandler
+from bridge.ingest.registry import TrackRegistry
+from bridge.ingest.transport import TransportClock
+from bridge.simulate import device_messages as dm
 
 UUID = "0a0b0c0d-1111-4222-8333-444455556666"
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

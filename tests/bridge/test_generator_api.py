@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from bridge.generator_api import SyncGenerator, as_generator
+from bridge.generate.generator_api import SyncGenerator, as_generator
 
 
 class Plain:

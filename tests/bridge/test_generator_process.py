@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from bridge.generator_process import GeneratorProcessError, RemoteStyle
+from bridge.generate.generator_process import GeneratorProcessError, RemoteStyle
 from models.style import Style
 
 

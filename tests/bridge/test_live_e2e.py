@@ -19,15 +19,15 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pytest
 
-from bridge import device_messages as dm
-from bridge.generator_api import GeneratorLostError
-from bridge.generator_process import RemoteStyle
-from bridge.inference import InferenceWorker
-from bridge.osc_codec import encode_message
-from bridge.pipeline import LivePipeline
-from bridge.service import BridgeService
-from bridge.simulator import Simulator, devices_from_arrays, synthetic_sources
-from bridge.style_cache import StyleCache
+from bridge.generate.generator_api import GeneratorLostError
+from bridge.generate.generator_process import RemoteStyle
+from bridge.generate.style_cache import StyleCache
+from bridge.generate.worker import InferenceWorker
+from bridge.ingest.osc_codec import encode_message
+from bridge.ingest.service import BridgeService
+from bridge.show.pipeline import LivePipeline
+from bridge.simulate import device_messages as dm
+from bridge.simulate.simulator import Simulator, devices_from_arrays, synthetic_sources
 from renderer.headless import HeadlessRenderer
 from tests.bridge.conftest import wait_for
 
@@ -313,7 +313,7 @@ def test_demo_runs_in_a_real_window(tmp_path) -> None:
         [
             sys.executable,
             "-m",
-            "bridge.cli",
+            "cli.main",
             "demo",
             "--window",
             "--seconds",

@@ -6,10 +6,12 @@ import json
 
 import pytest
 
-from bridge.latency import LatencyStats
-from bridge.looks import Looks, TrackInfo, scaled_reactive
-from bridge.mailbox import Mailbox
-from bridge.presets import (
+from bridge.generate.mailbox import Mailbox
+from bridge.ingest.protocol import LayerControl, LayerReset, MasterControl, Selector
+from bridge.ingest.registry import DeviceParams
+from bridge.show.latency import LatencyStats
+from bridge.show.looks import Looks, TrackInfo, scaled_reactive
+from bridge.show.presets import (
     PresetError,
     capture,
     load_preset,
@@ -17,8 +19,6 @@ from bridge.presets import (
     preset_path,
     save_preset,
 )
-from bridge.protocol import LayerControl, LayerReset, MasterControl, Selector
-from bridge.registry import DeviceParams
 from renderer.settings import ReactiveSettings
 
 U1 = "11111111-1111-4111-8111-111111111111"
@@ -186,7 +186,7 @@ def test_latency_percentiles() -> None:
 
 
 def test_keyboard_edits_the_looks_like_a_controller() -> None:
-    from bridge.keyboard import LooksKeyboard
+    from bridge.show.keyboard import LooksKeyboard
 
     looks = Looks()
     looks.sync([info("a", uuid=U1, name="Bass", index=1), info("b", uuid=U2, name="Kick", index=0)])
@@ -213,7 +213,7 @@ def test_keyboard_edits_the_looks_like_a_controller() -> None:
 
 
 def test_keyboard_with_no_layers_says_so() -> None:
-    from bridge.keyboard import LooksKeyboard
+    from bridge.show.keyboard import LooksKeyboard
 
     keys = LooksKeyboard(Looks())
     assert keys.handle("b") and keys.message == "no layers yet"

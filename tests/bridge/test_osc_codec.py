@@ -1,4 +1,4 @@
-"""bridge.osc_codec: byte literals in, values out; interop with python-osc."""
+"""bridge.ingest.osc_codec: byte literals in, values out; interop with python-osc."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from pythonosc.osc_message import OscMessage as PyOscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from bridge.osc_codec import (
+from bridge.ingest.osc_codec import (
     OscBuildError,
     OscParseError,
     decode_message,

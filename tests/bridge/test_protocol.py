@@ -1,4 +1,4 @@
-"""bridge.protocol: every v1 message, every refusal reason, and the doc agreeing."""
+"""bridge.ingest.protocol: every v1 message, every refusal reason, and the doc agreeing."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bridge import device_messages as dm
-from bridge.osc_codec import decode_message, encode_message
-from bridge.protocol import (
+from bridge.ingest.osc_codec import decode_message, encode_message
+from bridge.ingest.protocol import (
     BAD_TYPES,
     BAD_VALUE,
     LAYER_PROPS,
@@ -31,6 +30,7 @@ from bridge.protocol import (
     Transport,
     interpret,
 )
+from bridge.simulate import device_messages as dm
 from renderer.modes import BLEND_MODES
 
 UUID = "5f0c6a1e-9b2d-4c1e-8f7a-0123456789ab"
@@ -48,7 +48,7 @@ def refused(address: str, *args: object) -> ProtocolError:
 
 
 def test_device_messages_as_the_device_sends_them() -> None:
-    assert interpret(decode_message(dm.hello(UUID, 7, 48000.0, 2))) == Hello(UUID, 7, 1, 48000.0, 2)
+    assert interpret(decode_message(dm.hello(UUID, 7, 48000.0, 2))) == Hello(UUID, 7, 2, 48000.0, 2)
     assert interpret(decode_message(dm.meta(UUID, 7, "Bass", 0x12AB34, 2))) == Meta(
         UUID, 7, "Bass", 0x12AB34, 2
     )
@@ -99,7 +99,7 @@ def test_controls_by_selector_and_by_address() -> None:
         ("/syn/layer/sparkle", ["Bass", 1.0], UNKNOWN_ADDRESS),
         ("/syn/layer/bass/opacity", [1.0], UNKNOWN_ADDRESS),
         ("/syn/master/volume", [1.0], UNKNOWN_ADDRESS),
-        ("/syn/hello", [UUID, 1, 2, 44100.0, 2], UNSUPPORTED_PROTOCOL),
+        ("/syn/hello", [UUID, 1, 3, 44100.0, 2, 0], UNSUPPORTED_PROTOCOL),
         ("/syn/hello", [UUID, 1, 1, 44100.0], BAD_TYPES),
         ("/syn/hello", ["not-a-uuid", 1, 1, 44100.0, 2], BAD_VALUE),
         ("/syn/hello", [UUID, 0, 1, 44100.0, 2], BAD_VALUE),
@@ -165,3 +165,31 @@ def test_protocol_blend_choices_are_the_renderers() -> None:
     params = next(spec for spec in MESSAGES if spec.name == "params")
     blend = next(arg for arg in params.args if arg.name == "blend")
     assert blend.choices == BLEND_MODES
+
+
+def test_hello_v2_carries_a_reply_port_and_v1_hellos_are_still_taken() -> None:
+    assert event("/syn/hello", UUID, 7, 2, 48000.0, 2, 9001) == Hello(UUID, 7, 2, 48000.0, 2, 9001)
+    assert event("/syn/hello", UUID, 7, 1, 44100.0, 2) == Hello(UUID, 7, 1, 44100.0, 2, 0)
+    assert refused("/syn/hello", UUID, 7, 3, 48000.0, 2, 0).reason == UNSUPPORTED_PROTOCOL
+    assert refused("/syn/hello", UUID, 7, 2, 48000.0, 2, 70000).reason == BAD_VALUE
+    assert refused("/syn/hello", UUID, 7, 2, 48000.0).reason == BAD_TYPES
+    assert refused("/syn/hello", UUID, 7, 2, 48000.0, 2, 0, 5).reason == BAD_TYPES
+
+
+def test_an_upper_case_uuid_is_one_device_everywhere() -> None:
+    upper = UUID.upper()
+    assert event("/syn/hello", upper, 7, 2, 48000.0, 2, 0).uuid == UUID
+    assert event(f"/syn/{upper}/meta", 7, "Bass", 0, 1).uuid == UUID
+    assert event(f"/syn/{upper}/bye", 7) == Bye(UUID, 7)
+
+
+def test_replies_are_not_taken_in() -> None:
+    """``/syn/status`` goes from the bridge to a device; a bridge never accepts one."""
+    assert refused("/syn/status", 2, 1).reason == UNKNOWN_ADDRESS
+
+
+def test_every_input_spec_builds_its_event_from_the_table() -> None:
+    """Each message a sender may send is described once, in MESSAGES, and interpreted from it."""
+    taken = {spec.name for spec in MESSAGES if spec.build is not None}
+    assert taken == {spec.name for spec in MESSAGES if spec.direction in ("device", "control")}
+    assert {spec.name for spec in MESSAGES if spec.direction == "reply"} == {"status"}

@@ -7,9 +7,9 @@ import logging
 import numpy as np
 import pytest
 
-from bridge.protocol import Bye, Hello, Meta, Params, Pcm, ProtocolError
-from bridge.registry import TrackRegistry, TrackState
-from bridge.transport import CORRECTION_SECONDS, TIMEOUT_SECONDS, TransportClock
+from bridge.ingest.protocol import Bye, Hello, Meta, Params, Pcm, ProtocolError
+from bridge.ingest.registry import TrackRegistry, TrackState
+from bridge.ingest.transport import CORRECTION_SECONDS, TIMEOUT_SECONDS, TransportClock
 
 U1 = "11111111-1111-4111-8111-111111111111"
 U2 = "22222222-2222-4222-8222-222222222222"

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import soundfile
 
-from bridge.cli import main
-from bridge.demo_audio import demo_stems
-from bridge.generator_api import SyncGenerator
-from bridge.offline import LOOKAHEAD, OfflineScene, Stem, mixdown
-from bridge.simulator import PALETTE
+from bridge.generate.generator_api import SyncGenerator
+from bridge.show.render import LOOKAHEAD, OfflineScene, Stem, mixdown
+from bridge.simulate.demo_audio import demo_stems
+from bridge.simulate.simulator import PALETTE
+from cli.main import main
 from renderer.headless import HeadlessRenderer
 
 

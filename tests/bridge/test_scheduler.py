@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.scheduler import BatchCosts, GenerationScheduler
+from bridge.generate.scheduler import BatchCosts, GenerationScheduler
 
 PACKET = 256 / 24000  # the device's packet period
 

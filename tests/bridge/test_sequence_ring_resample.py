@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy.signal import resample_poly
 
-from bridge.resample import StreamingResampler, rational_ratio
-from bridge.ring import RingBuffer
-from bridge.sequence import MAX_GAP_MESSAGES, REORDER_WINDOW, Action, SequenceTracker
+from bridge.ingest.ring import RingBuffer
+from bridge.ingest.sequence import MAX_GAP_MESSAGES, REORDER_WINDOW, Action, SequenceTracker
+from models.resample import StreamingResampler, rational_ratio
 
 
 def decisions(seqs: list[int]) -> list[tuple[str, int]]:

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from bridge.generator_api import GeneratorLostError
-from bridge.style_cache import StyleCache, StyleCacheClosedError
+from bridge.generate.generator_api import GeneratorLostError
+from bridge.generate.style_cache import StyleCache, StyleCacheClosedError
 
 
 class Loaded:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bridge.features import SILENT_FEATURES, TrackAnalyser
-from bridge.resample import StreamingResampler
-from bridge.track import CLIP_LIMIT, TrackStream, sanitise
+from bridge.generate.analysis_feed import SILENT_FEATURES, TrackAnalyser
+from bridge.ingest.stream import CLIP_LIMIT, TrackStream, sanitise
 from models.analysis import analyse, sliding_windows, to_unit
+from models.resample import StreamingResampler
 
 
 def test_sanitise_counts_and_repairs() -> None:
@@ -95,9 +95,9 @@ def test_analyser_restarts_with_the_stream_and_counts_skipped_audio() -> None:
 
 
 def test_track_analysers_follow_the_registry() -> None:
-    from bridge.features import TrackAnalysers
-    from bridge.protocol import Bye, Pcm
-    from bridge.service import BridgeService
+    from bridge.generate.analysis_feed import TrackAnalysers
+    from bridge.ingest.protocol import Bye, Pcm
+    from bridge.ingest.service import BridgeService
 
     uuid = "12345678-1234-4234-8234-123456789abc"
     tone = (0.3 * np.sin(np.arange(2048) * 0.1)).astype(np.float32)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 import threading
 
@@ -10,14 +11,14 @@ import numpy as np
 import pytest
 import soundfile
 
-from bridge import device_messages as dm
-from bridge.audio_files import read_mono, resample
-from bridge.features import TrackAnalyser
-from bridge.osc_codec import encode_message
-from bridge.resample import StreamingResampler
-from bridge.service import BridgeService
-from bridge.simulator import Simulator, devices_from_arrays, devices_from_files
+from bridge.generate.analysis_feed import TrackAnalyser
+from bridge.ingest.osc_codec import encode_message
+from bridge.ingest.service import BridgeService
+from bridge.simulate import device_messages as dm
+from bridge.simulate.simulator import Simulator, devices_from_arrays, devices_from_files
 from models.analysis import analyse, sliding_windows, to_unit
+from models.audio_io import read_audio
+from models.resample import StreamingResampler, resample
 from tests.bridge.conftest import wait_for
 
 UUID = "3c3c3c3c-aaaa-4bbb-8ccc-dddddddddddd"
@@ -46,7 +47,7 @@ def test_simulated_file_arrives_with_the_offline_features(tmp_path, bridge) -> N
 
     analyser = TrackAnalyser()
     frames = analyser.pull(track.stream)
-    audio, file_rate = read_mono(path)
+    audio, file_rate = read_audio(path)
     offline = analyse(
         StreamingResampler(24000.0, 22050.0).process(resample(audio, file_rate, 24000.0))
     )
@@ -159,3 +160,44 @@ def test_liblo_oscsend_max_style_messages_are_accepted(bridge) -> None:
 def test_port_in_use_is_reported(bridge) -> None:
     with pytest.raises(OSError):
         BridgeService(port=bridge.address[1])
+
+
+def test_a_hello_with_a_reply_port_gets_a_status_back(bridge) -> None:
+    """Protocol v2: the elected device listens on its reply port; the bridge answers its
+    hello there with its protocol version and track count, over real UDP."""
+    from bridge.ingest.osc_codec import decode_message
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.settimeout(5.0)
+    try:
+        port = listener.getsockname()[1]
+        listener.sendto(dm.hello(UUID, 5, 48000.0, 2, reply_port=port), bridge.address)
+        reply = decode_message(listener.recv(4096))
+        assert (reply.address, reply.arguments()) == ("/syn/status", [2, 1])
+        # A hello without a reply port is never answered.
+        listener.sendto(dm.hello(UUID, 5, 48000.0, 2), bridge.address)
+        listener.settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            listener.recv(4096)
+    finally:
+        listener.close()
+    assert bridge.counters()["replies"] == 1
+
+
+def test_an_upper_case_uuid_is_announced_and_analysed_at_its_rate(bridge, sender) -> None:
+    """The shared case: a device announces itself with an upper-case uuid at 48 kHz ÷ 2
+    and sends 40 pcm messages; it is one track, streaming at 24 kHz."""
+    from pathlib import Path
+
+    case = Path(__file__).resolve().parents[3] / "shared" / "cases" / "uuid-upper-case"
+    if not case.is_dir():
+        pytest.skip(f"the shared case folder {case} is not here")
+    datagrams = sorted(case.glob("*.bin"))
+    for path in datagrams:
+        sender.sendto(path.read_bytes(), bridge.address)
+    assert wait_for(lambda: bridge.registry.stream_totals().get("packets", 0) >= 40)
+    (track,) = bridge.registry.tracks.values()
+    assert track.has_hello and track.stream.stream_rate == 24000.0
+    assert track.uuid == track.uuid.lower()
+    assert bridge.counters().get("bad_value", 0) == 0

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.osc_codec import decode_message, encode_message
-from bridge.protocol import Event, interpret
+from bridge.ingest.osc_codec import decode_message, encode_message
+from bridge.ingest.protocol import Event, interpret
 from max_device.build import PATCHER_NAME, SOURCE_DIR
 from max_device.patcher import Patcher
 from tests.max_device.js_runner import NODE, NODE_MISSING, Run, Scenario, run_scenario

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.cli import main as synaesthete
+from cli.main import main as synaesthete
 from max_device.build import PATCHER_NAME, SOURCE_DIR, BuildError, build_device
 from max_device.patcher import Patcher
 from max_device.reader import read_device
@@ -91,7 +91,7 @@ def test_python_dash_m_entry_points(tmp_path: Path) -> None:
 
 def test_the_commands_module_is_cheap_to_import() -> None:
     heavy = "('numpy', 'torch', 'moderngl')"
-    probe = f"import sys, max_device.commands; print([m for m in {heavy} if m in sys.modules])"
+    probe = f"import sys, cli.device; print([m for m in {heavy} if m in sys.modules])"
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bridge.protocol import (
+from bridge.ingest.protocol import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     MESSAGES,

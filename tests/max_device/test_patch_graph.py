@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from bridge.protocol import (
+from bridge.ingest.protocol import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEVICE_FRAME,

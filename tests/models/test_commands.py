@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from bridge.cli import main
+from cli.main import main
 from models.synth import synth_set
 
 

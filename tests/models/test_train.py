@@ -92,7 +92,7 @@ def test_ddp_two_processes_on_gloo(tmp_path: Path) -> None:
     env = {**os.environ, "SYNAESTHETE_HOME": str(tmp_path / "home"), "OMP_NUM_THREADS": "1"}
     cmd = [
         sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-        "-m", "bridge.cli", "-q", "train", "--name", "ddp", "--n-images", "32", "--n-clips", "8",
+        "-m", "cli.main", "-q", "train", "--name", "ddp", "--n-images", "32", "--n-clips", "8",
         "--ngf", "4", "--n-blocks", "1", "--epochs", "1", "--epochs-decay", "1",
         "--batch-size", "4", "--threads", "1", "--run-dir", str(run), "--no-progress",
     ]  # fmt: skip

@@ -6,8 +6,8 @@ import argparse
 
 import pytest
 
-from bridge.cli import main
-from renderer.commands import parse_size
+from cli.main import main
+from cli.renderer import parse_size
 
 
 def test_parse_size():

@@ -1,0 +1,296 @@
+"""Assembling and running the live show: bridge service, inference worker, renderer.
+
+``synaesthete bridge`` and ``synaesthete demo`` both come here. The threads:
+
+- ``osc-receive`` and ``ingest`` (the :class:`~bridge.ingest.service.BridgeService`),
+- ``inference`` (the :class:`~bridge.generate.worker.InferenceWorker`),
+- the main thread: the compositor in a glfw window, or headless into a video.
+
+Ctrl-C (or closing the window) stops everything in reverse order and closes the socket
+and the video file properly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bridge.generate.scheduler import GenerationScheduler
+from bridge.generate.style_cache import StyleCache
+from bridge.generate.worker import InferenceWorker
+from bridge.ingest.service import BridgeService
+from bridge.show.latency import LatencyStats
+from bridge.show.pipeline import LivePipeline, run_headless, run_window
+
+if TYPE_CHECKING:
+    from renderer.video import AudioTrack
+
+log = logging.getLogger(__name__)
+
+#: GIL switch interval while the show runs (Python's default is 0.005 s).
+SWITCH_INTERVAL = 0.001
+
+
+@dataclass
+class LiveOptions:
+    """How to run the show (from the command line)."""
+
+    style: str = "squiggle"
+    size: tuple[int, int] = (1280, 720)
+    fps: float = 60.0
+    target_hz: float = 30.0
+    threads: int = 1
+    headless: bool = False
+    out: Path | None = None
+    seconds: float | None = None
+    fullscreen: bool = False
+    monitor: int = 0
+    stats_interval: float | None = None
+    presets_dir: Path | None = None
+    internal_height: int | str | None = "auto"
+    video_preset: str = "veryfast"  # the demo uses "ultrafast"
+    #: Run generators in child processes (one core for pictures, one for the show).
+    generator_process: bool = True
+    #: For a recording: given the ``time.monotonic()`` of its first frame, the sound to
+    #: mux under it (the demo passes its loop from where the simulator then was), or None.
+    soundtrack: Callable[[float], AudioTrack | None] | None = None
+
+
+def display_available() -> bool:
+    """Whether a window can be opened here (an X/Wayland display, or not Linux)."""
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+#: How long the live show waits for a generator child before calling it hung and starting a
+#: new one. A live call took 10 ms for one picture and 60 ms for eight on the 2-core
+#: machine we measure on; 3 s leaves room for a loaded machine and still keeps a hung child
+#: from freezing the pictures for long.
+LIVE_REPLY_TIMEOUT = 3.0
+#: How long a generator child may take to load its style before the live show gives up and
+#: tries again later (it starts in ~1.5 s here; the default, 120 s, suits batch jobs).
+LIVE_START_TIMEOUT = 30.0
+
+
+def style_loader(threads: int, in_process: bool = False) -> Callable[[str], object]:
+    """Load styles in a generator child process (default) or in this process."""
+
+    def load(name: str) -> object:
+        if in_process:
+            from models.style import Style
+
+            return Style.load(name, threads=threads)
+        from bridge.generate.generator_process import RemoteStyle
+
+        return RemoteStyle(
+            name,
+            threads=threads,
+            reply_timeout=LIVE_REPLY_TIMEOUT,
+            start_timeout=LIVE_START_TIMEOUT,
+        )
+
+    return load
+
+
+class PacedRecorder:
+    """Writes live frames to a video on the wall clock: a frame late by k periods is
+    written k+1 times, so the video's length equals the time recorded."""
+
+    def __init__(self, writer, fps: float, start: float | None = None) -> None:
+        self.writer = writer  # a renderer.video.VideoWriter
+        self.fps = fps
+        self.start = start  # the wall-clock time of video time 0 (default: the first frame)
+        self.duplicated = 0
+
+    def __call__(self, frame: np.ndarray) -> None:
+        now = time.monotonic()
+        if self.start is None:
+            self.start = now
+        due = int((now - self.start) * self.fps) + 1
+        copies = max(1, due - self.writer.frames_written)
+        self.duplicated += copies - 1
+        for _ in range(copies):
+            self.writer.write(frame)
+
+
+class LiveShow:
+    """The assembled pipeline; :meth:`run` blocks until the show ends."""
+
+    def __init__(
+        self,
+        service: BridgeService,
+        options: LiveOptions,
+        *,
+        loader: Callable[[str], object] | None = None,
+    ) -> None:
+        self.service = service
+        self.options = options
+        self.latency = LatencyStats()
+        self.scheduler = GenerationScheduler(target_hz=options.target_hz)
+        self.styles = StyleCache(
+            loader or style_loader(options.threads, not options.generator_process), options.style
+        )
+        self.worker = InferenceWorker(
+            service, self.styles, scheduler=self.scheduler, latency=self.latency
+        )
+        self.pipeline: LivePipeline | None = None
+        #: One compositor slot per possible track (the compositor allows up to 128).
+        self.max_layers = min(128, service.registry.max_tracks)
+        self.stop_requested = threading.Event()
+        self._last_stats = time.monotonic()
+
+    def _print_stats(self) -> None:
+        interval = self.options.stats_interval
+        if interval is None or self.pipeline is None:
+            return
+        now = time.monotonic()
+        if now - self._last_stats < interval:
+            return
+        self._last_stats = now
+        counts = sorted(self.service.counters().items())
+        dropped = [f"{k} {v}" for k, v in counts if v and k != "controls"]
+        counters = ", ".join(dropped) or "nothing dropped"
+        lines = [*self.pipeline.status_lines(), self.latency.format_line(), counters]
+        print(" | ".join(lines), flush=True)
+
+    def prepare(self) -> None:
+        """Load the default style now (a second or two), so a failure shows before any
+        window or file is opened and the first pictures are not late."""
+        self.styles.get(self.options.style)
+
+    def run(self) -> int:
+        """Run until the window closes, ``seconds`` pass, Ctrl-C, or :attr:`stop_requested`."""
+        # Threads hand the GIL over every 5 ms by default; the render loop, which waits for
+        # it between numpy calls, then stalls behind the receive and analysis threads.
+        previous_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        try:
+            self.prepare()
+            self.worker.start()
+            try:
+                if self.options.headless or self.options.out is not None:
+                    return self._run_headless()
+                return self._run_window()
+            finally:
+                self.worker.stop()
+                self.styles.close()
+        finally:
+            sys.setswitchinterval(previous_interval)  # the host process's own setting again
+
+    def _make_pipeline(self, compositor) -> LivePipeline:  # renderer.compositor.Compositor
+        self.pipeline = LivePipeline(
+            self.service,
+            self.worker,
+            compositor,
+            latency=self.latency,
+            presets_dir=self.options.presets_dir,
+        )
+        self.service.ingest.on_control = self.pipeline.on_control
+        return self.pipeline
+
+    def _run_window(self) -> int:
+        from renderer.window import Window
+
+        options = self.options
+        with Window(
+            options.size,
+            fullscreen=options.fullscreen,
+            monitor=options.monitor,
+            internal_height=options.internal_height,
+            max_layers=self.max_layers,
+        ) as window:
+            pipeline = self._make_pipeline(window.compositor)
+            run_window(
+                pipeline,
+                window,
+                seconds=options.seconds,
+                on_frame=self._after_frame,
+            )
+        return 0
+
+    def _after_frame(self) -> None:
+        self._print_stats()
+
+    def _run_headless(self) -> int:
+        from renderer.headless import HeadlessRenderer
+        from renderer.video import VideoWriter
+
+        options = self.options
+        seconds = options.seconds if options.seconds is not None else 3600.0 * 24
+        writer: VideoWriter | None = None
+        recorder: PacedRecorder | None = None
+        with HeadlessRenderer(
+            options.size, internal_height=options.internal_height, max_layers=self.max_layers
+        ) as renderer:
+            pipeline = self._make_pipeline(renderer.compositor)
+
+            def on_frame(frame: object) -> None:
+                nonlocal writer, recorder
+                if options.out is not None:
+                    if recorder is None:  # opened at the first frame, so sound lines up
+                        first = time.monotonic()
+                        audio = options.soundtrack(first) if options.soundtrack else None
+                        writer = VideoWriter(
+                            options.out,
+                            options.size,
+                            options.fps,
+                            preset=options.video_preset,
+                            audio=audio,
+                        )
+                        recorder = PacedRecorder(writer, options.fps, start=first)
+                    recorder(frame)  # type: ignore[arg-type]
+                self._print_stats()
+
+            def render(t: float, features: dict, beat_phase: float | None) -> np.ndarray | None:
+                renderer.compositor.render(t, features, beat_phase)
+                if options.out is None:
+                    renderer.compositor.finish()  # the frame is done; nobody needs its pixels
+                    return None
+                return renderer.compositor.read_rgba()  # 3× cheaper than RGB read-back
+
+            try:
+                run_headless(
+                    pipeline,
+                    render,
+                    fps=options.fps,
+                    seconds=seconds,
+                    on_frame=on_frame,
+                    stop=self.stop_requested.is_set,
+                )
+            finally:
+                if writer is not None:
+                    writer.close()
+                    log.info(
+                        "wrote %s (%d frames, %d repeated to keep time)",
+                        options.out,
+                        writer.frames_written,
+                        recorder.duplicated if recorder else 0,
+                    )
+        return 0
+
+    def summary(self) -> dict[str, object]:
+        """Figures for --stats-json and benchmarks."""
+        report = self.scheduler.report(time.monotonic())
+        pipeline = self.pipeline
+        return {
+            "frames": pipeline.stats.frames if pipeline else 0,
+            "images_shown": pipeline.stats.images_shown if pipeline else 0,
+            "generated": self.worker.generated,
+            "generation_hz_per_track": self.worker.mean_rate_hz(),
+            "generation_target_hz": report.target_hz,
+            "generation_limited": report.limited,
+            "cost_ms_per_image": report.cost_ms,
+            "latency": self.latency.summary(),
+            "worker_errors": self.worker.errors,
+            "generators_lost": self.worker.generators_lost,
+        }

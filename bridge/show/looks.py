@@ -1,0 +1,247 @@
+"""The look of every layer: device dials, track colour, controller overrides, fades.
+
+Three sources shape a track's layer, and this module is the one place they meet:
+
+- the device's params (opacity, blend, style, gain, stream on/off) and the track's meta
+  (colour → tint, index → order);
+- overrides from OSC controllers, the keyboard and presets, per property;
+- presence: a new track fades in, a silent (stale) or departed track fades out.
+
+The rule between device and controller is "latest change wins" (docs/protocol.md): a
+device's once-a-second resend of unchanged params leaves overrides alone; when the
+producer turns a dial in Live, that property follows the device again.
+
+Pure logic with an injected clock: it turns :class:`TrackInfo` snapshots into renderer
+:class:`~renderer.settings.LayerSettings` and never touches GL or sockets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field, replace
+
+from bridge.ingest.protocol import (
+    LayerControl,
+    LayerReset,
+    MasterControl,
+    Selector,
+)
+from bridge.ingest.registry import DeviceParams
+from renderer.settings import (
+    LayerSettings,
+    MasterSettings,
+    ReactiveSettings,
+    tint_from_live_color,
+)
+
+FADE_IN_SECONDS = 0.5
+FADE_OUT_SECONDS = 1.0
+#: Device params a controller can override and the device can take back.
+DEVICE_FIELDS = ("opacity", "blend", "style", "gain")
+
+
+@dataclass(frozen=True)
+class TrackInfo:
+    """What the looks need to know of one track (copied from the registry under its lock)."""
+
+    key: Hashable
+    uuid: str
+    name: str
+    color: int
+    track_index: int
+    live: bool  # False while stale (no audio for a while)
+    params: DeviceParams
+    params_version: int
+
+
+@dataclass
+class LayerLook:
+    """Per-track state kept between frames."""
+
+    info: TrackInfo
+    overrides: dict[str, object] = field(default_factory=dict)
+    presence: float = 0.0  # 0 invisible … 1 fully present
+    device_params: DeviceParams | None = None
+    params_version: int = 0
+    departed: bool = False
+
+
+def scaled_reactive(gain: float, base: ReactiveSettings | None = None) -> ReactiveSettings:
+    """The default audio reactions scaled by a track's gain (0 = still, 1 = default)."""
+    base = base or ReactiveSettings()
+    return replace(
+        base,
+        level_scale=min(4.0, base.level_scale * gain),
+        level_brightness=min(1.0, base.level_brightness * gain),
+        onset_flash=min(1.0, base.onset_flash * gain),
+        onset_pulse=min(4.0, base.onset_pulse * gain),
+        beat_pulse=min(4.0, base.beat_pulse * gain),
+    )
+
+
+def _approach(value: float, target: float, dt: float, seconds: float) -> float:
+    step = dt / seconds if seconds > 0 else 1.0
+    if target > value:
+        return min(target, value + step)
+    return max(target, value - step)
+
+
+class Looks:
+    """Holds every layer's look and the master; answers with renderer settings."""
+
+    def __init__(
+        self,
+        *,
+        fade_in: float = FADE_IN_SECONDS,
+        fade_out: float = FADE_OUT_SECONDS,
+        reactive: ReactiveSettings | None = None,
+    ) -> None:
+        self.fade_in = fade_in
+        self.fade_out = fade_out
+        self.reactive = reactive or ReactiveSettings()
+        self.layers: dict[Hashable, LayerLook] = {}
+        self.master = MasterSettings()
+        self.unmatched = 0  # control messages that named no live track
+        self._last_time: float | None = None
+
+    # -- tracks --------------------------------------------------------------------------
+    def sync(self, tracks: Iterable[TrackInfo]) -> None:
+        """Take the current tracks: add new ones, update the rest, mark missing departed."""
+        seen = set()
+        for info in tracks:
+            seen.add(info.key)
+            look = self.layers.get(info.key)
+            if look is None:
+                look = self.layers[info.key] = LayerLook(info)
+            look.info = info
+            look.departed = False
+            if info.params_version != look.params_version:
+                self._take_device_params(look, info.params)
+                look.params_version = info.params_version
+        for key, look in self.layers.items():
+            if key not in seen:
+                look.departed = True
+
+    def _take_device_params(self, look: LayerLook, params: DeviceParams) -> None:
+        previous = look.device_params
+        if previous is not None:
+            for name in DEVICE_FIELDS:
+                if getattr(previous, name) != getattr(params, name):
+                    look.overrides.pop(name, None)  # the producer turned this dial: follow it
+        look.device_params = params
+
+    def advance(self, now: float) -> list[Hashable]:
+        """Move fades on to ``now``; return the keys of departed layers fully faded out
+        (they are forgotten and should leave the renderer)."""
+        dt = 0.0 if self._last_time is None else max(0.0, now - self._last_time)
+        self._last_time = now
+        gone = []
+        for key, look in self.layers.items():
+            target = 1.0 if self._wants_presence(look) else 0.0
+            seconds = self.fade_in if target > look.presence else self.fade_out
+            look.presence = _approach(look.presence, target, dt, seconds)
+            if look.departed and look.presence <= 0.0:
+                gone.append(key)
+        for key in gone:
+            del self.layers[key]
+        return gone
+
+    @staticmethod
+    def _wants_presence(look: LayerLook) -> bool:
+        return not look.departed and look.info.live and look.info.params.enabled
+
+    # -- resolution ------------------------------------------------------------------------
+    def value(self, key: Hashable, name: str) -> object:
+        """The effective value of a layer property (override, else device, else default)."""
+        look = self.layers[key]
+        if name in look.overrides:
+            return look.overrides[name]
+        if name in DEVICE_FIELDS:
+            return getattr(look.info.params, name)
+        return {"mute": False, "solo": False, "x": 0.0, "y": 0.0, "scale": 1.0, "rotation": 0.0}[
+            name
+        ]
+
+    def style(self, key: Hashable) -> str:
+        return str(self.value(key, "style"))
+
+    def settings(self, key: Hashable) -> LayerSettings:
+        """The renderer settings for one layer right now."""
+        look = self.layers[key]
+        info = look.info
+        opacity = float(self.value(key, "opacity")) * look.presence  # type: ignore[arg-type]
+        index = info.track_index if info.track_index >= 0 else 10_000
+        return LayerSettings(
+            opacity=min(1.0, max(0.0, opacity)),
+            blend=str(self.value(key, "blend")),
+            tint=tint_from_live_color(info.color),
+            order=float(index),
+            position=(float(self.value(key, "x")), float(self.value(key, "y"))),  # type: ignore[arg-type]
+            scale=float(self.value(key, "scale")),  # type: ignore[arg-type]
+            rotation=float(self.value(key, "rotation")),  # type: ignore[arg-type]
+            muted=bool(self.value(key, "mute")),
+            solo=bool(self.value(key, "solo")),
+            reactive=scaled_reactive(float(self.value(key, "gain")), self.reactive),  # type: ignore[arg-type]
+        )
+
+    def all_settings(self) -> dict[Hashable, LayerSettings]:
+        return {key: self.settings(key) for key in self.layers}
+
+    # -- controls --------------------------------------------------------------------------
+    def matching(self, selector: Selector) -> list[Hashable]:
+        """Keys of the live layers a selector names."""
+        keys = []
+        for key, look in self.layers.items():
+            info = look.info
+            if look.departed:
+                continue
+            if (
+                (selector.kind == "uuid" and info.uuid == selector.value)
+                or (selector.kind == "index" and info.track_index == selector.value)
+                or (
+                    selector.kind == "name"
+                    and info.name.casefold() == str(selector.value).casefold()
+                )
+            ):
+                keys.append(key)
+        return keys
+
+    def set_override(self, key: Hashable, name: str, value: object) -> None:
+        self.layers[key].overrides[name] = value
+
+    def apply(self, event: LayerControl | LayerReset | MasterControl) -> int:
+        """Apply a control message; return how many layers it touched (1 for master).
+
+        A layer control naming no live track is counted in :attr:`unmatched`.
+        """
+        if isinstance(event, MasterControl):
+            self.master = master_with(self.master, event.prop, event.value)
+            return 1
+        keys = self.matching(event.selector)
+        if not keys:
+            self.unmatched += 1
+            return 0
+        for key in keys:
+            if isinstance(event, LayerReset):
+                self.layers[key].overrides.clear()
+            else:
+                self.layers[key].overrides[event.prop] = event.value
+        return len(keys)
+
+
+def master_with(master: MasterSettings, prop: str, value: object) -> MasterSettings:
+    """A copy of ``master`` with one protocol master property set."""
+    if prop == "opacity":
+        return replace(master, opacity=float(value))  # type: ignore[arg-type]
+    if prop == "brightness":
+        return replace(master, brightness=float(value))  # type: ignore[arg-type]
+    if prop == "trails":
+        amount = float(value)  # type: ignore[arg-type]
+        if amount <= 0.0:
+            return replace(master, trails_on=False)
+        return replace(master, trails=amount, trails_on=True)
+    if prop == "background":
+        return replace(master, background=tint_from_live_color(int(value)))  # type: ignore[call-overload]
+    if prop == "freeze":
+        return replace(master, freeze=bool(value))
+    raise ValueError(f"unknown master property {prop!r}")

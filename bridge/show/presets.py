@@ -1,0 +1,163 @@
+"""Presets: the whole look saved as JSON and loaded back, validated key by key.
+
+A preset holds the master settings and, per track *name*, the layer properties a
+controller can set (docs/protocol.md). Names rather than uuids make a preset useful across
+sets: a layer called "Bass" looks the same in every set. Loading checks everything before
+changing anything: an unknown key or a bad value is an error that names the key, and the
+current look stays as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bridge.ingest.protocol import (
+    LAYER_PROPS,
+    MASTER_PROPS,
+    PRESET_NAME_PATTERN,
+    Arg,
+    ProtocolError,
+)
+from bridge.show.looks import Looks, master_with
+from models.paths import user_data_dir
+
+PRESET_FORMAT = 1
+FORMAT_KEY = "synaesthete_preset"
+
+
+class PresetError(ValueError):
+    """A preset file or name is not valid; the message names the key and what is wrong."""
+
+
+@dataclass
+class Preset:
+    master: dict[str, float | int] = field(default_factory=dict)
+    layers: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        data = {FORMAT_KEY: PRESET_FORMAT, "master": self.master, "layers": self.layers}
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def _coerce(where: str, arg: Arg, value: object) -> object:
+    if isinstance(value, bool) and arg.kind != "i":
+        expected = "a string" if arg.kind == "s" else "a number"
+        raise PresetError(f"{where}: expected {expected}, got {value!r}")
+    try:
+        coerced = arg.coerce(value)
+    except ProtocolError as exc:
+        raise PresetError(f"{where}: {exc.detail}") from None
+    return bool(coerced) if arg.choices == (0, 1) else coerced
+
+
+def parse_preset(text: str, origin: str = "preset") -> Preset:
+    """Parse and validate preset JSON.
+
+    Raises:
+        PresetError: invalid JSON, a wrong format marker, an unknown key or a bad value;
+            the message names the offending key, e.g. ``layers.Bass.opacity``.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PresetError(f"{origin}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise PresetError(f"{origin}: expected a JSON object at the top")
+    unknown = set(data) - {FORMAT_KEY, "master", "layers"}
+    if unknown:
+        raise PresetError(f"{origin}: unknown key {sorted(unknown)[0]!r}")
+    if data.get(FORMAT_KEY) != PRESET_FORMAT:
+        raise PresetError(f"{origin}: {FORMAT_KEY} must be {PRESET_FORMAT}")
+    master = data.get("master", {})
+    layers = data.get("layers", {})
+    if not isinstance(master, dict):
+        raise PresetError(f"{origin}: master must be an object")
+    if not isinstance(layers, dict):
+        raise PresetError(f"{origin}: layers must be an object of track names")
+    preset = Preset()
+    for key, value in master.items():
+        if key not in MASTER_PROPS:
+            raise PresetError(f"{origin}: unknown key master.{key}")
+        preset.master[key] = _coerce(f"{origin}: master.{key}", MASTER_PROPS[key], value)  # type: ignore[assignment]
+    for name, props in layers.items():
+        if not isinstance(props, dict):
+            raise PresetError(f"{origin}: layers.{name} must be an object")
+        checked = {}
+        for key, value in props.items():
+            if key not in LAYER_PROPS:
+                raise PresetError(f"{origin}: unknown key layers.{name}.{key}")
+            checked[key] = _coerce(f"{origin}: layers.{name}.{key}", LAYER_PROPS[key], value)
+        preset.layers[name] = checked
+    return preset
+
+
+def capture(looks: Looks) -> Preset:
+    """The current look as a preset (overrides per track name, and the master)."""
+    m = looks.master
+    preset = Preset(
+        master={
+            "opacity": m.opacity,
+            "brightness": m.brightness,
+            "trails": m.trails if m.trails_on else 0.0,
+            "background": (round(m.background[0] * 255) << 16)
+            | (round(m.background[1] * 255) << 8)
+            | round(m.background[2] * 255),
+            "freeze": int(m.freeze),
+        }
+    )
+    for look in looks.layers.values():
+        if look.overrides and look.info.name:
+            preset.layers[look.info.name] = dict(look.overrides)
+    return preset
+
+
+def apply_preset(looks: Looks, preset: Preset) -> int:
+    """Apply a validated preset; return how many live layers it matched by name."""
+    master = looks.master
+    for key, value in preset.master.items():
+        master = master_with(master, key, value)
+    looks.master = master
+    by_name = {name.casefold(): props for name, props in preset.layers.items()}
+    matched = 0
+    for look in looks.layers.values():
+        props = by_name.get(look.info.name.casefold())
+        if props is not None:
+            look.overrides = dict(props)
+            matched += 1
+    return matched
+
+
+def presets_dir() -> Path:
+    """Where presets live: ``presets/`` in the user's synaesthete data folder
+    (``$SYNAESTHETE_HOME`` when set), next to the user's own styles."""
+    return user_data_dir() / "presets"
+
+
+def preset_path(name: str, directory: Path | None = None) -> Path:
+    """The file for preset ``name``; refuses names that could leave the directory."""
+    if not PRESET_NAME_PATTERN.match(name):
+        raise PresetError(
+            f"preset name {name!r} must match {PRESET_NAME_PATTERN.pattern} "
+            "(lowercase letters, digits, '-' and '_')"
+        )
+    return (directory or presets_dir()) / f"{name}.json"
+
+
+def save_preset(looks: Looks, name: str, directory: Path | None = None) -> Path:
+    path = preset_path(name, directory)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(capture(looks).to_json())
+    tmp.replace(path)  # never leave a half-written preset behind
+    return path
+
+
+def load_preset(looks: Looks, name: str, directory: Path | None = None) -> int:
+    """Load and apply preset ``name``; raises PresetError (look unchanged) when invalid."""
+    path = preset_path(name, directory)
+    if not path.is_file():
+        raise PresetError(f"no preset {name!r} (looked for {path})")
+    preset = parse_preset(path.read_text(encoding="utf-8"), origin=str(path))
+    return apply_preset(looks, preset)
