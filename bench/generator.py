@@ -24,6 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from models.paths import DEFAULT_STYLE
+
 
 def reference_generator(ngf: int = 64, n_blocks: int = 9) -> nn.Module:
     """The Zhu et al. ResNet generator as published (c7s1-64, d128, d256, R×9, u128, u64,
@@ -90,7 +92,7 @@ def images_per_second(run: Callable[[], object], batch: int, repeats: int, min_s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--style", default="squiggle")
+    parser.add_argument("--style", default=DEFAULT_STYLE)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default all)")
     parser.add_argument("--batches", default="1,8,16")
     parser.add_argument("--repeats", type=int, default=5)

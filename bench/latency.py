@@ -23,6 +23,7 @@ from bridge.show.live import LiveOptions, LiveShow
 from bridge.simulate.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
 from bridge.simulate.simulator import Simulator, devices_from_arrays
 from cli.renderer import parse_size
+from models.paths import DEFAULT_STYLE
 
 
 def run(tracks: int, seconds: float, size: tuple[int, int], fps: float, style: str) -> dict:
@@ -73,7 +74,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--size", type=parse_size, default=(1280, 720))
     parser.add_argument("--fps", type=float, default=60.0)
-    parser.add_argument("--style", default="squiggle")
+    parser.add_argument("--style", default=DEFAULT_STYLE)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(

@@ -24,6 +24,7 @@ import soundfile
 from bridge.show.render import load_stems, render_stems
 from bridge.simulate.demo_audio import DEMO_RATE, demo_stems
 from cli.renderer import parse_size
+from models.paths import DEFAULT_STYLE
 
 
 def main() -> int:
@@ -32,7 +33,7 @@ def main() -> int:
     parser.add_argument("--size", type=parse_size, default=(1280, 720))
     parser.add_argument("--fps", type=float, default=30.0)
     parser.add_argument("--preset", default="veryfast")
-    parser.add_argument("--style", default="squiggle")
+    parser.add_argument("--style", default=DEFAULT_STYLE)
     args = parser.parse_args()
     print(
         f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "

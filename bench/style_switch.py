@@ -28,13 +28,14 @@ from bridge.show.live import style_loader
 from bridge.simulate.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
 from bridge.simulate.simulator import Simulator
 from cli.show import demo_devices
+from models.paths import DEFAULT_STYLE
 
 POLL = 0.002  # how often the mailboxes are read, like a fast render loop
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--style", default="squiggle", help="every track's style at first")
+    parser.add_argument("--style", default=DEFAULT_STYLE, help="every track's style at first")
     parser.add_argument("--to", default="glyphs", help="the last track's style after the switch")
     parser.add_argument("--after", type=float, default=4.0, help="seconds before the switch")
     parser.add_argument("--watch", type=float, default=4.0, help="seconds watched after it")

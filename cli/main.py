@@ -1,9 +1,11 @@
 """The `synaesthete` console script: one entry point, one subcommand per job.
 
-Each area of the project registers its own subcommands from a small ``commands`` module
-(``cli.show``, ``models.commands``, ``cli.device``, ...). Those modules
-are cheap to import: anything heavy (torch, moderngl) is imported inside the function
-that runs a command, so ``synaesthete simulate`` starts in well under a second.
+The ``cli`` package owns the console script; each of its modules registers one area's
+subcommands and calls into that area: ``cli.show`` (bridge, demo, render, simulate),
+``cli.models`` (train, draw, cycle, evaluate, styles), ``cli.renderer`` (preview of synthetic
+ink layers) and ``cli.device`` (build-device, read-device). They are cheap to import: anything
+heavy (torch, moderngl) is imported inside the function that runs a command, so
+``synaesthete simulate`` starts in well under a second.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Callable, Sequence
 #: Modules that contribute subcommands, in the order they appear in ``--help``.
 COMMAND_MODULES: tuple[str, ...] = (
     "cli.show",
-    "models.commands",
+    "cli.models",
     "cli.renderer",
     "cli.device",
 )
@@ -37,13 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     subparsers = parser.add_subparsers(dest="command", metavar="<command>")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # that area has no commands yet
-                continue
-            raise
-        module.register(subparsers)
+        importlib.import_module(name).register(subparsers)
     return parser
 
 

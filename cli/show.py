@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from bridge.ingest.protocol import DEFAULT_HOST, DEFAULT_PORT, DEVICE_FRAME
 from cli.renderer import parse_size
+from models.paths import DEFAULT_STYLE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -120,7 +121,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="render headless into this video (default without a display: demo.mp4)",
     )
     demo.add_argument("--window", action="store_true", help="insist on a window")
-    demo.add_argument("--style", default="squiggle", help="style for every track (squiggle)")
+    demo.add_argument(
+        "--style", default=DEFAULT_STYLE, help=f"style for every track ({DEFAULT_STYLE})"
+    )
     demo.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
     demo.add_argument("--fps", type=float, default=30.0, help="frames per second (30)")
     demo.add_argument(
@@ -139,7 +142,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     render.add_argument(
         "-o", "--out", type=Path, required=True, help="output .mp4/.mov/.mkv, or a folder for PNGs"
     )
-    render.add_argument("--style", default="squiggle", help="style for every layer (squiggle)")
+    render.add_argument(
+        "--style", default=DEFAULT_STYLE, help=f"style for every layer ({DEFAULT_STYLE})"
+    )
     render.add_argument("--blend", default="screen", help="blend mode for every layer (screen)")
     render.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
     render.add_argument("--fps", type=float, default=30.0, help="frames per second (30)")
@@ -156,7 +161,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_show_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--style", default="squiggle", help="default style (squiggle)")
+    parser.add_argument("--style", default=DEFAULT_STYLE, help=f"default style ({DEFAULT_STYLE})")
     parser.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
     parser.add_argument(
         "--fps",

@@ -3,6 +3,7 @@ and cutting a signal into a style's analysis windows."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -10,39 +11,87 @@ import numpy as np
 from models.analysis import AnalysisConfig, analyse, sliding_windows, to_unit
 from models.resample import resample
 
+log = logging.getLogger(__name__)
+
+
+#: At most this many seconds are read from one file (longer files are cut, and the caller is
+#: told): a training clip or a stem of a set, never hours of audio in memory.
+MAX_SOUND_SECONDS = 3600.0
+#: And at most this many samples over all channels (256 MB of float32).
+MAX_SOUND_SAMPLES = 64_000_000
+
 
 class AudioFileError(ValueError):
-    """A sound file is missing, unreadable or empty; the message names the file and why."""
+    """A sound file cannot be used; the message names the file and why.
+
+    ``kind`` says which way it failed, for reports that count skipped files: ``"not a
+    sound"`` (missing, or not a format libsndfile reads), ``"broken"`` (decoding failed or
+    non-finite samples) or ``"too short"`` (no samples at all).
+    """
+
+    def __init__(self, message: str, kind: str = "broken") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
-def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """Read ``path`` (any format libsndfile reads: wav, flac, ogg, aiff, ...) as mono.
+def read_audio_clip(
+    path: str | Path, max_seconds: float = MAX_SOUND_SECONDS
+) -> tuple[np.ndarray, int, bool]:
+    """Read any sound libsndfile can decode, whatever its file name, mixed to mono.
 
-    Returns ``(samples, rate)``: float32 samples of shape ``(n,)`` and the file's own rate
-    in Hz. Stereo and multichannel files are averaged to mono, as the device sums both
-    channels.
+    At most ``max_seconds`` (and at most :data:`MAX_SOUND_SAMPLES` samples over all
+    channels) are read from the start of the file. Stereo and multichannel files are
+    averaged to mono, as the device sums both channels.
+
+    Returns:
+        ``(samples, rate, cut)``: float32 mono samples ``(n,)``, the file's rate in Hz and
+        whether the file goes on beyond what was read.
 
     Raises:
-        AudioFileError: the file does not exist, is not audio soundfile can read, is empty
-            or contains non-finite samples.
+        AudioFileError: with its ``kind`` (see the class).
     """
     import soundfile
 
     file = Path(path)
     if not file.is_file():
-        raise AudioFileError(f"{file}: no such file (it does not exist)")
+        raise AudioFileError(f"{file}: no such file (it does not exist)", "not a sound")
     try:
-        data, rate = soundfile.read(str(file), dtype="float32", always_2d=True)
-    except (RuntimeError, OSError, soundfile.LibsndfileError) as exc:
+        handle = soundfile.SoundFile(str(file))
+    except (RuntimeError, OSError, ValueError, TypeError) as exc:
         raise AudioFileError(
-            f"{file}: cannot read it as audio ({exc}); use wav, flac, ogg or aiff"
+            f"{file}: cannot read it as audio ({exc}); use wav, flac, ogg or aiff", "not a sound"
         ) from exc
+    with handle:
+        rate, channels = int(handle.samplerate), max(1, int(handle.channels))
+        limit = max(1, min(int(max_seconds * rate), MAX_SOUND_SAMPLES // channels))
+        try:
+            data = handle.read(frames=limit, dtype="float32", always_2d=True)
+            # One frame past the limit tells whether the file goes on (not every format
+            # knows its length up front).
+            cut = len(data) == limit and len(handle.read(frames=1, dtype="float32")) > 0
+        except (RuntimeError, OSError, ValueError, TypeError) as exc:
+            raise AudioFileError(f"{file}: cannot decode it ({exc})", "broken") from exc
     if data.shape[0] == 0:
-        raise AudioFileError(f"{file}: contains no samples")
+        raise AudioFileError(f"{file}: contains no samples", "too short")
     mono = data.mean(axis=1, dtype=np.float64).astype(np.float32)
     if not np.isfinite(mono).all():
-        raise AudioFileError(f"{file}: contains NaN or Inf samples")
-    return mono, int(rate)
+        raise AudioFileError(f"{file}: contains NaN or Inf samples", "broken")
+    return mono, rate, cut
+
+
+def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
+    """A whole sound file as mono: ``(samples, rate)``, float32 ``(n,)`` and Hz.
+
+    A file longer than :data:`MAX_SOUND_SECONDS` (or :data:`MAX_SOUND_SAMPLES`) is cut
+    there, with a warning naming it.
+
+    Raises:
+        AudioFileError: as :func:`read_audio_clip`.
+    """
+    samples, rate, cut = read_audio_clip(path)
+    if cut:
+        log.warning("%s: only its first %.0f s are used", path, samples.size / rate)
+    return samples, rate
 
 
 def read_mono(path: str | Path, sample_rate: float) -> np.ndarray:

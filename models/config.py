@@ -5,22 +5,181 @@ optimiser, data) instead of one namespace threaded everywhere. :class:`StyleConf
 what inference needs (analysis window + generator shapes); :class:`TrainConfig` adds what
 training needs. Both round-trip through plain JSON dictionaries with unknown or missing keys
 reported by name, so a hand-edited or foreign ``config.json`` fails loudly, not strangely.
+
+Every field is checked for its type (an ``int`` field takes no float or bool, a ``float``
+field no NaN or infinity) and its range (:data:`LIMITS`), so a config can neither crash a
+network constructor nor ask for an absurdly large network or data set.
+:func:`read_config_json` reads such files with bounded size, nesting and numbers.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from models.analysis import AnalysisConfig
+from models.paths import STYLE_NAME_PATTERN
 
 #: Version of the config layout; bumped when a saved file would no longer mean the same.
 CONFIG_VERSION = 1
 
+#: Largest config/state JSON file read, in bytes (ours are a few kilobytes).
+MAX_CONFIG_BYTES = 1 << 20
+
+#: Longest integer literal accepted in a config file, in digits.
+MAX_INT_DIGITS = 20
+
+#: Widest generator bottleneck (``ngf * 2**n_down`` channels): with 16 blocks, about 75 M
+#: parameters (300 MB) per generator, far beyond anything trained here.
+MAX_BOTTLENECK = 512
+
+#: Inclusive (lowest, highest) value of every numeric config field, by class and field.
+LIMITS: dict[str, dict[str, tuple[float, float]]] = {
+    "GeneratorConfig": {
+        "ngf": (1, 128),
+        "n_blocks": (0, 16),
+        "n_down": (0, 4),
+        "latent": (1, 4096),
+    },
+    "DiscriminatorConfig": {"ndf": (1, 256), "n_layers": (1, 4)},
+    "LossConfig": {"cycle": (0.0, 1000.0), "identity": (0.0, 1000.0)},
+    "OptimConfig": {
+        "lr": (0.0, 1.0),
+        "beta1": (0.0, 1.0),
+        "beta2": (0.0, 1.0),
+        "epochs": (0, 10_000),
+        "epochs_decay": (0, 10_000),
+        "batch_size": (1, 4096),
+        "pool_size": (0, 10_000),
+    },
+    "DataConfig": {
+        "n_images": (0, 100_000),
+        "n_clips": (0, 10_000),
+        "window_step": (1, 4096),
+        "silence_share": (0.0, 0.5),
+        "blank_share": (0.0, 0.5),
+        "seed": (0, 2**32 - 1),
+    },
+    "StyleConfig": {"image_size": (8, 512)},
+    "TrainConfig": {"seed": (0, 2**32 - 1)},
+    "AnalysisConfig": {
+        "sample_rate": (1000, 384_000),
+        "n_fft": (16, 16_384),
+        "hop": (1, 16_384),
+        "n_mels": (1, 512),
+        "n_frames": (1, 512),
+        "fmin": (0.0, 192_000.0),
+        "fmax": (1.0, 192_000.0),
+        "db_floor": (-300.0, 100.0),
+        "db_ceil": (-300.0, 100.0),
+    },
+}
+
+#: Longest string field (folder paths, names).
+MAX_STRING = 4096
+
 
 class ConfigError(ValueError):
     """A configuration file or dictionary does not describe a valid model."""
+
+
+def check_fields(obj: object) -> None:
+    """Check every field of dataclass ``obj`` against its annotated type and :data:`LIMITS`.
+
+    ``int`` fields take integers (not bools), ``float`` fields take finite ints or floats,
+    ``str`` fields strings of at most :data:`MAX_STRING` characters; nested dataclasses are
+    checked by their own ``__post_init__``.
+
+    Raises:
+        ConfigError: naming the class, the field and the value.
+    """
+    what = type(obj).__name__
+    limits = LIMITS.get(what, {})
+    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+        if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ConfigError(f"{what}.{f.name} must be a whole number, got {value!r}")
+        if kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"{what}.{f.name} must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ConfigError(f"{what}.{f.name} must be finite, got {value!r}")
+        if kind == "str" and (not isinstance(value, str) or len(value) > MAX_STRING):
+            raise ConfigError(
+                f"{what}.{f.name} must be a string of at most {MAX_STRING} characters"
+            )
+        if f.name in limits:
+            lo, hi = limits[f.name]
+            if not lo <= value <= hi:
+                raise ConfigError(f"{what}.{f.name} must be in [{lo}, {hi}], got {value!r}")
+
+
+def read_config_json(path: Path, max_bytes: int = MAX_CONFIG_BYTES) -> dict[str, Any]:
+    """Read a JSON object from ``path`` with every way it can be wrong turned into one line.
+
+    Refuses files over ``max_bytes``, text that is not UTF-8 (a UTF-8 byte-order mark is
+    allowed), invalid JSON, nesting too deep for the parser, ``NaN``/``Infinity``, numbers
+    that overflow a float and integers longer than :data:`MAX_INT_DIGITS` digits.
+
+    Raises:
+        ConfigError: the message starts with the file's path.
+    """
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ConfigError(
+                f"{path}: {size:,} bytes, more than a config may have ({max_bytes:,})"
+            )
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from exc
+    try:
+        data = json.loads(
+            text,
+            parse_int=_bounded_int,
+            parse_float=_finite_float,
+            parse_constant=_no_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: JSON nested too deeply") from exc
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must hold a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {len(text.lstrip('-'))} digits is out of range")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _no_constant(text: str) -> float:
+    raise ValueError(f"{text} is not a number a config may hold")
 
 
 @dataclass(frozen=True)
@@ -46,8 +205,12 @@ class GeneratorConfig:
     latent: int = 64
 
     def __post_init__(self) -> None:
-        if self.ngf < 1 or self.n_blocks < 0 or not 0 <= self.n_down <= 4:
-            raise ConfigError(f"invalid generator sizes: {self}")
+        check_fields(self)
+        if self.ngf << self.n_down > MAX_BOTTLENECK:
+            raise ConfigError(
+                f"generator too wide: ngf * 2**n_down = {self.ngf << self.n_down} channels, "
+                f"at most {MAX_BOTTLENECK}"
+            )
         if self.norm not in ("instance", "none"):
             raise ConfigError(f"generator norm must be 'instance' or 'none', got {self.norm!r}")
         if self.layout not in ("conv", "global"):
@@ -69,8 +232,7 @@ class DiscriminatorConfig:
     n_layers: int = 2
 
     def __post_init__(self) -> None:
-        if self.ndf < 1 or not 1 <= self.n_layers <= 4:
-            raise ConfigError(f"invalid discriminator sizes: {self}")
+        check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -83,6 +245,9 @@ class LossConfig:
 
     cycle: float = 10.0
     identity: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -107,10 +272,11 @@ class OptimConfig:
     pool_size: int = 50
 
     def __post_init__(self) -> None:
-        if self.epochs < 0 or self.epochs_decay < 0 or self.epochs + self.epochs_decay < 1:
+        check_fields(self)
+        if self.epochs + self.epochs_decay < 1:
             raise ConfigError("need at least one epoch (epochs + epochs_decay >= 1)")
-        if self.batch_size < 1 or self.pool_size < 0 or self.lr <= 0:
-            raise ConfigError(f"invalid optimiser settings: {self}")
+        if self.lr <= 0 or self.beta1 >= 1 or self.beta2 >= 1:
+            raise ConfigError(f"need lr > 0 and betas below 1: {self}")
 
     @property
     def total_epochs(self) -> int:
@@ -152,6 +318,7 @@ class DataConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        check_fields(self)
         for name in ("silence_share", "blank_share"):
             if not 0.0 <= getattr(self, name) < 0.5:
                 raise ConfigError(f"{name} must be in [0, 0.5), got {getattr(self, name)}")
@@ -166,19 +333,38 @@ class StyleConfig:
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     image_size: int = 64
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+        check_fields(self.analysis)
+        if not STYLE_NAME_PATTERN.fullmatch(self.name):
+            raise ConfigError(f"invalid style name {self.name[:80]!r}")
+        size, a = self.image_size, self.analysis
+        if not size == a.n_mels == a.n_frames:
+            raise ConfigError(
+                f"image_size ({size}), analysis.n_mels ({a.n_mels}) and analysis.n_frames "
+                f"({a.n_frames}) must be equal: a window is drawn as a picture of its size"
+            )
+        if size % (1 << self.generator.n_down):
+            raise ConfigError(
+                f"image_size ({size}) must be divisible by 2**n_down ({1 << self.generator.n_down})"
+            )
+
     def to_dict(self) -> dict[str, Any]:
         return {"version": CONFIG_VERSION, **dataclasses.asdict(self)}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> StyleConfig:
-        raw = dict(raw)
+        """Rebuild from :meth:`to_dict`'s output. Raises :class:`ConfigError`."""
+        raw = _object(raw, "style config")
         _check_version(raw.pop("version", None))
         _check_keys(cls, raw, "style config")
-        return cls(
-            name=str(raw["name"]),
+        return _construct(
+            cls,
+            "style config",
+            name=raw["name"],
             analysis=_build(AnalysisConfig, raw.get("analysis", {}), "analysis"),
             generator=_build(GeneratorConfig, raw.get("generator", {}), "generator"),
-            image_size=int(raw.get("image_size", 64)),
+            image_size=raw.get("image_size", 64),
         )
 
 
@@ -193,6 +379,9 @@ class TrainConfig:
     data: DataConfig = field(default_factory=DataConfig)
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["style"] = self.style.to_dict()
@@ -200,24 +389,42 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:
-        raw = dict(raw)
+        """Rebuild from :meth:`to_dict`'s output. Raises :class:`ConfigError`."""
+        raw = _object(raw, "training config")
         _check_version(raw.pop("version", None))
         _check_keys(cls, raw, "training config")
-        return cls(
+        return _construct(
+            cls,
+            "training config",
             style=StyleConfig.from_dict(raw["style"]),
             discriminator=_build(DiscriminatorConfig, raw.get("discriminator", {}), "disc"),
             loss=_build(LossConfig, raw.get("loss", {}), "loss"),
             optim=_build(OptimConfig, raw.get("optim", {}), "optim"),
             data=_build(DataConfig, raw.get("data", {}), "data"),
-            seed=int(raw.get("seed", 0)),
+            seed=raw.get("seed", 0),
         )
 
 
 T = TypeVar("T")
 
 
+def _object(raw: object, what: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{what} must be a JSON object, got {type(raw).__name__}")
+    return dict(raw)
+
+
+def _construct(cls: type[T], what: str, **kwargs: Any) -> T:
+    try:
+        return cls(**kwargs)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"invalid {what}: {exc}") from exc
+
+
 def _check_version(version: object) -> None:
-    if version != CONFIG_VERSION:
+    if type(version) is not int or version != CONFIG_VERSION:
         raise ConfigError(
             f"config version {version!r} is not supported (expected {CONFIG_VERSION}); "
             "retrain or convert the style with this version of synaesthete"
@@ -242,10 +449,6 @@ def _check_keys(cls: type, raw: dict[str, Any], what: str) -> None:
 
 
 def _build(cls: type[T], raw: object, what: str) -> T:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{what} must be a JSON object, got {type(raw).__name__}")
+    raw = _object(raw, what)
     _check_keys(cls, raw, what)
-    try:
-        return cls(**raw)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid {what}: {exc}") from exc
+    return _construct(cls, what, **raw)

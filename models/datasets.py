@@ -11,21 +11,59 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from math import gcd
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from models.analysis import AnalysisConfig, analyse, sliding_windows, to_unit
+from models.audio_io import AudioFileError, read_audio_clip
+from models.pictures import MAX_PICTURE_PIXELS, MIN_PICTURE_SIDE, PictureError, read_lightness
+from models.resample import resample
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3")
+#: Longest stretch of one sound file that is used, in seconds; a longer file is cut (and
+#: reported), so one stray hour-long recording cannot take the machine's memory.
+MAX_SOUND_SECONDS = 600.0
+
+#: A picture is an empty page when no cell of its ink field rises this much above its paper.
+EMPTY_PAGE_CONTRAST = 0.1
+
+#: Files named per kind in a report line.
+REPORT_NAMES = 3
+
+#: What each kind of unusable (or only partly used) file means, for report lines.
+SKIP_KINDS = {
+    "unreadable": "could not be opened",
+    "not a picture": "are not pictures Pillow can read",
+    "not a sound": "are not sounds libsndfile can read",
+    "broken": "could not be decoded",
+    "too large": "are too large",
+    "too small": f"are too small (under {MIN_PICTURE_SIDE} px on the longer side)",
+    "empty": "are empty pages (no ink after loading)",
+    "too short": "are shorter than one analysis window",
+    "silent": "are silent (no window above -72 dB)",
+    "cut": "are too long; only their start is used",
+}
 
 
 class DataError(ValueError):
     """A data source is unusable as a whole (missing folder, nothing readable)."""
+
+
+class Skipped(NamedTuple):
+    """One file that could not be used (or, for ``kind == "cut"``, was only partly used).
+
+    Attributes:
+        file: its path.
+        kind: a key of :data:`SKIP_KINDS`.
+        detail: what exactly was wrong with it.
+    """
+
+    file: str
+    kind: str
+    detail: str
 
 
 @dataclass
@@ -35,67 +73,94 @@ class Domain:
     Attributes:
         data: the sample array.
         meta: one dict per sample (procedural parameters, or the source file).
-        skipped: files that could not be used, with the reason.
+        skipped: files that could not be (fully) used, with their kind and detail.
     """
 
     data: np.ndarray
     meta: list[dict[str, object]]
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
-def ink_from_picture(gray: np.ndarray, size: int) -> np.ndarray:
-    """Turn a grayscale picture (H, W) in [0, 1] into a size² ink field.
+def orient_ink(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """Lightness ``(H, W)`` in [0, 1] → ink ``(H, W)`` in [0, 1] and its paper level.
 
     Drawings are usually dark ink on light paper; we decide per picture by its border: if
-    the border is mostly light, the picture is inverted so ink ends up near 1. The picture is
-    fitted (aspect kept) and centred on bare paper.
+    the border is mostly light, the picture is inverted so ink ends up near 1. The paper
+    level is the border's median after that (at most 0.5).
     """
+    gray = np.asarray(gray, np.float32)
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    median = float(np.median(border))
+    if median > 0.5:
+        return 1.0 - gray, 1.0 - median
+    return gray, median
+
+
+def fit_ink(ink: np.ndarray, size: int) -> np.ndarray:
+    """Fit an ink picture ``(H, W)`` into ``(size, size)`` float32, aspect kept, centred on
+    bare paper (0), resampled with Lanczos in floating point (no 8-bit rounding)."""
     from PIL import Image
 
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    ink = 1.0 - gray if float(np.median(border)) > 0.5 else gray
     h, w = ink.shape
     scale = size / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    small = Image.fromarray((np.clip(ink, 0, 1) * 255).astype(np.uint8))
+    small = Image.fromarray(np.clip(ink, 0.0, 1.0).astype(np.float32), mode="F")
     small = small.resize((nw, nh), Image.Resampling.LANCZOS)
     out = np.zeros((size, size), np.float32)
     top, left = (size - nh) // 2, (size - nw) // 2
-    out[top : top + nh, left : left + nw] = np.asarray(small, np.float32) / 255.0
+    out[top : top + nh, left : left + nw] = np.clip(np.asarray(small, np.float32), 0.0, 1.0)
     return out
 
 
-def image_folder(folder: Path, size: int = 64) -> Domain:
-    """Every readable picture under ``folder`` (recursively, sorted) as an ink field."""
-    from PIL import Image, UnidentifiedImageError
+def ink_from_picture(gray: np.ndarray, size: int) -> np.ndarray:
+    """Turn a grayscale picture (H, W) in [0, 1] into a size² ink field (see
+    :func:`orient_ink` and :func:`fit_ink`)."""
+    return fit_ink(orient_ink(gray)[0], size)
 
+
+def _files(folder: Path, what: str) -> list[Path]:
+    """Every file under ``folder`` (recursively, sorted); whatever their names, the reading
+    library decides by content which of them are usable."""
     if not folder.is_dir():
-        raise DataError(f"image folder {folder} does not exist or is not a directory")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        raise DataError(f"{what} folder {folder} does not exist or is not a directory")
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def image_folder(folder: Path, size: int = 64, max_pixels: int = MAX_PICTURE_PIXELS) -> Domain:
+    """Every usable picture under ``folder`` (recursively, sorted) as an ink field.
+
+    Any file Pillow can decode is used, whatever its suffix, in any mode and bit depth
+    (:func:`models.pictures.read_lightness`). Files that are not pictures, cannot be decoded,
+    have more than ``max_pixels`` pixels, are too small or come out as empty pages are
+    skipped and reported, one line per kind.
+
+    Returns:
+        a :class:`Domain` of ``(N, size, size)`` float32 ink in [0, 1].
+
+    Raises:
+        DataError: the folder is missing or holds no usable picture.
+    """
     images, meta, skipped = [], [], []
-    for path in files:
+    for path in _files(folder, "image"):
         try:
-            with Image.open(path) as picture:
-                gray = np.asarray(picture.convert("L"), np.float32) / 255.0
-        except (OSError, UnidentifiedImageError, ValueError) as exc:
-            skipped.append((str(path), str(exc)))
+            ink, paper = orient_ink(read_lightness(path, max_pixels))
+        except PictureError as exc:
+            skipped.append(Skipped(str(path), exc.kind, str(exc)))
             continue
-        images.append(ink_from_picture(gray, size))
+        fitted = fit_ink(ink, size)
+        if float(fitted.max()) - paper < EMPTY_PAGE_CONTRAST:
+            skipped.append(
+                Skipped(
+                    str(path), "empty", f"ink never rises {EMPTY_PAGE_CONTRAST} above its paper"
+                )
+            )
+            continue
+        images.append(fitted)
         meta.append({"file": str(path)})
-    _report_skipped("image", skipped)
+    report_skipped("image", folder, skipped)
     if not images:
-        raise DataError(f"no readable images ({', '.join(IMAGE_SUFFIXES)}) under {folder}")
+        raise DataError(f"no usable pictures under {folder}{_summary(skipped)}")
     return Domain(np.stack(images), meta, skipped)
-
-
-def resample(signal: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    """Polyphase resampling to the analysis rate (no-op if the rates match)."""
-    if rate_in == rate_out:
-        return signal.astype(np.float32, copy=False)
-    from scipy.signal import resample_poly
-
-    g = gcd(rate_in, rate_out)
-    return resample_poly(signal, rate_out // g, rate_in // g).astype(np.float32)
 
 
 def clip_windows(signal: np.ndarray, cfg: AnalysisConfig, step: int) -> np.ndarray:
@@ -103,30 +168,72 @@ def clip_windows(signal: np.ndarray, cfg: AnalysisConfig, step: int) -> np.ndarr
     return sliding_windows(to_unit(analyse(signal, cfg).mel_db, cfg), cfg, step=step)
 
 
-def audio_folder(folder: Path, cfg: AnalysisConfig, step: int) -> Domain:
-    """Every readable sound under ``folder`` mixed to mono, resampled, cut into windows."""
-    import soundfile
+class SoundError(ValueError):
+    """A file cannot be used as a sound; ``kind`` is a key of :data:`SKIP_KINDS`."""
 
-    if not folder.is_dir():
-        raise DataError(f"audio folder {folder} does not exist or is not a directory")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def read_sound(path: Path, max_seconds: float | None = None) -> tuple[np.ndarray, int, bool]:
+    """:func:`models.audio_io.read_audio_clip` for training: at most ``max_seconds``
+    (default :data:`MAX_SOUND_SECONDS`) of any sound libsndfile decodes, whatever its name.
+
+    Returns:
+        ``(samples, rate, cut)``: float32 mono samples ``(n,)``, the file's rate in Hz and
+        whether the file goes on beyond what was read.
+
+    Raises:
+        SoundError: with ``kind`` ``"not a sound"``, ``"broken"`` (decoding failed or
+            non-finite samples) or ``"too short"`` (no samples at all).
+    """
+    seconds = MAX_SOUND_SECONDS if max_seconds is None else max_seconds
+    try:
+        return read_audio_clip(path, seconds)
+    except AudioFileError as exc:
+        message = str(exc).removeprefix(f"{path}: ")
+        raise SoundError(exc.kind, message) from exc
+
+
+def audio_folder(folder: Path, cfg: AnalysisConfig, step: int) -> Domain:
+    """Every usable sound under ``folder`` mixed to mono, resampled, cut into windows.
+
+    Any file libsndfile can decode is used, whatever its suffix. Files that are not sounds,
+    cannot be decoded, are shorter than one window or silent throughout are skipped;
+    files longer than :data:`MAX_SOUND_SECONDS` are cut; both are reported, one line per
+    kind.
+
+    Returns:
+        a :class:`Domain` of ``(N, n_mels, n_frames)`` float32 windows in [-1, 1].
+
+    Raises:
+        DataError: the folder is missing or holds no usable sound.
+    """
     windows, meta, skipped = [], [], []
-    for path in files:
+    for path in _files(folder, "audio"):
         try:
-            samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-            mono = resample(samples.mean(axis=1), int(rate), cfg.sample_rate)
-            cut = clip_windows(mono, cfg, step)
-        except (RuntimeError, OSError, ValueError, soundfile.LibsndfileError) as exc:
-            skipped.append((str(path), str(exc)))
+            samples, rate, cut_short = read_sound(path)
+            cut = clip_windows(resample(samples, rate, cfg.sample_rate), cfg, step)
+        except SoundError as exc:
+            skipped.append(Skipped(str(path), exc.kind, str(exc)))
             continue
         if len(cut) == 0:
-            skipped.append((str(path), f"shorter than one window ({cfg.window_seconds:.2f} s)"))
+            detail = f"{len(samples) / rate:.2f} s, under one window ({cfg.window_seconds:.2f} s)"
+            skipped.append(Skipped(str(path), "too short", detail))
             continue
+        if silent_windows(cut).all():
+            skipped.append(Skipped(str(path), "silent", "no window above -72 dB"))
+            continue
+        if cut_short:
+            skipped.append(
+                Skipped(str(path), "cut", f"only its first {MAX_SOUND_SECONDS:.0f} s are used")
+            )
         windows.append(cut)
         meta += [{"file": str(path), "window": i} for i in range(len(cut))]
-    _report_skipped("audio", skipped)
+    report_skipped("audio", folder, skipped)
     if not windows:
-        raise DataError(f"no readable sounds ({', '.join(AUDIO_SUFFIXES)}) under {folder}")
+        raise DataError(f"no usable sounds under {folder}{_summary(skipped)}")
     return Domain(np.concatenate(windows), meta, skipped)
 
 
@@ -147,6 +254,8 @@ def balance_silence(domain: Domain, share: float, seed: int) -> Domain:
     silence a large share of what the audio side learns."""
     silent = silent_windows(domain.data)
     loud_idx = np.flatnonzero(~silent)
+    if len(loud_idx) == 0:
+        return domain  # nothing but silence: thinning it would leave no windows at all
     silent_idx = np.flatnonzero(silent)
     keep_silent = round(share / (1.0 - share) * len(loud_idx))
     if len(silent_idx) > keep_silent:
@@ -166,9 +275,48 @@ def add_blank_pages(domain: Domain, share: float) -> Domain:
     return Domain(np.concatenate([domain.data, blank]), meta, domain.skipped)
 
 
-def _report_skipped(kind: str, skipped: list[tuple[str, str]]) -> None:
-    if skipped:
-        log.warning("skipped %d unreadable %s file(s), first: %s", len(skipped), kind, skipped[0])
+def _names(entries: list[Skipped], folder: Path) -> str:
+    """A few of ``entries``' files, relative to ``folder``, and how many more."""
+    names = []
+    for entry in entries[:REPORT_NAMES]:
+        try:
+            names.append(str(Path(entry.file).relative_to(folder)))
+        except ValueError:
+            names.append(entry.file)
+    more = len(entries) - len(names)
+    return ", ".join(names) + (f" and {more} more" if more else "")
+
+
+def skipped_by_kind(skipped: list[Skipped]) -> dict[str, list[Skipped]]:
+    """``skipped`` grouped by kind, kinds in order of first appearance."""
+    groups: dict[str, list[Skipped]] = {}
+    for entry in skipped:
+        groups.setdefault(entry.kind, []).append(entry)
+    return groups
+
+
+def report_skipped(domain: str, folder: Path, skipped: list[Skipped]) -> None:
+    """Log one warning line per kind of unusable file, with its count and a few names, e.g.
+    ``image files under drawings: 10 are empty pages (no ink after loading): a.png, ...``."""
+    for kind, entries in skipped_by_kind(skipped).items():
+        first = entries[0]
+        log.warning(
+            "%s files under %s: %d %s: %s (%s)",
+            domain,
+            folder,
+            len(entries),
+            SKIP_KINDS.get(kind, kind),
+            _names(entries, folder),
+            first.detail if len(entries) == 1 else f"first: {first.detail}",
+        )
+
+
+def _summary(skipped: list[Skipped]) -> str:
+    """``" (10 empty, 2 not a picture)"`` for an error message, or ``""``."""
+    if not skipped:
+        return " (the folder holds no files)"
+    counts = ", ".join(f"{len(v)} {k}" for k, v in skipped_by_kind(skipped).items())
+    return f" ({counts}; see the warnings above)"
 
 
 def image_domain(

@@ -14,13 +14,13 @@ running fixed-size padded chunks, which is invariant by construction.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from models.analysis import AnalysisConfig
+from models.analysis import DEFAULT_ANALYSIS, AnalysisConfig
 from models.config import StyleConfig
 from models.griffinlim import unit_window_to_audio
 from models.networks import ResnetGenerator, count_parameters
@@ -36,15 +36,69 @@ BATCH_POLICIES: tuple[tuple[int, int | None], ...] = ((1, None), (2, None), (8, 
 
 @dataclass(frozen=True)
 class StyleInfo:
-    """What a scheduler needs to know to budget a style."""
+    """A style described by itself: what a caller must feed it and what it costs.
+
+    The bridge builds each track's analyser from ``analysis`` (rate, n_fft, hop, mels,
+    frames, dB range), sizes blank pictures by ``image_size`` and budgets generation by
+    ``macs_per_image``; nothing about a style is guessed from the defaults.
+
+    Attributes:
+        name: the style's name.
+        folder: where it was loaded from.
+        parameters: parameters of the audio→image generator.
+        macs_per_image: multiply-accumulates for one audio→image pass.
+        image_size: pictures are ``(image_size, image_size)`` uint8.
+        min_batch: smaller batches are padded up to this.
+        chunk: None: batches run whole; else split and padded to this size.
+        analysis: the analysis window the style was trained on.
+        descriptors: the audio descriptors the generator is conditioned on, in order
+            (empty: it sees only the window).
+    """
 
     name: str
     folder: str
-    parameters: int  # per generator
-    macs_per_image: int  # multiply-accumulates for one audio→image pass
+    parameters: int
+    macs_per_image: int
     image_size: int
-    min_batch: int  # smaller batches are padded up to this
-    chunk: int | None  # None: batches run whole; else split and padded to this size
+    min_batch: int
+    chunk: int | None
+    analysis: AnalysisConfig = DEFAULT_ANALYSIS
+    descriptors: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON values (the generator process sends this to the bridge at start)."""
+        values = asdict(self)
+        values["descriptors"] = list(self.descriptors)
+        return values
+
+    @classmethod
+    def from_json(cls, values: dict[str, object]) -> StyleInfo:
+        """The inverse of :meth:`to_json`.
+
+        Raises:
+            ValueError: a field is missing or of the wrong kind.
+        """
+        try:
+            analysis = AnalysisConfig(**values["analysis"])  # type: ignore[arg-type]
+            known = {f.name for f in fields(cls)} - {"analysis", "descriptors"}
+            rest = {k: values[k] for k in known}
+            descriptors = tuple(str(d) for d in values.get("descriptors", ()))  # type: ignore[attr-defined]
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a style description: {exc}") from exc
+        return cls(**rest, analysis=analysis, descriptors=descriptors)  # type: ignore[arg-type]
+
+
+def describe(style: object, fallback_size: int = 64) -> StyleInfo:
+    """What ``style`` says of itself (``info()`` of a :class:`Style`, ``info`` of a remote
+    one), or, for a plain object with only ``audio_to_image`` (a test's stand-in), the
+    default analysis with ``fallback_size`` pictures."""
+    info = getattr(style, "info", None)
+    if callable(info):
+        info = info()
+    if isinstance(info, StyleInfo):
+        return info
+    name = str(getattr(style, "name", "unknown")) if style is not None else "unknown"
+    return StyleInfo(name, "", 0, 0, fallback_size, 1, None)
 
 
 class Style:
@@ -151,6 +205,7 @@ class Style:
             image_size=self.config.image_size,
             min_batch=self.min_batch,
             chunk=self.chunk,
+            analysis=self.analysis,
         )
 
     # ----- inference -----------------------------------------------------------------------

@@ -22,7 +22,13 @@ from torch.utils.data import DistributedSampler
 
 from models.config import ConfigError, TrainConfig
 from models.cyclegan import LOSS_NAMES, CycleGANStep, GeneratorPair
-from models.datasets import add_blank_pages, audio_domain, balance_silence, image_domain
+from models.datasets import (
+    DataError,
+    add_blank_pages,
+    audio_domain,
+    balance_silence,
+    image_domain,
+)
 from models.distributed import (
     DistContext,
     destroy_process_group,
@@ -85,6 +91,9 @@ def _domains(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
     )
     images = add_blank_pages(images, data.blank_share)
     audio = balance_silence(audio, data.silence_share, data.seed)
+    for what, domain in (("drawings", images), ("audio windows", audio)):
+        if len(domain.data) == 0:
+            raise DataError(f"no {what} to train on; use more or different data")
     image_t = torch.from_numpy(ink_to_unit(images.data)).unsqueeze(1)
     audio_t = torch.from_numpy(np.ascontiguousarray(audio.data)).unsqueeze(1)
     if audio_t.shape[2:] != image_t.shape[2:]:
@@ -96,10 +105,20 @@ def _domains(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _epoch_indices(
-    n_audio: int, n_image: int, epoch: int, seed: int, ctx: DistContext
+    n_audio: int, n_image: int, epoch: int, seed: int, ctx: DistContext, min_length: int = 1
 ) -> tuple[list[int], list[int]]:
     """This rank's (audio, image) index lists for ``epoch``: images set the epoch length,
-    audio windows are drawn from their own shuffled shard and repeated to match."""
+    audio windows are drawn from their own shuffled shard and repeated to match.
+
+    A shard of fewer than ``min_length`` (the batch size) drawings is repeated until it
+    fills one batch, so a tiny set still trains: every epoch then takes at least one step,
+    drawing some pictures twice (sampling with replacement, in a seeded order).
+
+    Raises:
+        ValueError: either domain is empty.
+    """
+    if n_audio < 1 or n_image < 1:
+        raise ValueError(f"cannot train on {n_audio} audio windows and {n_image} drawings")
     kwargs = {"num_replicas": ctx.world_size, "rank": ctx.rank, "shuffle": True, "seed": seed}
     image_sampler = DistributedSampler(range(n_image), **kwargs)
     audio_sampler = DistributedSampler(range(n_audio), **kwargs)
@@ -107,6 +126,8 @@ def _epoch_indices(
     audio_sampler.set_epoch(epoch)
     image_idx = list(image_sampler)
     audio_idx = list(audio_sampler)
+    while len(image_idx) < min_length:
+        image_idx += image_idx
     while len(audio_idx) < len(image_idx):
         audio_idx += audio_idx
     return audio_idx[: len(image_idx)], image_idx
@@ -141,7 +162,14 @@ def sample_grid(
 def _check_resumable(folder: Path, cfg: TrainConfig) -> None:
     """A run may resume with a different epoch schedule (to extend or shorten it, e.g. when
     the machine turns out busier than planned) but with nothing else changed."""
-    previous = saved_config(folder)
+    try:
+        previous = saved_config(folder)
+    except (ConfigError, KeyError, TypeError) as exc:
+        detail = f"no {exc} entry" if isinstance(exc, KeyError) else str(exc)
+        raise ConfigError(
+            f"{folder / 'state.json'}: cannot resume from it ({detail}); delete {folder} "
+            "to start over"
+        ) from exc
     schedule = {"epochs": cfg.optim.epochs, "epochs_decay": cfg.optim.epochs_decay}
     same_but_schedule = replace(previous, optim=replace(previous.optim, **schedule))
     if same_but_schedule != cfg:
@@ -219,9 +247,20 @@ def _train(
                 "resuming %s after epoch %d (step %d)", opts.run_dir, progress.epoch, progress.step
             )
 
+    # The sample grid shows GRID_COUNT of each domain, or all of a smaller one.
     grid_rng = np.random.default_rng(cfg.seed)
-    grid_audio = audio_all[grid_rng.choice(len(audio_all), GRID_COUNT, replace=False)].to(device)
-    grid_image = image_all[grid_rng.choice(len(image_all), GRID_COUNT, replace=False)].to(device)
+    grid_audio_idx = grid_rng.choice(len(audio_all), min(GRID_COUNT, len(audio_all)), replace=False)
+    grid_image_idx = grid_rng.choice(len(image_all), min(GRID_COUNT, len(image_all)), replace=False)
+    grid_audio = audio_all[grid_audio_idx].to(device)
+    grid_image = image_all[grid_image_idx].to(device)
+    shard = -(-len(image_all) // ctx.world_size)
+    if ctx.is_main and shard < cfg.optim.batch_size:
+        log.warning(
+            "only %d drawing(s) per process, fewer than a batch of %d: each epoch repeats "
+            "them to fill one batch (add drawings or lower --batch-size)",
+            shard,
+            cfg.optim.batch_size,
+        )
     if ctx.is_main:
         opts.run_dir.mkdir(parents=True, exist_ok=True)
         (opts.run_dir / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
@@ -232,7 +271,7 @@ def _train(
     for epoch in range(progress.epoch, cfg.optim.total_epochs):
         stepper.set_lr(cfg.optim.lr * cfg.optim.lr_factor(epoch))
         audio_idx, image_idx = _epoch_indices(
-            len(audio_all), len(image_all), epoch, cfg.data.seed, ctx
+            len(audio_all), len(image_all), epoch, cfg.data.seed, ctx, min_length=batch
         )
         n_steps = len(image_idx) // batch
         bar = _progress_bar(n_steps, epoch, cfg, opts, ctx)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Protocol
 
 from renderer.modes import BLEND_MODES
 from renderer.scene import Scene
+from renderer.settings import MasterSettings
 
 OPACITY_STEP = 0.05
 TRAILS_STEP = 0.02
@@ -63,7 +65,7 @@ _PLAIN_KEYS = {
 }
 _SHIFT_KEYS = {"tab": "select-previous", "b": "blend-previous"}
 
-#: Actions the window itself handles; the rest go to :class:`SceneControls`.
+#: Actions the window itself handles; the rest go to :class:`KeyboardControls`.
 WINDOW_ACTIONS = frozenset({"toggle-hud", "screenshot", "toggle-fullscreen", "quit"})
 
 
@@ -100,20 +102,48 @@ def choose_layer(
     return ids[position], f"selected layer {position + 1}: {ids[position]}"
 
 
-class SceneControls:
-    """Applies keyboard actions to a scene, remembering which layer is selected."""
+class ControlTarget(Protocol):
+    """What keyboard actions edit: the layers (in draw order) and the master.
 
-    def __init__(self, scene: Scene) -> None:
-        self.scene = scene
-        self.selected: Hashable | None = None
+    Layer properties are ``blend`` (a blend name), ``opacity`` (0..1), ``mute`` and
+    ``solo`` (bools). A renderer on its own edits its :class:`Scene`
+    (:class:`SceneTarget`); the bridge edits its looks, so a key press is an override like
+    an OSC controller's.
+    """
 
     def layer_ids(self) -> list[Hashable]:
         """Layer ids in draw order (bottom first), as numbered by keys 1…9."""
-        return [layer_id for layer_id, _ in self.scene.snapshot().layers]
+
+    def layer_name(self, layer_id: Hashable) -> str:
+        """What the HUD calls the layer."""
+
+    def get(self, layer_id: Hashable, prop: str) -> object:
+        """A layer property's current value (KeyError: the layer is gone)."""
+
+    def set(self, layer_id: Hashable, prop: str, value: object) -> None:
+        """Change a layer property (KeyError: the layer is gone)."""
+
+    def master(self) -> MasterSettings:
+        """The whole picture's settings now."""
+
+    def set_master(self, **changes: object) -> MasterSettings:
+        """Change master settings; returns the new ones."""
+
+
+class KeyboardControls:
+    """The one map from keyboard actions to edits, over any :class:`ControlTarget`;
+    remembers which layer is selected."""
+
+    def __init__(self, target: ControlTarget) -> None:
+        self.target = target
+        self.selected: Hashable | None = None
+
+    def layer_ids(self) -> list[Hashable]:
+        return self.target.layer_ids()
 
     def selected_layer(self) -> Hashable | None:
         """The selected layer if it still exists, else the first layer, else None."""
-        ids = self.layer_ids()
+        ids = self.target.layer_ids()
         if self.selected not in ids:
             self.selected = ids[0] if ids else None
         return self.selected
@@ -126,74 +156,93 @@ class SceneControls:
         """
         if action.startswith("select-"):
             return self._select(action.removeprefix("select-"))
-        master_actions = {
-            "trails": self._toggle_trails,
-            "trails-less": lambda: self._nudge_trails(-TRAILS_STEP),
-            "trails-more": lambda: self._nudge_trails(TRAILS_STEP),
-            "freeze": self._toggle_freeze,
-        }
-        if action in master_actions:
-            return master_actions[action]()
-        layer_actions = {
-            "blend-next": lambda lid: self._cycle_blend(lid, 1),
-            "blend-previous": lambda lid: self._cycle_blend(lid, -1),
-            "opacity-up": lambda lid: self._nudge_opacity(lid, OPACITY_STEP),
-            "opacity-down": lambda lid: self._nudge_opacity(lid, -OPACITY_STEP),
-            "mute": lambda lid: self._toggle(lid, "muted"),
-            "solo": lambda lid: self._toggle(lid, "solo"),
-        }
-        if action not in layer_actions:
+        target = self.target
+        master = target.master()
+        if action == "trails":
+            master = target.set_master(trails_on=not master.trails_on)
+            return f"trails {'on' if master.trails_on else 'off'} ({master.trails:.2f})"
+        if action in ("trails-less", "trails-more"):
+            step = TRAILS_STEP if action == "trails-more" else -TRAILS_STEP
+            trails = round(min(TRAILS_MAX, max(0.0, master.trails + step)), 4)
+            target.set_master(trails=trails, trails_on=trails > 0.0)
+            return f"trails {trails:.2f}"
+        if action == "freeze":
+            master = target.set_master(freeze=not master.freeze)
+            return "frozen" if master.freeze else "unfrozen"
+        if action not in _LAYER_ACTIONS:
             raise ValueError(f"unknown control action {action!r}")
         layer_id = self.selected_layer()
         if layer_id is None:
             return "no layers yet"
         try:
-            return layer_actions[action](layer_id)
+            return f"{target.layer_name(layer_id)}: {self._edit(layer_id, action)}"
         except KeyError:  # removed by another controller between the two calls
             return f"layer {layer_id!r} is gone"
 
-    # -- selection -------------------------------------------------------------------------
+    def _edit(self, layer_id: Hashable, action: str) -> str:
+        target = self.target
+        if action in ("blend-next", "blend-previous"):
+            step = 1 if action == "blend-next" else -1
+            current = str(target.get(layer_id, "blend"))
+            mode = BLEND_MODES[(BLEND_MODES.index(current) + step) % len(BLEND_MODES)]
+            target.set(layer_id, "blend", mode)
+            return f"blend {mode}"
+        if action in ("opacity-up", "opacity-down"):
+            step = OPACITY_STEP if action == "opacity-up" else -OPACITY_STEP
+            value = round(min(1.0, max(0.0, float(target.get(layer_id, "opacity")) + step)), 4)  # type: ignore[arg-type]
+            target.set(layer_id, "opacity", value)
+            return f"opacity {value:.2f}"
+        value = not bool(target.get(layer_id, action))  # mute, solo
+        target.set(layer_id, action, value)
+        return f"{action} {'on' if value else 'off'}"
+
     def _select(self, which: str) -> str:
-        choice, message = choose_layer(self.layer_ids(), self.selected_layer(), which)
-        if choice is not None:
-            self.selected = choice
-        return message
+        ids = self.target.layer_ids()
+        choice, message = choose_layer(ids, self.selected_layer(), which)
+        if choice is None:
+            return message
+        self.selected = choice
+        return f"selected layer {ids.index(choice) + 1}: {self.target.layer_name(choice)}"
 
-    # -- layer edits -----------------------------------------------------------------------
-    def _cycle_blend(self, layer_id: Hashable, step: int) -> str:
+
+_LAYER_ACTIONS = frozenset(
+    {"blend-next", "blend-previous", "opacity-up", "opacity-down", "mute", "solo"}
+)
+#: The scene's name for each layer property a key edits.
+_SCENE_FIELDS = {"blend": "blend", "opacity": "opacity", "mute": "muted", "solo": "solo"}
+
+
+class SceneTarget:
+    """A bare :class:`Scene` as a :class:`ControlTarget` (the renderer on its own)."""
+
+    def __init__(self, scene: Scene) -> None:
+        self.scene = scene
+
+    def layer_ids(self) -> list[Hashable]:
+        return [layer_id for layer_id, _ in self.scene.snapshot().layers]
+
+    def layer_name(self, layer_id: Hashable) -> str:
+        settings = self.scene.layer(layer_id)
+        return (settings.label if settings is not None else "") or str(layer_id)
+
+    def get(self, layer_id: Hashable, prop: str) -> object:
         settings = self.scene.layer(layer_id)
         if settings is None:
             raise KeyError(layer_id)
-        mode = BLEND_MODES[(BLEND_MODES.index(settings.blend) + step) % len(BLEND_MODES)]
-        self.scene.update_layer(layer_id, blend=mode)
-        return f"{layer_id}: blend {mode}"
+        return getattr(settings, _SCENE_FIELDS[prop])
 
-    def _nudge_opacity(self, layer_id: Hashable, delta: float) -> str:
-        settings = self.scene.layer(layer_id)
-        if settings is None:
+    def set(self, layer_id: Hashable, prop: str, value: object) -> None:
+        if self.scene.layer(layer_id) is None:
             raise KeyError(layer_id)
-        opacity = round(min(1.0, max(0.0, settings.opacity + delta)), 4)
-        self.scene.update_layer(layer_id, opacity=opacity)
-        return f"{layer_id}: opacity {opacity:.2f}"
+        self.scene.update_layer(layer_id, **{_SCENE_FIELDS[prop]: value})
 
-    def _toggle(self, layer_id: Hashable, flag: str) -> str:
-        settings = self.scene.layer(layer_id)
-        if settings is None:
-            raise KeyError(layer_id)
-        value = not getattr(settings, flag)
-        self.scene.update_layer(layer_id, **{flag: value})
-        return f"{layer_id}: {flag} {'on' if value else 'off'}"
+    def master(self) -> MasterSettings:
+        return self.scene.master
 
-    # -- master edits ----------------------------------------------------------------------
-    def _toggle_trails(self) -> str:
-        master = self.scene.update_master(trails_on=not self.scene.master.trails_on)
-        return f"trails {'on' if master.trails_on else 'off'} ({master.trails:.2f})"
+    def set_master(self, **changes: object) -> MasterSettings:
+        return self.scene.update_master(**changes)
 
-    def _nudge_trails(self, delta: float) -> str:
-        trails = round(min(TRAILS_MAX, max(0.0, self.scene.master.trails + delta)), 4)
-        self.scene.update_master(trails=trails)
-        return f"trails {trails:.2f}"
 
-    def _toggle_freeze(self) -> str:
-        master = self.scene.update_master(freeze=not self.scene.master.freeze)
-        return "frozen" if master.freeze else "unfrozen"
+def scene_controls(scene: Scene) -> KeyboardControls:
+    """Keyboard controls editing ``scene`` directly."""
+    return KeyboardControls(SceneTarget(scene))

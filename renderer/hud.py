@@ -46,7 +46,8 @@ def hud_lines(
         mark = ">" if layer_id == selected else " "
         state = ("M" if s.muted else " ") + ("S" if s.solo else " ")
         lines.append(
-            f"{mark}{number:2d} {state} {str(layer_id)[:18]:18s} {s.blend:12s} {s.opacity:4.2f}"
+            f"{mark}{number:2d} {state} {(s.label or str(layer_id))[:18]:18s} {s.blend:12s} "
+            f"{s.opacity:4.2f}"
         )
     lines.extend(extra)
     if message:

@@ -142,6 +142,7 @@ class LayerSettings:
     - ``crossfade``: seconds to fade from the previous generated frame to a new one;
       None estimates it from how often frames arrive, so slow generation still looks fluid.
     - ``reactive``: the audio hooks, see :class:`ReactiveSettings`.
+    - ``label``: the layer's name in the HUD (drawing ignores it).
     """
 
     opacity: float = 1.0
@@ -158,6 +159,8 @@ class LayerSettings:
     softness: float = 0.0
     crossfade: float | None = None
     reactive: ReactiveSettings = field(default_factory=ReactiveSettings)
+    #: What the HUD calls the layer (the track's name); empty: its id.
+    label: str = ""
 
     def __post_init__(self) -> None:
         owner = "LayerSettings"

@@ -23,7 +23,7 @@ import numpy as np
 
 from renderer import shaders
 from renderer.compositor import Compositor, check_size
-from renderer.controls import WINDOW_ACTIONS, SceneControls, action_for_key
+from renderer.controls import WINDOW_ACTIONS, action_for_key, scene_controls
 from renderer.hud import hud_lines, rasterize_lines
 from renderer.scene import Scene
 from renderer.settings import LayerFeatures
@@ -158,7 +158,7 @@ class Window:
                 f"opened in a process that already made a headless EGL context"
             ) from exc
         self.compositor = Compositor(self.ctx, self.framebuffer_size(), **compositor_options)
-        self.controls = SceneControls(self.compositor.scene)
+        self.controls = scene_controls(self.compositor.scene)
         self.screenshot_dir = Path(screenshot_dir)
         self.hud_visible = True
         self.last_screenshot: Path | None = None

@@ -10,6 +10,7 @@ result is the same: the analysis is block-size invariant (models/analysis.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,8 +20,6 @@ from bridge.ingest.stream import TrackStream
 from models.resample import StreamingResampler
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable
-
     from bridge.ingest.service import BridgeService
 from models.analysis import DEFAULT_ANALYSIS, Analysis, AnalysisConfig, AnalysisStream
 
@@ -118,8 +117,17 @@ class TrackAnalysers:
         self.config = analysis
         self.analysers: dict[Hashable, TrackAnalyser] = {}
 
-    def pull(self, service: BridgeService) -> tuple[list[Hashable], list[Hashable]]:
+    def pull(
+        self,
+        service: BridgeService,
+        config_for: Callable[[Hashable], AnalysisConfig] | None = None,
+    ) -> tuple[list[Hashable], list[Hashable]]:
         """Analyse what every track received since the last pull.
+
+        ``config_for(key)`` is the analysis the track's style was trained on (default: this
+        object's ``config``). A track whose style asks for another analysis gets a new
+        analyser, which reads the audio still in the track's ring again, so its window is
+        full at once.
 
         Returns the tracks with new analysis frames and the tracks that are gone (their
         analysers are dropped).
@@ -128,9 +136,10 @@ class TrackAnalysers:
         with service.lock:
             live = service.registry.tracks
             for key, track in live.items():
+                config = config_for(key) if config_for is not None else self.config
                 analyser = self.analysers.get(key)
-                if analyser is None:
-                    analyser = self.analysers[key] = TrackAnalyser(self.config)
+                if analyser is None or analyser.config != config:
+                    analyser = self.analysers[key] = TrackAnalyser(config)
                 audio, analyser.position = take_pending(
                     track.stream, analyser.position, analyser.epoch
                 )
@@ -180,6 +189,41 @@ LEVEL_FLOOR_DB = -60.0
 ONSET_FULL_DB = 18.0
 #: Centroid range mapped onto 0..1 on a log-frequency scale (Hz).
 CENTROID_RANGE = (50.0, 11025.0)
+
+
+@dataclass(frozen=True)
+class FeatureRecord:
+    """One track's audio descriptors for one tick, each in 0..1: what the looks, the
+    renderer's audio reactions, the HUD and (later) structure analysis read.
+
+    ``level`` maps −60 … 0 dBFS, ``onset`` 0 … 18 dB mean rise per band, ``centroid``
+    50 Hz … 11,025 Hz on a log scale; ``flatness`` is Wiener entropy (0 tonal … 1 noise).
+    """
+
+    level: float = 0.0
+    onset: float = 0.0
+    centroid: float = 0.0
+    flatness: float = 1.0
+
+    @classmethod
+    def of(cls, features: FrameFeatures) -> FeatureRecord:
+        return cls(*normalised(features))
+
+
+def group_by_style(
+    keys: Iterable[Hashable], style_of: Callable[[Hashable], str]
+) -> dict[str, list[Hashable]]:
+    """Tracks grouped by the style that draws them (one generator call per style), in the
+    order the keys come."""
+    groups: dict[str, list[Hashable]] = {}
+    for key in keys:
+        groups.setdefault(style_of(key), []).append(key)
+    return groups
+
+
+def blank_pictures(count: int, size: int) -> np.ndarray:
+    """``count`` empty (no ink) pictures of ``size``², uint8: what a silent window shows."""
+    return np.zeros((count, size, size), np.uint8)
 
 
 def normalised(features: FrameFeatures) -> tuple[float, float, float, float]:

@@ -41,8 +41,10 @@ class Generator(Protocol):
 class SyncGenerator:
     """A plain ``windows -> images`` function as a :class:`Generator` (works at submit)."""
 
-    def __init__(self, generate: Callable[[np.ndarray], np.ndarray]) -> None:
+    def __init__(self, generate: Callable[[np.ndarray], np.ndarray], info: object = None) -> None:
         self._generate = generate
+        #: What the wrapped style says of itself (``models.style.describe`` reads it).
+        self.info = info
         self._results: deque[tuple[np.ndarray, float]] = deque()
         self.last_seconds = 0.0
 
@@ -62,4 +64,4 @@ def as_generator(style: object) -> Generator:
     """``style`` itself if it can submit and collect, else its ``audio_to_image`` wrapped."""
     if hasattr(style, "submit") and hasattr(style, "collect"):
         return style  # type: ignore[return-value]
-    return SyncGenerator(style.audio_to_image)  # type: ignore[attr-defined]
+    return SyncGenerator(style.audio_to_image, getattr(style, "info", None))  # type: ignore[attr-defined]

@@ -58,7 +58,7 @@ def serve(conn: Connection, name: str, threads: int) -> None:
     except Exception as exc:  # report any failure to the parent instead of dying silently
         conn.send_bytes(FAILED + f"{type(exc).__name__}: {exc}".encode())
         return
-    conn.send_bytes(READY + json.dumps({"name": info.name, "image_size": info.image_size}).encode())
+    conn.send_bytes(READY + json.dumps(info.to_json()).encode())
     while True:
         try:
             message = conn.recv_bytes()
@@ -124,7 +124,14 @@ class RemoteStyle:
         if hello.startswith(FAILED):
             self.close()
             raise ValueError(hello[len(FAILED) :].decode(errors="replace"))
-        self.info = json.loads(hello[len(READY) :])
+        from models.style import StyleInfo
+
+        try:
+            #: The style as it describes itself (analysis, picture size, cost).
+            self.info = StyleInfo.from_json(json.loads(hello[len(READY) :]))
+        except ValueError as exc:
+            self.close()
+            raise GeneratorProcessError(f"generator for style {name!r}: {exc}") from None
         # Requests are written and replies read on threads of their own. Reading: with several
         # requests outstanding, a child blocked writing a reply nobody reads while this process
         # is blocked writing the next request would deadlock (socket buffers can be 8 KB).

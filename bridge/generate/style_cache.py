@@ -97,6 +97,11 @@ class StyleCache:
             self.fallbacks += 1
             return self.get(self.default)
 
+    def peek(self, name: str) -> object | None:
+        """The style if it is loaded now, else None; never loads anything."""
+        with self._lock:
+            return self._styles.get(name)
+
     def is_loaded(self, name: str) -> bool:
         with self._lock:
             return name in self._styles

@@ -31,13 +31,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bridge.generate.analysis_feed import FrameFeatures, TrackAnalysers, is_silent
+from bridge.generate.analysis_feed import (
+    FrameFeatures,
+    TrackAnalysers,
+    blank_pictures,
+    is_silent,
+)
 from bridge.generate.generator_api import Generator, GeneratorLostError, as_generator
 from bridge.generate.mailbox import Mailbox
 from bridge.generate.scheduler import GenerationScheduler, Group
 from bridge.generate.style_cache import StyleCache
 from bridge.ingest.service import BridgeService
 from bridge.show.latency import LatencyStats
+from models.analysis import AnalysisConfig
+from models.style import StyleInfo, describe
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +67,6 @@ class GeneratedFrame:
     style: str
     arrival: float | None  # arrival (monotonic s) of the newest packet in its window
     generated: float  # when the picture was ready
-
-
-def blank_pictures(count: int, size: int) -> np.ndarray:
-    """``count`` empty (no ink) pictures of ``size``², shown for silent windows."""
-    return np.zeros((count, size, size), np.uint8)
 
 
 class InferenceWorker:
@@ -93,7 +95,8 @@ class InferenceWorker:
         self.style_for: dict[Hashable, str] = {}
         self.generated = 0
         self.calls = 0  # generator calls (all-silent groups need none)
-        self.image_size = 64  # updated from the first generated pictures
+        #: Each loaded style as it describes itself (analysis window, picture size).
+        self._infos: dict[str, StyleInfo] = {}
         self.track_seconds = 0.0  # sum over steps of (live tracks × time since the last step)
         self._last_step: float | None = None
         self._generators: dict[str, Generator] = {}
@@ -152,29 +155,29 @@ class InferenceWorker:
         returns the number of pictures posted.
 
         The call is waited for rather than overlapped with the next analysis, and analysis
-        stays on this thread. Both alternatives were measured with 8 tracks (bench/latency.py,
-        15 s runs): overlapping the call with the next analysis made pictures later (packet →
-        frame p50 63 ms against 45–50 ms); a separate analysis thread made 11 % more pictures
-        but kept both cores busier, so frames came later (p50 55–57 ms, p95 73–77 against
-        64–67 ms) and the display fps fell (50–53 against 54–55); analysing only the chosen
-        group before the call and the other tracks during it cut the wait for a call (p50
-        6.5 against 9.4 ms) but not the total (p95 63.9 against 60.0 ms at 8 tracks). The
-        two cores are simply full: work moved from one stage lands in another.
+        stays on this thread: docs/architecture.md gives the measured alternatives.
         """
-        self._analyse(now)
+        # The render loop replaces style_for each frame: one step sees one version of it,
+        # and takes in finished loads first, so every track is analysed for the style that
+        # will draw it.
+        style_for, default = self.style_for, self.styles.default
+        self._finish_loads(now)
+        self._analyse(now, style_for)
         tracks = list(self.analysers.analysers)
         costly = sum(1 for key in tracks if not self.silent.get(key, False))
-        self._finish_loads(now)
-        # The render loop replaces style_for each frame: one step sees one version of it.
-        style_for, default = self.style_for, self.styles.default
 
         def style_of(key: Hashable) -> str:
             return style_for.get(key, default)
 
         wanted = {key: style_of(key) for key in self.fresh}
         usable = {style: self._style_usable(style, now) for style in set(wanted.values())}
-        # Tracks whose style is not usable yet keep their last pictures meanwhile.
-        ready = [key for key, style in wanted.items() if usable[style]]
+        # Tracks whose style is not usable yet keep their last pictures meanwhile; so does a
+        # track whose style loaded after its audio was analysed (for the default's window).
+        ready = [
+            key
+            for key, style in wanted.items()
+            if usable[style] and self.analysers[key].config == self.describe(style).analysis
+        ]
         group = self.scheduler.select(now, ready, tracks, style_of, costly)
         if group is None:
             return 0
@@ -248,9 +251,32 @@ class InferenceWorker:
         lines.extend(f"style {name} loading" for name in sorted(loading - set(lost)))
         return lines
 
-    def _analyse(self, now: float) -> None:
+    def describe(self, wanted: str) -> StyleInfo:
+        """What the style a track asks for says of itself. A description outlives its
+        generator process (a restarted one describes itself the same), so a style that was
+        ever loaded is known; one never loaded yet is described as the default style (loaded
+        before the show starts). Never loads anything: this runs on the worker's thread."""
+        for name in (self.styles.name_for(wanted), self.styles.default):
+            info = self._infos.get(name)
+            if info is None:
+                style = self.styles.peek(name)
+                if style is None:
+                    continue
+                info = self._infos[name] = describe(style)
+            return info
+        return describe(None)
+
+    def _analysis_for(self, style_for: dict[Hashable, str]):
+        default = self.styles.default
+
+        def config_for(key: Hashable) -> AnalysisConfig:
+            return self.describe(style_for.get(key, default)).analysis
+
+        return config_for
+
+    def _analyse(self, now: float, style_for: dict[Hashable, str]) -> None:
         started = time.perf_counter()
-        ready, gone = self.analysers.pull(self.service)
+        ready, gone = self.analysers.pull(self.service, self._analysis_for(style_for))
         for key in gone:
             self.scheduler.forget(key)
             self.fresh.pop(key, None)
@@ -291,7 +317,8 @@ class InferenceWorker:
         sounding = [i for i, window in enumerate(windows) if not is_silent(window)]
         for i, key in enumerate(members):
             self.silent[key] = i not in sounding
-        images = blank_pictures(len(members), self.image_size)
+        size = self.describe(group.style).image_size
+        images = blank_pictures(len(members), size)
         if sounding:
             begun = time.monotonic()
             for i in sounding:
@@ -307,9 +334,8 @@ class InferenceWorker:
             seconds = generator.last_seconds
             self.latency.add("generate", seconds)
             self.scheduler.observe(group.style, len(sounding), seconds)
-            if drawn.shape[1:] != images.shape[1:]:
-                self.image_size = drawn.shape[-1]
-                images = blank_pictures(len(members), self.image_size)
+            if drawn.shape[1:] != images.shape[1:]:  # a stand-in that says nothing of itself
+                images = blank_pictures(len(members), drawn.shape[-1])
             images[sounding] = drawn
         done = time.monotonic()
         for key, image, arrival in zip(members, images, arrivals, strict=True):

@@ -11,8 +11,7 @@ import logging
 import queue
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
 
 from bridge.ingest.protocol import (
     Bye,
@@ -35,7 +34,10 @@ from bridge.ingest.transport import TransportClock
 log = logging.getLogger(__name__)
 
 ControlEvent = LayerControl | LayerReset | MasterControl | PresetControl
-ControlHandler = Callable[[ControlEvent, float], None]
+
+#: Controls waiting for the show, at most; older ones are dropped (and counted) when nobody
+#: takes them, e.g. while the bridge shows only the terminal view.
+CONTROL_BACKLOG = 4096
 
 #: How often silent tracks are checked for staleness and removal.
 EXPIRE_INTERVAL = 0.25
@@ -50,7 +52,6 @@ class Ingest:
         registry: TrackRegistry,
         clock: TransportClock,
         *,
-        on_control: ControlHandler | None = None,
         replier: Replier | None = None,
     ) -> None:
         self.source = source
@@ -58,7 +59,8 @@ class Ingest:
         self.replier = replier
         self.registry = registry
         self.clock = clock
-        self.on_control = on_control
+        #: Controls in arrival order, for the show's render loop to take (``popleft``).
+        self.controls: deque[ControlEvent] = deque(maxlen=CONTROL_BACKLOG)
         self.lock = threading.Lock()
         #: Set whenever pcm was applied, so a consumer can wake on new audio.
         self.new_audio = threading.Event()
@@ -141,5 +143,6 @@ class Ingest:
             )
         elif isinstance(event, (LayerControl, LayerReset, MasterControl, PresetControl)):
             self.counters["controls"] += 1
-            if self.on_control is not None:
-                self.on_control(event, arrival.time)
+            if len(self.controls) == CONTROL_BACKLOG:
+                self.counters["controls_dropped"] += 1
+            self.controls.append(event)

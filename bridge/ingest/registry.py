@@ -14,6 +14,7 @@ from enum import Enum
 
 from bridge.ingest.protocol import Bye, Hello, Meta, Params, Pcm, ProtocolError
 from bridge.ingest.stream import TrackStream
+from models.paths import DEFAULT_STYLE
 from renderer.modes import DEFAULT_BLEND_MODE
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class TrackMeta:
 class DeviceParams:
     opacity: float = 1.0
     blend: str = DEFAULT_BLEND_MODE
-    style: str = "squiggle"
+    style: str = DEFAULT_STYLE
     gain: float = 1.0
     enabled: bool = True
 

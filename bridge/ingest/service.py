@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bridge.ingest.applier import ControlHandler, Ingest
+from bridge.ingest.applier import Ingest
 from bridge.ingest.protocol import DEFAULT_HOST, DEFAULT_PORT
 from bridge.ingest.receiver import Arrival, Receiver
 from bridge.ingest.registry import DEFAULT_MAX_TRACKS, REMOVE_SECONDS, STALE_SECONDS, TrackRegistry
@@ -64,7 +64,6 @@ class BridgeService:
         port: int = DEFAULT_PORT,
         allow: Iterable[str] = (),
         max_tracks: int = DEFAULT_MAX_TRACKS,
-        on_control: ControlHandler | None = None,
         stale_seconds: float = STALE_SECONDS,
         remove_seconds: float = REMOVE_SECONDS,
     ) -> None:
@@ -75,9 +74,7 @@ class BridgeService:
         self.clock = TransportClock()
         self.receiver = Receiver(self.queue, host=host, port=port, allow=allow)
         self.replier = Replier()
-        self.ingest = Ingest(
-            self.queue, self.registry, self.clock, on_control=on_control, replier=self.replier
-        )
+        self.ingest = Ingest(self.queue, self.registry, self.clock, replier=self.replier)
 
     @property
     def lock(self) -> threading.Lock:

@@ -24,12 +24,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bridge.generate.feeds import BackgroundFeed
 from bridge.generate.scheduler import GenerationScheduler
 from bridge.generate.style_cache import StyleCache
 from bridge.generate.worker import InferenceWorker
 from bridge.ingest.service import BridgeService
 from bridge.show.latency import LatencyStats
-from bridge.show.pipeline import LivePipeline, run_headless, run_window
+from bridge.show.show import Show, run_headless, run_window
+from bridge.show.sources import StreamSource
+from models.paths import DEFAULT_STYLE
 
 if TYPE_CHECKING:
     from renderer.video import AudioTrack
@@ -44,7 +47,7 @@ SWITCH_INTERVAL = 0.001
 class LiveOptions:
     """How to run the show (from the command line)."""
 
-    style: str = "squiggle"
+    style: str = DEFAULT_STYLE
     size: tuple[int, int] = (1280, 720)
     fps: float = 60.0
     target_hz: float = 30.0
@@ -124,7 +127,12 @@ class PacedRecorder:
 
 
 class LiveShow:
-    """The assembled pipeline; :meth:`run` blocks until the show ends."""
+    """The live assembly: the bridge's streams, the background inference worker and a
+    :class:`~bridge.show.show.Show` on the wall clock; :meth:`run` blocks until it ends.
+
+    :meth:`assemble` binds the show to a compositor (a window's or a headless renderer's);
+    ``run`` does that itself, and tests call it to step the very same show frame by frame.
+    """
 
     def __init__(
         self,
@@ -143,7 +151,7 @@ class LiveShow:
         self.worker = InferenceWorker(
             service, self.styles, scheduler=self.scheduler, latency=self.latency
         )
-        self.pipeline: LivePipeline | None = None
+        self.show: Show | None = None
         #: One compositor slot per possible track (the compositor allows up to 128).
         self.max_layers = min(128, service.registry.max_tracks)
         self.stop_requested = threading.Event()
@@ -151,7 +159,7 @@ class LiveShow:
 
     def _print_stats(self) -> None:
         interval = self.options.stats_interval
-        if interval is None or self.pipeline is None:
+        if interval is None or self.show is None:
             return
         now = time.monotonic()
         if now - self._last_stats < interval:
@@ -160,7 +168,7 @@ class LiveShow:
         counts = sorted(self.service.counters().items())
         dropped = [f"{k} {v}" for k, v in counts if v and k != "controls"]
         counters = ", ".join(dropped) or "nothing dropped"
-        lines = [*self.pipeline.status_lines(), self.latency.format_line(), counters]
+        lines = [*self.show.status_lines(), self.latency.format_line(), counters]
         print(" | ".join(lines), flush=True)
 
     def prepare(self) -> None:
@@ -187,16 +195,16 @@ class LiveShow:
         finally:
             sys.setswitchinterval(previous_interval)  # the host process's own setting again
 
-    def _make_pipeline(self, compositor) -> LivePipeline:  # renderer.compositor.Compositor
-        self.pipeline = LivePipeline(
-            self.service,
-            self.worker,
+    def assemble(self, compositor) -> Show:  # renderer.compositor.Compositor
+        """The show, drawing into ``compositor``."""
+        self.show = Show(
+            StreamSource(self.service),
+            BackgroundFeed(self.worker),
             compositor,
             latency=self.latency,
             presets_dir=self.options.presets_dir,
         )
-        self.service.ingest.on_control = self.pipeline.on_control
-        return self.pipeline
+        return self.show
 
     def _run_window(self) -> int:
         from renderer.window import Window
@@ -209,9 +217,9 @@ class LiveShow:
             internal_height=options.internal_height,
             max_layers=self.max_layers,
         ) as window:
-            pipeline = self._make_pipeline(window.compositor)
+            show = self.assemble(window.compositor)
             run_window(
-                pipeline,
+                show,
                 window,
                 seconds=options.seconds,
                 on_frame=self._after_frame,
@@ -232,7 +240,7 @@ class LiveShow:
         with HeadlessRenderer(
             options.size, internal_height=options.internal_height, max_layers=self.max_layers
         ) as renderer:
-            pipeline = self._make_pipeline(renderer.compositor)
+            show = self.assemble(renderer.compositor)
 
             def on_frame(frame: object) -> None:
                 nonlocal writer, recorder
@@ -260,7 +268,7 @@ class LiveShow:
 
             try:
                 run_headless(
-                    pipeline,
+                    show,
                     render,
                     fps=options.fps,
                     seconds=seconds,
@@ -281,10 +289,10 @@ class LiveShow:
     def summary(self) -> dict[str, object]:
         """Figures for --stats-json and benchmarks."""
         report = self.scheduler.report(time.monotonic())
-        pipeline = self.pipeline
+        show = self.show
         return {
-            "frames": pipeline.stats.frames if pipeline else 0,
-            "images_shown": pipeline.stats.images_shown if pipeline else 0,
+            "frames": show.stats.frames if show else 0,
+            "images_shown": show.stats.images_shown if show else 0,
             "generated": self.worker.generated,
             "generation_hz_per_track": self.worker.mean_rate_hz(),
             "generation_target_hz": report.target_hz,

@@ -182,6 +182,7 @@ class Looks:
             muted=bool(self.value(key, "mute")),
             solo=bool(self.value(key, "solo")),
             reactive=scaled_reactive(float(self.value(key, "gain")), self.reactive),  # type: ignore[arg-type]
+            label=info.name,
         )
 
     def all_settings(self) -> dict[Hashable, LayerSettings]:

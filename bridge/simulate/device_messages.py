@@ -11,6 +11,7 @@ import numpy as np
 
 from bridge.ingest.osc_codec import encode_message
 from bridge.ingest.protocol import MAX_PCM_SAMPLES, PROTOCOL_VERSION, device_address
+from models.paths import DEFAULT_STYLE
 
 
 def hello(uuid: str, nonce: int, sample_rate: float, decimation: int, reply_port: int = 0) -> bytes:
@@ -33,7 +34,7 @@ def params(
     *,
     opacity: float = 1.0,
     blend: str = "screen",
-    style: str = "squiggle",
+    style: str = DEFAULT_STYLE,
     gain: float = 1.0,
     enabled: bool = True,
 ) -> bytes:

@@ -22,6 +22,7 @@ import numpy as np
 from bridge.ingest.protocol import DEFAULT_HOST, DEFAULT_PORT, DEVICE_FRAME, MAX_PCM_SAMPLES
 from bridge.simulate import device_messages as dm
 from models.audio_io import read_audio
+from models.paths import DEFAULT_STYLE
 from models.resample import resample
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ class VirtualDevice:
     uuid: str
     nonce: int
     blend: str = "screen"
-    style: str = "squiggle"
+    style: str = DEFAULT_STYLE
     opacity: float = 1.0
     gain: float = 1.0
     seq: int = 0

@@ -21,14 +21,13 @@ import pytest
 
 from bridge.generate.generator_api import GeneratorLostError
 from bridge.generate.generator_process import RemoteStyle
-from bridge.generate.style_cache import StyleCache
-from bridge.generate.worker import InferenceWorker
 from bridge.ingest.osc_codec import encode_message
 from bridge.ingest.service import BridgeService
-from bridge.show.pipeline import LivePipeline
+from bridge.show.live import LiveOptions, LiveShow
 from bridge.simulate import device_messages as dm
 from bridge.simulate.simulator import Simulator, devices_from_arrays, synthetic_sources
 from renderer.headless import HeadlessRenderer
+from renderer.hud import hud_lines
 from tests.bridge.conftest import wait_for
 
 SIZE = (320, 180)
@@ -46,7 +45,7 @@ class SolidInk:
 
 
 class Harness:
-    """A bridge, an inference worker and a headless compositor, stepped by the test."""
+    """The live assembly (:class:`LiveShow`) with a headless compositor, stepped by the test."""
 
     def __init__(
         self,
@@ -58,12 +57,14 @@ class Harness:
             port=0, stale_seconds=stale_seconds, remove_seconds=remove_seconds
         ).start()
         self.style = SolidInk()
-        self.worker = InferenceWorker(
-            self.service, StyleCache(loader or (lambda name: self.style), "x")
+        self.live = LiveShow(
+            self.service,
+            LiveOptions(style="x", headless=True),
+            loader=loader or (lambda name: self.style),
         )
+        self.worker = self.live.worker
         self.renderer = HeadlessRenderer(SIZE, internal_height=90)
-        self.pipeline = LivePipeline(self.service, self.worker, self.renderer.compositor)
-        self.service.ingest.on_control = self.pipeline.on_control
+        self.show = self.live.assemble(self.renderer.compositor)
         self.worker.start()
         self.port = self.service.address[1]
 
@@ -72,7 +73,7 @@ class Harness:
             self.renderer.compositor.render(t, features, beat)
             return self.renderer.compositor.read()
 
-        return self.pipeline.frame(time.monotonic(), draw)  # type: ignore[return-value]
+        return self.show.frame(time.monotonic(), draw)  # type: ignore[return-value]
 
     def until(self, condition, timeout: float = 5.0) -> np.ndarray:
         end = time.monotonic() + timeout
@@ -179,8 +180,8 @@ def test_four_tracks_show_in_their_colours_and_follow_osc(harness: Harness) -> N
         assert streaming(harness, 4)
         xs = [-0.75, -0.25, 0.25, 0.75]
         place_layers(harness, xs)
-        harness.until(lambda im: harness.pipeline.stats.controls_applied >= 8, 10.0)
-        assert harness.pipeline.stats.controls_applied == 8
+        harness.until(lambda im: harness.show.stats.controls_applied >= 8, 10.0)
+        assert harness.show.stats.controls_applied == 8
 
         def all_coloured(image: np.ndarray) -> bool:
             return all(
@@ -199,9 +200,18 @@ def test_four_tracks_show_in_their_colours_and_follow_osc(harness: Harness) -> N
         image = harness.until(lambda im: np.abs(pixel(im, xs[1], 0.0) - half).max() <= 3, 10.0)
         np.testing.assert_allclose(pixel(image, xs[1], 0.0), half, atol=3)
         np.testing.assert_allclose(pixel(image, xs[0], 0.0), expected_rgb(devices[0].color), atol=3)
-        assert harness.pipeline.stats.images_shown > 0
-        p50, p95 = harness.pipeline.latency.percentiles("packet_to_frame")
+        assert harness.show.stats.images_shown > 0
+        p50, p95 = harness.show.latency.percentiles("packet_to_frame")
         assert 0 < p50 <= p95 < 1.0
+
+        # What a performer reads: the tracks' names from Live, in Live's order, on every line
+        # that lists layers (the window's HUD and the status lines), never a Python tuple.
+        names = [d.name for d in sorted(devices, key=lambda d: d.track_index)]
+        assert [snapshot.label for snapshot in harness.show.snapshots] == names
+        hud = hud_lines(harness.renderer.compositor.scene.snapshot(), fps=60.0, selected=None)
+        assert [line.split()[1] for line in hud[1:5]] == names
+        assert not any("('" in line for line in hud + harness.show.status_lines())
+        assert ", ".join(names) in harness.show.status_lines()[1]
 
 
 def test_a_silent_track_fades_out_and_is_removed(quick_expiry_harness: Harness) -> None:
@@ -220,7 +230,7 @@ def test_a_silent_track_fades_out_and_is_removed(quick_expiry_harness: Harness) 
         assert pixel(image, 0, 0).max() == 0
         harness.until(lambda im: key not in harness.renderer.compositor.scene, 10.0)
         assert key not in harness.renderer.compositor.scene
-        assert key not in harness.pipeline.looks.layers
+        assert key not in harness.show.looks.layers
 
 
 def test_bridge_survives_the_simulator_restarting(harness: Harness) -> None:
@@ -234,7 +244,7 @@ def test_bridge_survives_the_simulator_restarting(harness: Harness) -> None:
         colour = expected_rgb(devices2[0].color)
         image = harness.until(lambda im: np.abs(pixel(im, 0, 0) - colour).max() <= 3, 10.0)
         np.testing.assert_allclose(pixel(image, 0, 0), colour, atol=3)
-        keys = list(harness.pipeline.looks.layers)
+        keys = list(harness.show.looks.layers)
         assert (devices2[0].uuid, devices2[0].nonce) in keys
 
 
@@ -259,12 +269,12 @@ def test_bad_control_messages_are_counted_and_ignored(harness: Harness) -> None:
                 and counters().get("malformed") == 1
             )
         )
-        image = harness.until(lambda im: harness.pipeline.stats.controls_unmatched == 1, 10.0)
+        image = harness.until(lambda im: harness.show.stats.controls_unmatched == 1, 10.0)
         np.testing.assert_allclose(pixel(image, 0, 0), colour, atol=3)  # unchanged
 
 
 def test_presets_over_osc_save_and_restore_the_look(harness: Harness, tmp_path) -> None:
-    harness.pipeline.presets_dir = tmp_path
+    harness.show.presets_dir = tmp_path
     with Feed(harness.port, 1, 20.0, seed=8) as feed:
         devices = feed.devices
         assert streaming(harness, 1)
@@ -278,8 +288,8 @@ def test_presets_over_osc_save_and_restore_the_look(harness: Harness, tmp_path) 
             sock.sendto(encode_message("/syn/preset/load", ["look-a"]), target)
             sock.sendto(encode_message("/syn/preset/load", ["missing"]), target)
         (key,) = harness.service.registry.tracks
-        harness.until(lambda im: harness.pipeline.stats.preset_errors == 1, 10.0)
-        assert harness.pipeline.looks.settings(key).blend == "difference"
+        harness.until(lambda im: harness.show.stats.preset_errors == 1, 10.0)
+        assert harness.show.looks.settings(key).blend == "difference"
 
 
 def test_device_params_set_blend_and_opacity(harness: Harness) -> None:
@@ -292,7 +302,7 @@ def test_device_params_set_blend_and_opacity(harness: Harness) -> None:
         for seq in range(40):
             sock.sendto(dm.pcm(uuid, 9, seq, np.zeros(512, np.float32)), target)
     assert wait_for(lambda: len(harness.service.registry) == 1)
-    looks = harness.pipeline.looks
+    looks = harness.show.looks
 
     def applied(image: np.ndarray) -> bool:
         return (uuid, 9) in looks.layers and looks.settings((uuid, 9)).blend != "normal"
@@ -343,8 +353,8 @@ def test_digital_silence_draws_no_ink_and_skips_the_generator(harness: Harness) 
         for seq in range(60):
             sock.sendto(dm.pcm(uuid, 3, seq, np.zeros(512, np.float32)), target)
     assert wait_for(lambda: harness.service.stream_totals().get("packets") == 60)
-    image = harness.until(lambda im: harness.pipeline.stats.images_shown > 0, 10.0)
-    assert harness.pipeline.stats.images_shown > 0  # blank pictures were shown...
+    image = harness.until(lambda im: harness.show.stats.images_shown > 0, 10.0)
+    assert harness.show.stats.images_shown > 0  # blank pictures were shown...
     assert harness.style.calls == 0  # ...without running the generator
     assert image.max() == 0
 
@@ -361,9 +371,9 @@ def test_a_failing_generator_call_is_counted_and_the_show_goes_on(harness: Harne
 
     harness.style.audio_to_image = flaky  # type: ignore[method-assign]
     with Feed(harness.port, count=1, seconds=10.0, seed=11):
-        harness.until(lambda im: harness.pipeline.stats.images_shown >= 3)
+        harness.until(lambda im: harness.show.stats.images_shown >= 3)
     assert harness.worker.errors == 1
-    assert calls["n"] > 3 and harness.pipeline.stats.images_shown >= 3
+    assert calls["n"] > 3 and harness.show.stats.images_shown >= 3
 
 
 def test_a_style_loading_does_not_hold_up_the_other_tracks() -> None:
@@ -379,7 +389,7 @@ def test_a_style_loading_does_not_hold_up_the_other_tracks() -> None:
     harness.worker.styles.get("x")  # loaded before the show, as LiveShow.prepare does
     try:
         with Feed(harness.port, count=2, seconds=20.0, seed=14, styles=["x", "slow"]):
-            harness.until(lambda im: "style slow loading" in harness.pipeline.status_lines(), 10)
+            harness.until(lambda im: "style slow loading" in harness.show.status_lines(), 10)
             assert wait_for(lambda: styles["x"].calls >= 5, timeout=10.0)  # x goes on meanwhile
             assert "slow" not in styles
             release.set()
@@ -420,7 +430,7 @@ def test_a_lost_generator_is_started_again_after_a_pause() -> None:
             # Paused, then restarting: the HUD says so until the new one answers.
             assert any("generator x lost (1×)" in line for line in harness.worker.trouble(0.0))
             assert wait_for(lambda: len(loaded) == 2, timeout=10.0)
-            assert any("generator x lost" in line for line in harness.pipeline.status_lines())
+            assert any("generator x lost" in line for line in harness.show.status_lines())
             release.set()
             image = harness.until(lambda im: np.abs(pixel(im, 0, 0) - colour).max() <= 3, 15.0)
             np.testing.assert_allclose(pixel(image, 0, 0), colour, atol=3)

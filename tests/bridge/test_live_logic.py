@@ -191,7 +191,7 @@ def test_keyboard_edits_the_looks_like_a_controller() -> None:
     looks = Looks()
     looks.sync([info("a", uuid=U1, name="Bass", index=1), info("b", uuid=U2, name="Kick", index=0)])
     keys = LooksKeyboard(looks)
-    assert keys.layer_keys() == ["b", "a"]  # Live's order: Kick (0) below Bass (1)
+    assert keys.layer_ids() == ["b", "a"]  # Live's order: Kick (0) below Bass (1)
     assert keys.handle("2") and keys.selected == "a" and "Bass" in keys.message
     assert keys.handle("b") and looks.settings("a").blend == "overlay"  # screen → overlay
     assert keys.handle("b", shift=True) and looks.settings("a").blend == "screen"

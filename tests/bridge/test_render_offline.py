@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 import soundfile
 
+from bridge.generate.feeds import LOOKAHEAD, LookaheadFeed, Stem
 from bridge.generate.generator_api import SyncGenerator
-from bridge.show.render import LOOKAHEAD, OfflineScene, Stem, mixdown
+from bridge.show.looks import Looks
+from bridge.show.render import RENDER_FADE_IN, mixdown
+from bridge.show.show import Show
+from bridge.show.sources import FileSource
 from bridge.simulate.demo_audio import demo_stems
 from bridge.simulate.simulator import PALETTE
 from cli.main import main
@@ -24,17 +28,12 @@ def render_frames(stems: list[Stem], n: int, fps: float = 30.0) -> list[np.ndarr
     with HeadlessRenderer((160, 96), internal_height=48) as renderer:
         compositor = renderer.compositor
         generator = SyncGenerator(window_picture)
-        scene = OfflineScene(
-            stems,
-            generator_for=lambda style: generator,
-            push_image=compositor.push_image,
-            set_layer=compositor.scene.set_layer,
-            fps=fps,
-            n_frames=n,
-            tempo=124.0,
+        feed = LookaheadFeed(stems, lambda style: generator, fps=fps, n_frames=n)
+        show = Show(
+            FileSource(stems, tempo=124.0), feed, compositor, looks=Looks(fade_in=RENDER_FADE_IN)
         )
         for i in range(n):
-            features, beat = scene.update(i, i / fps)
+            features, beat = show.update(i / fps)
             compositor.render(i / fps, features, beat)
             frames.append(compositor.read())
     return frames
@@ -59,17 +58,13 @@ def test_the_same_audio_and_settings_give_the_same_frames(stems: list[Stem]) -> 
 def test_each_frame_has_seen_exactly_the_audio_up_to_its_time(stems: list[Stem]) -> None:
     generator = SyncGenerator(window_picture)
     shown: list[tuple[float, np.ndarray]] = []
-    scene = OfflineScene(
-        stems[:1],
-        generator_for=lambda style: generator,
-        push_image=lambda key, image, t: shown.append((t, image)),
-        set_layer=lambda *a: None,
-        fps=4.0,
-    )
-    scene.update(0, 0.5)
-    assert scene.positions[0] == round((0.5 + LOOKAHEAD / 4.0) * 22050)  # looked ahead
-    scene.update(1, 0.75)
-    assert scene.images == 2 and [t for t, _ in shown] == [0.5, 0.75]
+    feed = LookaheadFeed(stems[:1], lambda style: generator, fps=4.0)
+    for t in (0.5, 0.75):
+        pictures, _ = feed.take(t, [0])
+        shown.extend((picture.generated, picture.image) for picture in pictures.values())
+        if t == 0.5:
+            assert feed.positions[0] == round((0.5 + LOOKAHEAD / 4.0) * 22050)  # looked ahead
+    assert feed.images == 2 and [t for t, _ in shown] == [0.5, 0.75]
     # The picture shown at 0.75 s is the one made from exactly the audio up to 0.75 s.
     from models.analysis import analyse, sliding_windows, to_unit
 
@@ -77,24 +72,19 @@ def test_each_frame_has_seen_exactly_the_audio_up_to_its_time(stems: list[Stem])
     window = sliding_windows(to_unit(offline.mel_db), pad_start=True)[-1]
     expected = window_picture(window[None])[0].astype(int)
     assert np.abs(shown[1][1].astype(int) - expected).max() <= 1
-    scene.finish()
+    feed.finish()
 
 
 def test_a_silent_stem_shows_no_ink() -> None:
     silent = [Stem("quiet", np.zeros(22050, np.float32), 0xFFFFFF)]
     generator = SyncGenerator(lambda w: np.full((len(w), 64, 64), 255, np.uint8))
     shown: list[np.ndarray] = []
-    scene = OfflineScene(
-        silent,
-        generator_for=lambda style: generator,
-        push_image=lambda key, image, t: shown.append(image),
-        set_layer=lambda *a: None,
-        n_frames=3,
-    )
+    feed = LookaheadFeed(silent, lambda style: generator, fps=30.0, n_frames=3)
     for i in range(3):
-        scene.update(i, i / 30)
+        pictures, _ = feed.take(i / 30, [0])
+        shown.extend(picture.image for picture in pictures.values())
     assert len(shown) == 3 and all(image.max() == 0 for image in shown)
-    assert generator.last_seconds == 0.0 and scene.images == 0  # the generator never ran
+    assert generator.last_seconds == 0.0 and feed.images == 0  # the generator never ran
 
 
 def test_mixdown_is_peak_limited() -> None:

@@ -78,13 +78,12 @@ def test_bad_datagrams_are_counted_and_good_ones_still_flow(bridge, sender) -> N
     assert track.stream.counters.malformed == 1
 
 
-def test_control_messages_reach_the_handler(sender) -> None:
-    seen = []
-    service = BridgeService(port=0, on_control=lambda event, now: seen.append(event))
-    with service:
+def test_control_messages_wait_for_the_show_in_arrival_order(sender) -> None:
+    with BridgeService(port=0) as service:
         sender.sendto(encode_message("/syn/master/trails", [0.5]), service.address)
-        assert wait_for(lambda: len(seen) == 1)
-    assert seen[0].prop == "trails"
+        sender.sendto(encode_message("/syn/master/freeze", [1]), service.address)
+        assert wait_for(lambda: len(service.ingest.controls) == 2)
+    assert [event.prop for event in service.ingest.controls] == ["trails", "freeze"]
 
 
 def test_allow_list_drops_other_senders(sender) -> None:

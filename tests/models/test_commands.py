@@ -26,7 +26,7 @@ def test_commands_module_is_cheap_to_import() -> None:
     import subprocess
     import sys
 
-    code = "import sys, models.commands; print('torch' in sys.modules)"
+    code = "import sys, cli.models; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

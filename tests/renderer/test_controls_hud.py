@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from renderer.controls import KEY_BINDINGS, WINDOW_ACTIONS, SceneControls, action_for_key
+from renderer.controls import KEY_BINDINGS, WINDOW_ACTIONS, action_for_key, scene_controls
 from renderer.hud import hud_lines, rasterize_lines
 from renderer.modes import BLEND_MODES
 from renderer.scene import Scene
@@ -17,7 +17,7 @@ def controls():
     scene = Scene()
     for name in ("kick", "bass", "pad"):
         scene.set_layer(name, LayerSettings(blend="screen", opacity=0.5))
-    return SceneControls(scene)
+    return scene_controls(scene)
 
 
 def test_key_map():
@@ -44,7 +44,7 @@ def test_selection_cycles_and_numbers(controls):
 
 
 def test_blend_opacity_mute_solo_edit_the_shared_scene(controls):
-    scene = controls.scene
+    scene = controls.target.scene
     controls.apply("blend-next")
     assert scene.layer("kick").blend == BLEND_MODES[BLEND_MODES.index("screen") + 1]
     controls.apply("blend-previous")
@@ -63,7 +63,7 @@ def test_blend_opacity_mute_solo_edit_the_shared_scene(controls):
 
 
 def test_master_actions(controls):
-    scene = controls.scene
+    scene = controls.target.scene
     assert controls.apply("trails").startswith("trails on")
     controls.apply("trails-more")
     assert scene.master.trails == pytest.approx(0.92)
@@ -77,22 +77,26 @@ def test_master_actions(controls):
 
 
 def test_actions_without_layers_and_after_removal():
-    controls = SceneControls(Scene())
+    controls = scene_controls(Scene())
     assert controls.apply("mute") == "no layers yet"
     assert controls.apply("select-next") == "no layers yet"
-    controls.scene.set_layer("a", LayerSettings())
+    controls.target.scene.set_layer("a", LayerSettings())
     controls.apply("select-1")
-    controls.scene.remove_layer("a")
-    controls.scene.set_layer("b", LayerSettings())
+    controls.target.scene.remove_layer("a")
+    controls.target.scene.set_layer("b", LayerSettings())
     controls.apply("mute")  # selection falls back to the first existing layer
-    assert controls.scene.layer("b").muted
+    assert controls.target.scene.layer("b").muted
 
 
 def test_hud_lines_and_raster(controls):
-    controls.scene.update_layer("bass", muted=True)
+    controls.target.scene.update_layer("bass", muted=True)
     controls.apply("select-2")
     lines = hud_lines(
-        controls.scene.snapshot(), fps=59.94, selected="bass", message="hi", extra=["gen 18/30"]
+        controls.target.scene.snapshot(),
+        fps=59.94,
+        selected="bass",
+        message="hi",
+        extra=["gen 18/30"],
     )
     assert lines[0].startswith(" 59.9 fps  3 layers")
     assert lines[2].startswith("> 2 M  bass") and "screen" in lines[2] and "0.50" in lines[2]

@@ -8,9 +8,63 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
+from collections.abc import Callable
 from pathlib import Path
 
+from models.paths import DEFAULT_STYLE
+
 log = logging.getLogger(__name__)
+
+
+# ----- number arguments ----------------------------------------------------------------------
+# Every number typed on these command lines goes through one of these, so a negative, zero,
+# NaN, infinite or absurd value is an argparse error naming the option and its range (exit
+# 2, no traceback). The ranges match models.config.LIMITS where a config field is involved.
+
+
+def whole(lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse ``type`` accepting whole numbers in ``[lo, hi]``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {lo} to {hi}, got {text!r}"
+            ) from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"must be from {lo} to {hi}, got {value}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def number(
+    lo: float, hi: float, *, above: bool = False, below: bool = False
+) -> Callable[[str], float]:
+    """An argparse ``type`` accepting finite numbers in ``[lo, hi]``; ``above``/``below``
+    exclude ``lo``/``hi`` themselves."""
+    left, right = "(" if above else "[", ")" if below else "]"
+    span = f"in {left}{lo:g}, {hi:g}{right}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number {span}, got {text!r}") from None
+        inside = (lo < value if above else lo <= value) and (value < hi if below else value <= hi)
+        if not math.isfinite(value) or not inside:
+            raise argparse.ArgumentTypeError(f"must be a number {span}, got {text}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+THREADS = whole(1, 1024)
+SEED = whole(0, 2**32 - 1)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,21 +90,36 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
         "--images", default="squiggles", help="'squiggles', 'glyphs' or a folder of png/jpg"
     )
     p.add_argument("--audio", default="synth", help="'synth' or a folder of sound files")
-    p.add_argument("--n-images", type=int, default=1024, help="procedural drawings to use")
-    p.add_argument("--n-clips", type=int, default=288, help="procedural synth clips to use")
-    p.add_argument("--epochs", type=int, default=8, help="epochs at constant learning rate")
-    p.add_argument("--epochs-decay", type=int, default=8, help="epochs of linear decay")
-    p.add_argument("--batch-size", type=int, default=4)
-    p.add_argument("--lr", type=float, default=2e-4)
-    p.add_argument("--ngf", type=int, default=16, help="generator base width")
-    p.add_argument("--n-blocks", type=int, default=4, help="generator residual blocks")
+    p.add_argument(
+        "--n-images", type=whole(1, 100_000), default=1024, help="procedural drawings to use"
+    )
+    p.add_argument(
+        "--n-clips", type=whole(1, 10_000), default=288, help="procedural synth clips to use"
+    )
+    p.add_argument(
+        "--epochs", type=whole(0, 10_000), default=8, help="epochs at constant learning rate"
+    )
+    p.add_argument(
+        "--epochs-decay", type=whole(0, 10_000), default=8, help="epochs of linear decay"
+    )
+    p.add_argument("--batch-size", type=whole(1, 4096), default=4)
+    p.add_argument("--lr", type=number(0.0, 1.0, above=True), default=2e-4)
+    p.add_argument("--ngf", type=whole(1, 128), default=16, help="generator base width")
+    p.add_argument("--n-blocks", type=whole(0, 16), default=4, help="generator residual blocks")
     p.add_argument("--layout", choices=["conv", "global"], default="conv")
-    p.add_argument("--identity", type=float, default=0.0, help="identity loss weight (0 = off)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--identity",
+        type=number(0.0, 1000.0),
+        default=0.0,
+        help="identity loss weight (0 = off)",
+    )
+    p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--threads", type=int, default=None, help="torch threads per process")
+    p.add_argument("--threads", type=THREADS, default=None, help="torch threads per process")
     p.add_argument("--run-dir", type=Path, default=None, help="default: runs/<name>")
-    p.add_argument("--max-steps", type=int, default=None, help="stop early (smoke tests)")
+    p.add_argument(
+        "--max-steps", type=whole(1, 10**9), default=None, help="stop early (smoke tests)"
+    )
     p.add_argument(
         "--no-install",
         action="store_true",
@@ -126,9 +195,9 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _add_style_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--style", default="squiggle", help="style name (default: squiggle)")
+    p.add_argument("--style", default=DEFAULT_STYLE, help=f"style name (default: {DEFAULT_STYLE})")
     p.add_argument("--style-dir", type=Path, default=None, help="load a style folder instead")
-    p.add_argument("--threads", type=int, default=None, help="torch threads")
+    p.add_argument("--threads", type=THREADS, default=None, help="torch threads")
 
 
 def _load_style(args: argparse.Namespace):
@@ -145,22 +214,44 @@ def _register_evaluate(subparsers: argparse._SubParsersAction) -> None:
     )
     _add_style_argument(p)
     p.add_argument("--out", type=Path, default=None, help="default: evaluation/<style>")
-    p.add_argument("--n-clips", type=int, default=None, help="held-out clips (default 120)")
-    p.add_argument("--n-images", type=int, default=None, help="held-out drawings (default 256)")
+    p.add_argument(
+        "--n-clips", type=whole(2, 10_000), default=None, help="held-out clips (default 120)"
+    )
+    p.add_argument(
+        "--n-images",
+        type=whole(2, 100_000),
+        default=None,
+        help="held-out drawings (default 256)",
+    )
     p.set_defaults(func=run_evaluate)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from models.checkpoint import CheckpointError
+    from models.config import ConfigError, read_config_json
     from models.evaluate import evaluate_style, options_for
     from models.paths import StyleNotFoundError
 
     try:
         style = _load_style(args)
-        opts = options_for(style, n_clips=args.n_clips, n_images=args.n_images)
-        out = args.out or Path("evaluation") / style.name
-        result = evaluate_style(style, out, opts)
     except (ValueError, CheckpointError, StyleNotFoundError) as exc:
+        log.error("%s", exc)
+        return 2
+    record = style.folder / "training.json" if style.folder else None
+    try:
+        if record is not None and record.is_file():
+            read_config_json(record)  # bounded size, encoding and numbers, one-line errors
+        opts = options_for(style, n_clips=args.n_clips, n_images=args.n_images)
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return 2
+    except (KeyError, TypeError, ValueError) as exc:
+        log.error("%s: not a training record this version can use (%r)", record, exc)
+        return 2
+    out = args.out or Path("evaluation") / style.name
+    try:
+        result = evaluate_style(style, out, opts)
+    except ValueError as exc:
         log.error("%s", exc)
         return 2
     s = result["synaesthesia"]
@@ -184,7 +275,7 @@ def _register_cycle(subparsers: argparse._SubParsersAction) -> None:
     _add_style_argument(p)
     p.add_argument("--image", type=Path, default=None, help="default: <input>.<style>.png")
     p.add_argument("--audio-out", type=Path, default=None, help="default: <input>.<style>.wav")
-    p.add_argument("--iterations", type=int, default=32, help="Griffin-Lim iterations")
+    p.add_argument("--iterations", type=whole(1, 10_000), default=32, help="Griffin-Lim iterations")
     p.set_defaults(func=run_cycle)
 
 
@@ -223,8 +314,15 @@ def _register_draw(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("input", type=Path, help="a sound file (wav, flac, ogg)")
     _add_style_argument(p)
     p.add_argument("--svg", type=Path, required=True, help="output SVG file")
-    p.add_argument("--level", type=float, default=0.5, help="ink threshold 0..1")
-    p.add_argument("--scale", type=float, default=8.0, help="SVG units per pixel")
+    p.add_argument(
+        "--level",
+        type=number(0.0, 1.0, above=True, below=True),
+        default=0.5,
+        help="ink threshold, strictly between 0 and 1",
+    )
+    p.add_argument(
+        "--scale", type=number(0.0, 10_000.0, above=True), default=8.0, help="SVG units per pixel"
+    )
     p.set_defaults(func=run_draw)
 
 

@@ -1,32 +1,42 @@
-"""The live pipeline's main-thread half: looks + generated pictures → the compositor.
+"""The show: tracks → looks → pictures → compositor, once per frame, live and offline alike.
 
-:class:`LivePipeline` is called once per display frame, on the thread that owns the GL
-context (glfw insists on the main thread). It applies queued controls, syncs the looks with
-the registry, hands new pictures from the inference worker's mailboxes to the compositor,
-and measures packet-in → frame-out latency when a new picture is first shown. It draws
-nothing itself: a glfw :class:`~renderer.window.Window` or a
-:class:`~renderer.headless.HeadlessRenderer` does, and :func:`run_window` /
-:func:`run_headless` are the two loops around it.
+:class:`Show` is built with its collaborators and is the same object in every mode; only
+three of them differ:
+
+- the **clock**: :func:`run_window` / :func:`run_headless` call :meth:`Show.frame` on the
+  wall clock, an offline render (``renderer.offline.render_to_sink``) on injected time
+  (frame *i* at *i / fps*);
+- the **track source** (:mod:`bridge.show.sources`): the bridge's UDP streams, or stems read
+  from files;
+- the **picture feed** (:mod:`bridge.generate.feeds`): the background inference worker, or the
+  offline look-ahead.
+
+Each frame it takes the tracks from the source, applies controls and fades to the looks,
+tells the feed which style draws each track, hands new pictures and this frame's settings to
+the compositor, and publishes one immutable :class:`~bridge.show.snapshot.TrackSnapshot` per
+track (:attr:`Show.snapshots`) for the HUD, the keyboard and the stats to read. It runs on
+the thread that owns the GL context (glfw insists on the main thread) and draws nothing
+itself: a glfw :class:`~renderer.window.Window` or a :class:`~renderer.headless.HeadlessRenderer`
+does.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bridge.generate.analysis_feed import normalised
-from bridge.generate.worker import InferenceWorker
-from bridge.ingest.protocol import LayerControl, LayerReset, MasterControl, PresetControl
-from bridge.ingest.registry import TrackState
-from bridge.ingest.service import BridgeService
+from bridge.generate.analysis_feed import FeatureRecord
+from bridge.generate.feeds import PictureFeed
+from bridge.ingest.protocol import PresetControl
 from bridge.show.keyboard import LooksKeyboard
 from bridge.show.latency import LatencyStats
-from bridge.show.looks import Looks, TrackInfo
+from bridge.show.looks import Looks
 from bridge.show.presets import PresetError, load_preset, save_preset
+from bridge.show.snapshot import TrackSnapshot
+from bridge.show.sources import TrackSource
 from renderer.compositor import Compositor
 from renderer.ink import InkImageError
 from renderer.settings import LayerFeatures
@@ -34,11 +44,11 @@ from renderer.slots import SlotsFullError
 
 log = logging.getLogger(__name__)
 
-ControlEvent = LayerControl | LayerReset | MasterControl | PresetControl
+SILENT_RECORD = FeatureRecord()
 
 
 @dataclass
-class PipelineStats:
+class ShowStats:
     frames: int = 0
     images_shown: int = 0
     images_refused: int = 0  # no free layer slot, or a malformed picture
@@ -48,43 +58,36 @@ class PipelineStats:
     started: float = field(default_factory=time.monotonic)
 
 
-class LivePipeline:
-    """Everything the render loop does per frame, independent of window or headless."""
+class Show:
+    """Everything done per frame, whatever draws it and whatever clock drives it."""
 
     def __init__(
         self,
-        service: BridgeService,
-        worker: InferenceWorker,
+        source: TrackSource,
+        feed: PictureFeed,
         compositor: Compositor,
         *,
         looks: Looks | None = None,
         latency: LatencyStats | None = None,
         presets_dir: Path | None = None,
     ) -> None:
-        self.service = service
-        self.worker = worker
+        self.source = source
+        self.feed = feed
         self.compositor = compositor
         self.looks = looks or Looks()
-        self.latency = latency or worker.latency
+        self.latency = latency or LatencyStats()
         self.presets_dir = presets_dir
         self.keyboard = LooksKeyboard(self.looks)
-        self.stats = PipelineStats()
-        self.controls: queue.SimpleQueue[ControlEvent] = queue.SimpleQueue()
-        self._seen: dict[Hashable, int] = {}
+        self.stats = ShowStats()
+        #: This frame's tracks, one immutable record each, in draw order (bottom first).
+        self.snapshots: tuple[TrackSnapshot, ...] = ()
+        self._shown: dict[Hashable, int] = {}  # pictures shown per layer
         self._applied: dict[Hashable, object] = {}
         self._just_shown: list[tuple[float, float]] = []  # (packet arrival, picture ready)
         self.message = ""
 
-    def on_control(self, event: ControlEvent, _arrival: float) -> None:
-        """Called on the ingest thread: queue the control for the render thread."""
-        self.controls.put(event)
-
     def _apply_controls(self) -> None:
-        while True:
-            try:
-                event = self.controls.get_nowait()
-            except queue.Empty:
-                return
+        for event in self.source.controls():
             if isinstance(event, PresetControl):
                 self._preset(event)
                 continue
@@ -108,64 +111,70 @@ class LivePipeline:
             self.message = f"preset {event.name}: {exc}"
             log.warning("%s", self.message)
 
-    def _track_infos(self) -> tuple[list[TrackInfo], float | None]:
-        now = time.monotonic()
-        with self.service.lock:
-            infos = [
-                TrackInfo(
-                    key=t.key,
-                    uuid=t.uuid,
-                    name=t.meta.name,
-                    color=t.meta.color,
-                    track_index=t.meta.track_index,
-                    live=t.state is TrackState.LIVE,
-                    params=t.params,
-                    params_version=t.params_version,
-                )
-                for t in self.service.registry.tracks.values()
-            ]
-            clock = self.service.clock
-            beat = clock.state(now) if clock.has_transport else None
-        phase = beat.beat_phase if beat is not None and beat.playing else None
-        return infos, phase
-
     def update(self, t: float) -> tuple[dict[Hashable, LayerFeatures], float | None]:
         """Prepare frame ``t``: returns this frame's features and beat phase."""
-        infos, beat_phase = self._track_infos()
-        self.looks.sync(infos)
+        self.looks.sync(self.source.tracks(t))
         self._apply_controls()  # after the sync, so controls can name brand-new tracks
         for key in self.looks.advance(t):
-            self.compositor.scene.remove_layer(key)
-            self.compositor.remove_layer(key)
-            self._seen.pop(key, None)
+            self.compositor.remove_layer(key)  # the scene's layer and its texture slot
+            self._shown.pop(key, None)
             self._applied.pop(key, None)
-        self.worker.style_for = {key: self.looks.style(key) for key in self.looks.layers}
+        keys = list(self.looks.layers)
+        styles = {key: self.looks.style(key) for key in keys}
+        self.feed.follow(styles)
         scene = self.compositor.scene
-        for key, settings in self.looks.all_settings().items():
-            if self._applied.get(key) != settings:  # unchanged settings cost nothing
-                scene.set_layer(key, settings)
-                self._applied[key] = settings
+        settings = self.looks.all_settings()
+        for key, layer in settings.items():
+            if self._applied.get(key) != layer:  # unchanged settings cost nothing
+                scene.set_layer(key, layer)
+                self._applied[key] = layer
         if scene.master != self.looks.master:
             scene.set_master(self.looks.master)
-        features = {}
-        track_features = self.worker.track_features()
-        for key in self.looks.layers:
-            letter = self.worker.mailbox(key).take_new(self._seen.get(key, 0))
-            if letter is not None:
-                self._seen[key] = letter.version
-                try:
-                    self.compositor.push_image(key, letter.value.image, t)
-                except (SlotsFullError, InkImageError) as exc:
-                    self.stats.images_refused += 1
-                    if self.stats.images_refused == 1:
-                        log.warning("a picture could not be shown: %s", exc)
-                    continue
-                self.stats.images_shown += 1
-                if letter.value.arrival is not None:
-                    self._just_shown.append((letter.value.arrival, letter.value.generated))
-            if key in track_features:
-                features[key] = LayerFeatures(*normalised(track_features[key]))
-        return features, beat_phase
+        pictures, records = self.feed.take(t, keys)
+        for key, picture in pictures.items():
+            if key not in settings:
+                continue
+            try:
+                self.compositor.push_image(key, picture.image, t)
+            except (SlotsFullError, InkImageError) as exc:
+                self.stats.images_refused += 1
+                if self.stats.images_refused == 1:
+                    log.warning("a picture could not be shown: %s", exc)
+                continue
+            self.stats.images_shown += 1
+            self._shown[key] = self._shown.get(key, 0) + 1
+            if picture.arrival is not None:
+                self._just_shown.append((picture.arrival, picture.generated))
+        features = {
+            key: LayerFeatures(r.level, r.onset, r.centroid, r.flatness)
+            for key, r in records.items()
+            if key in settings
+        }
+        self._publish(settings, styles, records)
+        return features, self.source.beat_phase(t)
+
+    def _publish(self, settings: dict, styles: dict, records: dict) -> None:
+        snapshots = []
+        for key, layer in settings.items():
+            look = self.looks.layers[key]
+            info = look.info
+            snapshots.append(
+                TrackSnapshot(
+                    key=key,
+                    uuid=info.uuid,
+                    name=info.name,
+                    color=info.color,
+                    track_index=info.track_index,
+                    live=info.live and not look.departed,
+                    style=styles[key],
+                    settings=layer,
+                    presence=look.presence,
+                    features=records.get(key, SILENT_RECORD),
+                    pictures=self._shown.get(key, 0),
+                )
+            )
+        snapshots.sort(key=lambda s: (s.settings.order, str(s.key)))
+        self.snapshots = tuple(snapshots)
 
     def frame(self, now: float, draw: Callable[[float, dict, float | None], object]) -> object:
         """Prepare, draw (``draw(t, features, beat_phase)``) and account one frame at ``now``;
@@ -190,21 +199,17 @@ class LivePipeline:
         self.stats.frames += 1
 
     def status_lines(self) -> list[str]:
-        """Lines for the HUD and --stats: generation rate, tracks, latency."""
-        report = self.worker.scheduler.report(time.monotonic())
-        generation = (
-            f"generation {report.achieved_hz:.1f}/{report.target_hz:.0f} fps per track"
-            f" ({report.cost_ms:.1f} ms/image)"
-        )
-        if report.limited:
-            generation += f" — CPU-bound, lowered to {report.rate_hz:.1f}"
+        """Lines for the HUD and --stats: generation rate, tracks, latency, trouble."""
+        now = time.monotonic()
+        lines = self.feed.status_lines(now)
         p50, p95 = self.latency.percentiles("packet_to_frame")
-        lines = [
-            generation,
-            f"tracks {len(self.looks.layers)}  latency p50 {p50 * 1000:.0f} ms "
+        names = ", ".join(s.label for s in self.snapshots[:8])
+        more = f" +{len(self.snapshots) - 8}" if len(self.snapshots) > 8 else ""
+        lines.insert(
+            1,
+            f"tracks {len(self.snapshots)} ({names}{more})  latency p50 {p50 * 1000:.0f} ms "
             f"p95 {p95 * 1000:.0f} ms",
-        ]
-        lines.extend(self.worker.trouble(time.monotonic()))
+        )
         for message in (self.keyboard.message, self.message):
             if message:
                 lines.append(message)
@@ -212,28 +217,28 @@ class LivePipeline:
 
 
 def run_window(
-    pipeline: LivePipeline,
+    show: Show,
     window,  # renderer.window.Window; typed loosely so importing this needs no glfw
     *,
     seconds: float | None = None,
     on_frame: Callable[[], None] | None = None,
 ) -> int:
     """Show the live picture until the window closes (or ``seconds`` pass)."""
-    window.add_key_handler(pipeline.keyboard.handle)
-    window.add_status_provider(pipeline.status_lines)
+    window.add_key_handler(show.keyboard.handle)
+    window.add_status_provider(show.status_lines)
     start = time.monotonic()
     while not window.should_close:
         now = time.monotonic()
         if seconds is not None and now - start >= seconds:
             break
-        pipeline.frame(now, window.frame)
+        show.frame(now, window.frame)
         if on_frame is not None:
             on_frame()
-    return pipeline.stats.frames
+    return show.stats.frames
 
 
 def run_headless(
-    pipeline: LivePipeline,
+    show: Show,
     render: Callable[[float, dict, float | None], object],
     *,
     fps: float,
@@ -253,7 +258,7 @@ def run_headless(
     while time.monotonic() - start < seconds:
         if stop is not None and stop():
             break
-        frame = pipeline.frame(time.monotonic(), render)
+        frame = show.frame(time.monotonic(), render)
         if on_frame is not None:
             on_frame(frame)
         next_frame += period
@@ -262,4 +267,4 @@ def run_headless(
             time.sleep(delay)
         elif delay < -period:
             next_frame = time.monotonic()
-    return pipeline.stats.frames
+    return show.stats.frames

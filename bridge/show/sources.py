@@ -1,0 +1,101 @@
+"""Track sources: who the tracks are, where the beat is, and which controls came in.
+
+The show is the same live and offline; its track source is one of:
+
+- :class:`StreamSource` — live: the devices' streams as the bridge's registry holds them,
+  Live's transport, and the controls that arrived over OSC;
+- :class:`FileSource` — offline: one stem per audio file, a fixed tempo (or none), no
+  controls.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from bridge.generate.feeds import Stem
+from bridge.ingest.applier import ControlEvent
+from bridge.ingest.registry import DeviceParams, TrackState
+from bridge.ingest.service import BridgeService
+from bridge.show.looks import TrackInfo
+from bridge.simulate.simulator import stable_uuid
+
+
+class TrackSource(Protocol):
+    def tracks(self, t: float) -> list[TrackInfo]:
+        """Every track the show should know at time ``t`` (seconds on the show's clock)."""
+
+    def beat_phase(self, t: float) -> float | None:
+        """Where in the beat ``t`` is (0 … 1), or None without a running transport."""
+
+    def controls(self) -> Iterator[ControlEvent]:
+        """Controls that arrived since the last call, oldest first."""
+
+
+class StreamSource:
+    """The live bridge's tracks (copied under its lock), transport and controls."""
+
+    def __init__(self, service: BridgeService) -> None:
+        self.service = service
+
+    def tracks(self, t: float) -> list[TrackInfo]:
+        with self.service.lock:
+            return [
+                TrackInfo(
+                    key=track.key,
+                    uuid=track.uuid,
+                    name=track.meta.name,
+                    color=track.meta.color,
+                    track_index=track.meta.track_index,
+                    live=track.state is TrackState.LIVE,
+                    params=track.params,
+                    params_version=track.params_version,
+                )
+                for track in self.service.registry.tracks.values()
+            ]
+
+    def beat_phase(self, t: float) -> float | None:
+        """Live's beat extrapolated to now (the transport runs on the wall clock)."""
+        clock = self.service.clock
+        with self.service.lock:
+            beat = clock.state(time.monotonic()) if clock.has_transport else None
+        return beat.beat_phase if beat is not None and beat.playing else None
+
+    def controls(self) -> Iterator[ControlEvent]:
+        inbox = self.service.ingest.controls
+        while inbox:
+            yield inbox.popleft()
+
+
+class FileSource:
+    """Stems from audio files: fixed tracks, and a beat from ``tempo`` (BPM) if given."""
+
+    def __init__(self, stems: Sequence[Stem], tempo: float | None = None) -> None:
+        self.tempo = tempo
+        self.infos = [
+            TrackInfo(
+                key=i,
+                uuid=stable_uuid(f"{i}:{stem.name}"),
+                name=stem.name,
+                color=stem.color,
+                track_index=i,
+                live=True,
+                params=DeviceParams(blend=stem.blend, style=stem.style),
+                params_version=1,
+            )
+            for i, stem in enumerate(stems)
+        ]
+
+    def tracks(self, t: float) -> list[TrackInfo]:
+        return self.infos
+
+    def beat_phase(self, t: float) -> float | None:
+        if not self.tempo:
+            return None
+        beats = t * self.tempo / 60.0
+        return beats - math.floor(beats)
+
+    def controls(self) -> Iterator[ControlEvent]:
+        return iter(())
