@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli.renderer import parse_size
+from cli.arguments import parse_size
 from renderer.synthetic import SyntheticSet
 
 

@@ -22,7 +22,7 @@ from bridge.ingest.service import BridgeService
 from bridge.show.live import LiveOptions, LiveShow
 from bridge.simulate.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
 from bridge.simulate.simulator import Simulator, devices_from_arrays
-from cli.renderer import parse_size
+from cli.arguments import parse_size
 from models.paths import DEFAULT_STYLE
 
 

@@ -23,7 +23,7 @@ import soundfile
 
 from bridge.show.render import load_stems, render_stems
 from bridge.simulate.demo_audio import DEMO_RATE, demo_stems
-from cli.renderer import parse_size
+from cli.arguments import parse_size
 from models.paths import DEFAULT_STYLE
 
 

@@ -28,7 +28,10 @@ def register(subparsers: Any) -> None:
     build_parser = subparsers.add_parser(
         "build-device",
         help="build dist/Synaesthete.amxd, the Max for Live device",
-        description="Build the unfrozen Max for Live device from max_device/src.",
+        description=(
+            "Build the Max for Live device from max_device/src: one self-contained .amxd "
+            "with its script embedded (Max 9 v8.codebox)."
+        ),
     )
     build.add_arguments(build_parser)
     build_parser.set_defaults(func=_run_build)

@@ -8,63 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
-from collections.abc import Callable
 from pathlib import Path
 
+from cli.arguments import SEED, THREADS, number, whole
 from models.paths import DEFAULT_STYLE
 
 log = logging.getLogger(__name__)
-
-
-# ----- number arguments ----------------------------------------------------------------------
-# Every number typed on these command lines goes through one of these, so a negative, zero,
-# NaN, infinite or absurd value is an argparse error naming the option and its range (exit
-# 2, no traceback). The ranges match models.config.LIMITS where a config field is involved.
-
-
-def whole(lo: int, hi: int) -> Callable[[str], int]:
-    """An argparse ``type`` accepting whole numbers in ``[lo, hi]``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number from {lo} to {hi}, got {text!r}"
-            ) from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"must be from {lo} to {hi}, got {value}")
-        return value
-
-    parse.__name__ = "whole number"
-    return parse
-
-
-def number(
-    lo: float, hi: float, *, above: bool = False, below: bool = False
-) -> Callable[[str], float]:
-    """An argparse ``type`` accepting finite numbers in ``[lo, hi]``; ``above``/``below``
-    exclude ``lo``/``hi`` themselves."""
-    left, right = "(" if above else "[", ")" if below else "]"
-    span = f"in {left}{lo:g}, {hi:g}{right}"
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a number {span}, got {text!r}") from None
-        inside = (lo < value if above else lo <= value) and (value < hi if below else value <= hi)
-        if not math.isfinite(value) or not inside:
-            raise argparse.ArgumentTypeError(f"must be a number {span}, got {text}")
-        return value
-
-    parse.__name__ = "number"
-    return parse
-
-
-THREADS = whole(1, 1024)
-SEED = whole(0, 2**32 - 1)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -10,18 +10,9 @@ import argparse
 import logging
 from pathlib import Path
 
+from cli.arguments import FPS, SECONDS, SEED, number, parse_size, whole
+
 log = logging.getLogger(__name__)
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """Parse "WIDTHxHEIGHT" (e.g. 1280x720) for argparse."""
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 1280x720, got {text!r}") from None
-    if not (16 <= width <= 8192 and 16 <= height <= 8192):
-        raise argparse.ArgumentTypeError(f"size must be 16..8192 per side, got {text!r}")
-    return width, height
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,25 +25,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "models): opens a window, or with --out renders a video or PNG frames."
         ),
     )
-    parser.add_argument("--layers", type=int, default=8, help="number of layers (default 8)")
+    parser.add_argument(
+        "--layers", type=whole(1, 128), default=8, help="number of layers (default 8)"
+    )
     parser.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
     parser.add_argument("--out", type=Path, help="write FILE.mp4/.mov/.mkv, or a PNG directory")
-    parser.add_argument("--seconds", type=float, help="duration (default 10 with --out)")
-    parser.add_argument("--fps", type=float, default=30.0, help="video frame rate (default 30)")
+    parser.add_argument("--seconds", type=SECONDS, help="duration (default 10 with --out)")
+    parser.add_argument("--fps", type=FPS, default=30.0, help="video frame rate (default 30)")
     parser.add_argument("--audio", type=Path, help="audio file to mux under the video")
     parser.add_argument("--preset", default="veryfast", help="libx264 preset (veryfast)")
-    parser.add_argument("--crf", type=int, default=18, help="libx264 quality 0..51 (18)")
+    parser.add_argument("--crf", type=whole(0, 51), default=18, help="libx264 quality 0..51 (18)")
     parser.add_argument(
-        "--gen-rate", type=float, default=12.0, help="synthetic generation rate, Hz (12)"
+        "--gen-rate",
+        type=number(0.1, 240.0),
+        default=12.0,
+        help="synthetic generation rate, Hz (12)",
     )
-    parser.add_argument("--field-size", type=int, default=64, help="ink field side (64)")
+    parser.add_argument("--field-size", type=whole(8, 1024), default=64, help="ink field side (64)")
     parser.add_argument(
-        "--internal-height", type=int, default=None, help="compositing rows (default: auto)"
+        "--internal-height",
+        type=whole(16, 8192),
+        default=None,
+        help="compositing rows (default: auto)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument("--seed", type=SEED, default=0, help="random seed (0)")
     parser.add_argument("--trails", action="store_true", help="start with feedback trails on")
     parser.add_argument("--fullscreen", action="store_true", help="fullscreen window")
-    parser.add_argument("--monitor", type=int, default=0, help="monitor index for --fullscreen")
+    parser.add_argument(
+        "--monitor", type=whole(0, 64), default=0, help="monitor index for --fullscreen"
+    )
     parser.add_argument("--no-vsync", action="store_true", help="draw as fast as possible")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run_preview)

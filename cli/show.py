@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bridge.ingest.protocol import DEFAULT_HOST, DEFAULT_PORT, DEVICE_FRAME
-from cli.renderer import parse_size
+from bridge.ingest.protocol import DEFAULT_HOST, DEFAULT_PORT, DEVICE_FRAME, MAX_PCM_SAMPLES
+from cli.arguments import FPS, PORT, SECONDS, SEED, TEMPO, THREADS, number, parse_size, whole
 from models.paths import DEFAULT_STYLE
 
 if TYPE_CHECKING:
@@ -43,15 +43,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="ADDRESS",
         help="sender IP allowed when binding beyond loopback (repeatable)",
     )
-    bridge.add_argument("--max-tracks", type=int, default=64, help="live track cap (64)")
+    bridge.add_argument("--max-tracks", type=whole(1, 1024), default=64, help="live track cap (64)")
     bridge.add_argument(
-        "--refresh", type=float, default=0.5, help="seconds between view refreshes (0.5)"
+        "--refresh",
+        type=number(0.01, 60.0),
+        default=0.5,
+        help="seconds between view refreshes (0.5)",
     )
     bridge.add_argument(
         "--seconds",
         "--duration",
         dest="duration",
-        type=float,
+        type=SECONDS,
         default=None,
         help="stop after this many seconds",
     )
@@ -72,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     bridge.add_argument(
         "--analyse-hz",
-        type=float,
+        type=number(0.0, 1000.0),
         default=30.0,
         help="with --no-render: analysis updates per second per track, as the live "
         "pipeline runs them (30; 0 = receive only)",
@@ -87,22 +90,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim.add_argument("files", nargs="*", type=Path, help="audio files (wav, flac, ogg, aiff)")
     _add_endpoint(sim, listen=False)
     sim.add_argument("--loop", action="store_true", help="loop the files until Ctrl-C")
-    sim.add_argument("--tempo", type=float, default=120.0, help="transport tempo (120 BPM)")
+    sim.add_argument("--tempo", type=TEMPO, default=120.0, help="transport tempo (120 BPM)")
     sim.add_argument(
-        "--sample-rate", type=float, default=44100.0, help="Live's simulated rate (44100)"
+        "--sample-rate",
+        type=number(8000.0, 384000.0),
+        default=44100.0,
+        help="Live's simulated rate (44100)",
     )
-    sim.add_argument("--decimation", type=int, default=2, help="rate divisor (2)")
+    sim.add_argument("--decimation", type=whole(1, 16), default=2, help="rate divisor (2)")
     sim.add_argument(
         "--block",
-        type=int,
+        type=whole(1, MAX_PCM_SAMPLES),
         default=DEVICE_FRAME,
         help=f"samples per pcm message (default {DEVICE_FRAME}, as the device sends)",
     )
-    sim.add_argument("--seconds", type=float, default=None, help="stop after this long")
+    sim.add_argument("--seconds", type=SECONDS, default=None, help="stop after this long")
     sim.add_argument(
-        "--synthetic", type=int, default=0, metavar="N", help="add N generated test voices"
+        "--synthetic", type=whole(0, 64), default=0, metavar="N", help="add N generated test voices"
     )
-    sim.add_argument("--seed", type=int, default=None, help="fix nonces and sequence starts")
+    sim.add_argument("--seed", type=SEED, default=None, help="fix nonces and sequence starts")
     sim.set_defaults(func=run_simulate)
 
     demo = subparsers.add_parser(
@@ -112,7 +118,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "inside this command and show what the bridge receives.",
     )
     demo.add_argument(
-        "--seconds", type=float, default=None, help="how long to play (one pass, ~15.5 s)"
+        "--seconds", type=SECONDS, default=None, help="how long to play (one pass, ~15.5 s)"
     )
     demo.add_argument(
         "--out",
@@ -125,11 +131,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--style", default=DEFAULT_STYLE, help=f"style for every track ({DEFAULT_STYLE})"
     )
     demo.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
-    demo.add_argument("--fps", type=float, default=30.0, help="frames per second (30)")
+    demo.add_argument("--fps", type=FPS, default=30.0, help="frames per second (30)")
     demo.add_argument(
         "--no-render", action="store_true", help="no picture: show the bridge's terminal view"
     )
-    demo.add_argument("--refresh", type=float, default=1.0, help="terminal view refresh (1 s)")
+    demo.add_argument(
+        "--refresh", type=number(0.01, 60.0), default=1.0, help="terminal view refresh (1 s)"
+    )
     demo.set_defaults(func=run_demo)
 
     render = subparsers.add_parser(
@@ -147,14 +155,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     render.add_argument("--blend", default="screen", help="blend mode for every layer (screen)")
     render.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
-    render.add_argument("--fps", type=float, default=30.0, help="frames per second (30)")
-    render.add_argument("--seconds", type=float, default=None, help="render only this long")
-    render.add_argument("--tempo", type=float, default=None, help="BPM for beat-locked motion")
+    render.add_argument("--fps", type=FPS, default=30.0, help="frames per second (30)")
+    render.add_argument("--seconds", type=SECONDS, default=None, help="render only this long")
+    render.add_argument("--tempo", type=TEMPO, default=None, help="BPM for beat-locked motion")
     render.add_argument(
         "--preset", default="veryfast", help="libx264 speed preset (veryfast; ultrafast is quicker)"
     )
     render.add_argument(
-        "--threads", type=int, default=1, help="torch threads of the generator process (1)"
+        "--threads", type=THREADS, default=1, help="torch threads of the generator process (1)"
     )
     render.add_argument("--quiet-progress", action="store_true", help="no progress bar")
     render.set_defaults(func=run_render)
@@ -165,20 +173,25 @@ def _add_show_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
     parser.add_argument(
         "--fps",
-        type=float,
+        type=FPS,
         default=None,
         help="frame rate (window: 60; headless or recording: 30)",
     )
     parser.add_argument(
-        "--target-hz", type=float, default=30.0, help="generated frames/s per track to aim for"
+        "--target-hz",
+        type=number(0.5, 240.0),
+        default=30.0,
+        help="generated frames/s per track to aim for",
     )
     parser.add_argument(
-        "--threads", type=int, default=1, help="torch threads for the generators (1)"
+        "--threads", type=THREADS, default=1, help="torch threads for the generators (1)"
     )
     parser.add_argument("--headless", action="store_true", help="no window (EGL)")
     parser.add_argument("--out", type=Path, default=None, help="record the picture to a video")
     parser.add_argument("--fullscreen", action="store_true", help="fullscreen on --monitor")
-    parser.add_argument("--monitor", type=int, default=0, help="monitor for --fullscreen (0)")
+    parser.add_argument(
+        "--monitor", type=whole(0, 64), default=0, help="monitor for --fullscreen (0)"
+    )
     parser.add_argument(
         "--presets", type=Path, default=None, help="preset folder (default: user data dir)"
     )
@@ -192,7 +205,7 @@ def _add_show_options(parser: argparse.ArgumentParser) -> None:
 def _add_endpoint(parser: argparse.ArgumentParser, *, listen: bool) -> None:
     verb = "listen on" if listen else "send to"
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to {verb} (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"UDP port ({9000})")
+    parser.add_argument("--port", type=PORT, default=DEFAULT_PORT, help=f"UDP port ({9000})")
 
 
 def run_bridge(args: argparse.Namespace) -> int:

@@ -1,16 +1,18 @@
 """Build ``dist/Synaesthete.amxd`` from the unfrozen sources in ``max_device/src``.
 
-Run ``synaesthete build-device`` or ``python -m max_device.build``. The device stays
-unfrozen, so its script ``synaesthete.js`` is copied next to it: Max finds a device's
-files in the device's own folder. Keep the two files together when you install them
-(docs/max_device.md), or open the device in Max and freeze it for a one-file release.
+Run ``synaesthete build-device`` or ``python -m max_device.build``. The sources stay as
+they are in git (a patcher with a ``js synaesthete.js`` box, and the script beside it);
+the built device is one self-contained file: each ``js <file>`` box becomes a Max 9
+``v8.codebox`` holding the script's text, so Live's *Collect All and Save* (which copies
+the ``.amxd`` but not a ``.js`` next to it) keeps a working device. The device is not
+frozen, so ``synaesthete read-device`` can still show everything inside it.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import os
-import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,10 +33,10 @@ class BuildError(RuntimeError):
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build wrote: the device, the files copied beside it, the device's size."""
+    """What a build wrote: the device, the scripts embedded in it, the device's size."""
 
     device: Path
-    dependencies: tuple[Path, ...]
+    embedded: tuple[str, ...]
     size: int
 
 
@@ -48,8 +50,36 @@ def script_files(patcher: Patcher) -> list[str]:
     return sorted(set(names))
 
 
+def embed_scripts(document: dict, scripts: dict[str, str]) -> dict:
+    """A copy of ``document`` whose ``js <file>`` boxes are ``v8.codebox`` boxes holding
+    ``scripts[file]``, keeping each box's id, ports and cords; the files leave the
+    dependency list. ``document`` itself is not changed."""
+    built = copy.deepcopy(document)
+    inner = built["patcher"]
+    for entry in inner["boxes"]:
+        box = entry["box"]
+        words = box.get("text", "").split()
+        if box.get("maxclass") != "newobj" or not words or words[0] != "js":
+            continue
+        entry["box"] = {
+            "code": scripts[words[1]],
+            "filename": "none",
+            "id": box["id"],
+            "maxclass": "v8.codebox",
+            "numinlets": box["numinlets"],
+            "numoutlets": box["numoutlets"],
+            "outlettype": box.get("outlettype", [""] * box["numoutlets"]),
+            "patching_rect": box["patching_rect"],
+            "saved_object_attributes": {"parameter_enable": 0},
+        }
+    inner["dependency_cache"] = [
+        item for item in inner.get("dependency_cache", []) if item.get("name") not in scripts
+    ]
+    return built
+
+
 def build_device(output: Path = DEFAULT_OUTPUT, *, source_dir: Path = SOURCE_DIR) -> BuildResult:
-    """Write the device to ``output`` and copy its scripts next to it.
+    """Write the self-contained device to ``output`` (its scripts embedded in it).
 
     Raises:
         BuildError: a source is missing or malformed, or ``output`` cannot be written.
@@ -59,8 +89,7 @@ def build_device(output: Path = DEFAULT_OUTPUT, *, source_dir: Path = SOURCE_DIR
         raise BuildError(f"device source {source} is missing; is this a full checkout?")
     try:
         patcher = Patcher.load(source)
-        data = encode_device(patcher.document, device_type="audio_effect")
-    except (PatcherError, AmxdError) as exc:
+    except PatcherError as exc:
         raise BuildError(f"{source}: {exc}") from exc
     scripts = script_files(patcher)
     missing = [name for name in scripts if not (source_dir / name).is_file()]
@@ -68,19 +97,19 @@ def build_device(output: Path = DEFAULT_OUTPUT, *, source_dir: Path = SOURCE_DIR
         raise BuildError(f"the patch loads {', '.join(missing)}, not found in {source_dir}")
     if output.suffix != ".amxd":
         raise BuildError(f"{output}: a Max for Live device file must end in .amxd")
+    texts = {name: (source_dir / name).read_text(encoding="utf-8") for name in scripts}
+    try:
+        data = encode_device(embed_scripts(patcher.document, texts), device_type="audio_effect")
+    except AmxdError as exc:
+        raise BuildError(f"{source}: {exc}") from exc
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(output.name + ".partial")
         partial.write_bytes(data)
         os.replace(partial, output)
-        copied = []
-        for name in scripts:
-            target = output.parent / name
-            shutil.copyfile(source_dir / name, target)
-            copied.append(target)
     except OSError as exc:
         raise BuildError(f"cannot write {output}: {exc.strerror}") from exc
-    return BuildResult(output, tuple(copied), len(data))
+    return BuildResult(output, tuple(scripts), len(data))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,9 +129,9 @@ def run(args: argparse.Namespace) -> int:
     except BuildError as exc:
         print(f"build-device: {exc}", file=sys.stderr)
         return 2
-    beside = ", ".join(str(path) for path in result.dependencies)
-    print(f"wrote {result.device} ({result.size:,} bytes) and {beside}")
-    print("Keep them in one folder; drag the .amxd onto an audio track in Live.")
+    inside = ", ".join(result.embedded)
+    print(f"wrote {result.device} ({result.size:,} bytes; {inside} embedded)")
+    print("One file: drag it onto an audio track in Live 12 (Max 9).")
     return 0
 
 

@@ -22,8 +22,8 @@ FIXED_PORTS: dict[str, tuple[int, int]] = {
     "biquad~": (6, 1),
     "dspstate~": (1, 4),
     "peakamp~": (2, 1),
+    "count~": (2, 2),
     # Jitter
-    "jit.catch~": (1, 2),
     "jit.spill": (1, 2),
     # Max
     "qmetro": (2, 1),
@@ -52,7 +52,7 @@ FIXED_PORTS: dict[str, tuple[int, int]] = {
 }
 
 #: Objects whose counts follow their arguments (see :func:`expected_ports`).
-SIZED_BY_ARGUMENTS = ("pack", "pak", "route", "t", "trigger", "unpack")
+SIZED_BY_ARGUMENTS = ("pack", "pak", "route", "t", "trigger", "unpack", "jit.catch~")
 
 #: Objects whose counts are declared by a script; the tests compare them with it.
 SCRIPTED = ("js",)
@@ -83,6 +83,8 @@ def expected_ports(name: str, args: list[str]) -> tuple[int, int] | None:
         return (2, max(count, 1) + 1)
     if name in ("t", "trigger", "unpack"):
         return (1, count or 2)
+    if name == "jit.catch~":  # one signal inlet per channel (plane), 1 by default
+        return (int(args[0]) if args else 1, 2)
     raise UnknownObjectError(
         f"no inlet/outlet counts for Max object {name!r}; add it to max_device/objects.py"
     )

@@ -145,6 +145,17 @@ def read_config_json(path: Path, max_bytes: int = MAX_CONFIG_BYTES) -> dict[str,
             f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
             "save it as UTF-8"
         ) from exc
+    return parse_json_object(text, str(path))
+
+
+def parse_json_object(text: str, origin: str) -> dict[str, Any]:
+    """Parse JSON text that must be an object, refusing what :func:`read_config_json` refuses
+    (invalid JSON, nesting too deep, ``NaN``/``Infinity``, overflowing numbers, integers
+    longer than :data:`MAX_INT_DIGITS` digits).
+
+    Raises:
+        ConfigError: the message starts with ``origin`` (a file's path, say).
+    """
     try:
         data = json.loads(
             text,
@@ -154,14 +165,14 @@ def read_config_json(path: Path, max_bytes: int = MAX_CONFIG_BYTES) -> dict[str,
         )
     except json.JSONDecodeError as exc:
         raise ConfigError(
-            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            f"{origin}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
         ) from exc
     except RecursionError as exc:
-        raise ConfigError(f"{path}: JSON nested too deeply") from exc
+        raise ConfigError(f"{origin}: JSON nested too deeply") from exc
     except ValueError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        raise ConfigError(f"{origin}: {exc}") from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: must hold a JSON object, got {type(data).__name__}")
+        raise ConfigError(f"{origin}: must hold a JSON object, got {type(data).__name__}")
     return data
 
 

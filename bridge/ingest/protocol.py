@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -45,9 +46,33 @@ UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 STYLE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 PRESET_NAME_PATTERN = STYLE_NAME_PATTERN
 MAX_NAME_CHARS = 256
+#: A track name is cut to this many characters (the cut ends in "…"); what is kept of it is
+#: what the HUD, the terminal and name selectors see.
+MAX_TRACK_NAME_CHARS = 64
 NONCE_RANGE = (1, 2**31 - 1)
 SEQ_RANGE = (0, 2**31 - 1)
 DENOMINATORS = (1, 2, 4, 8, 16, 32)
+
+
+#: Format controls that reorder the text around them on a terminal (bidirectional overrides,
+#: embeddings and isolates): escaped like control characters.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def safe_text(text: str, limit: int) -> str:
+    """``text`` as the bridge shows and compares it: NFC-normalised, every control character
+    (newline, tab, terminal escape, bidi override) written as a visible escape such as
+    ``\\x0a``, and cut to ``limit`` characters (the last one then "…"). Letters of any
+    script and emoji are kept as they are."""
+    text = unicodedata.normalize("NFC", text)
+    if any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in text):
+        text = "".join(
+            (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+            if unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS
+            else ch
+            for ch in text
+        )
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class ProtocolError(ValueError):
@@ -197,6 +222,9 @@ class Arg:
     pattern: re.Pattern[str] | None = None
     #: Applied to a string before it is checked (e.g. ``str.lower`` for uuids).
     normalise: Callable[[str], str] | None = None
+    #: Free text (a track name): shown safely and cut to this many characters with
+    #: :func:`safe_text` rather than refused when long.
+    text: int | None = None
 
     def describe_range(self) -> str:
         if self.choices is not None:
@@ -212,6 +240,8 @@ class Arg:
         if self.kind == "s":
             if not isinstance(value, str):
                 raise ProtocolError(BAD_TYPES, f"{self.name} must be a string")
+            if self.text is not None:
+                return safe_text(value, self.text)
             if len(value) > MAX_NAME_CHARS:
                 raise ProtocolError(BAD_VALUE, f"{self.name} longer than {MAX_NAME_CHARS}")
             if self.normalise is not None:
@@ -332,7 +362,7 @@ MESSAGES: tuple[MessageSpec, ...] = (
         "device",
         (
             NONCE,
-            Arg("name", "s", "the host track's name"),
+            Arg("name", "s", "the host track's name", text=MAX_TRACK_NAME_CHARS),
             Arg("color", "i", "the track's colour 0xRRGGBB", 0, 0xFFFFFF),
             Arg("track_index", "i", "0-based track index in Live (-1 unknown)", -1, 4096),
         ),
@@ -501,9 +531,9 @@ def _selector(value: object) -> Selector:
         lowered = value.lower()
         if UUID_PATTERN.match(lowered):
             return Selector("uuid", lowered)
-        if not value or len(value) > MAX_NAME_CHARS:
-            raise ProtocolError(BAD_VALUE, "track name must be 1-256 characters")
-        return Selector("name", value)
+        if not value:
+            raise ProtocolError(BAD_VALUE, "track name must not be empty")
+        return Selector("name", safe_text(value, MAX_TRACK_NAME_CHARS))
     raise ProtocolError(BAD_TYPES, "selector must be a string or an integer")
 
 

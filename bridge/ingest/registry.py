@@ -8,12 +8,12 @@ made-up times. Keys are ``(uuid, nonce)`` (see docs/protocol.md, "Identity").
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from enum import Enum
 
 from bridge.ingest.protocol import Bye, Hello, Meta, Params, Pcm, ProtocolError
-from bridge.ingest.stream import TrackStream
+from bridge.ingest.stream import StreamCounters, TrackStream
 from models.paths import DEFAULT_STYLE
 from renderer.modes import DEFAULT_BLEND_MODE
 
@@ -28,6 +28,9 @@ STALE_SECONDS = 2.0
 REMOVE_SECONDS = 10.0
 #: How many refused uuids are remembered so each is logged once.
 _REFUSED_MEMORY = 1024
+#: Removed tracks remembered for :meth:`TrackRegistry.take_removed` (their summaries only):
+#: memory is bounded by the live tracks, never by how many have come and gone.
+REMOVED_MEMORY = 64
 
 
 class TrackState(Enum):
@@ -49,6 +52,19 @@ class DeviceParams:
     style: str = DEFAULT_STYLE
     gain: float = 1.0
     enabled: bool = True
+
+
+@dataclass(frozen=True)
+class RemovedTrack:
+    """What is kept of a removed track: who it was, its counters, and why it went (its
+    audio ring is released with the track)."""
+
+    uuid: str
+    nonce: int
+    meta: TrackMeta
+    stream_rate: float
+    counters: StreamCounters
+    why: str
 
 
 @dataclass
@@ -98,16 +114,26 @@ class TrackRegistry:
         self._refused_logged: set[str] = set()
         #: Stream counters summed over removed tracks (for totals across a session).
         self.retired: Counter[str] = Counter()
-        #: Tracks removed since the last call to :meth:`take_removed`.
-        self._removed: list[Track] = []
+        #: The last removed tracks (at most REMOVED_MEMORY), for :meth:`take_removed`.
+        self._removed: deque[RemovedTrack] = deque(maxlen=REMOVED_MEMORY)
 
     def __len__(self) -> int:
         return len(self.tracks)
 
-    def _get_or_create(self, uuid: str, nonce: int, now: float) -> Track | None:
+    def _get_or_create(
+        self, uuid: str, nonce: int, now: float, *, hello: bool = False
+    ) -> Track | None:
         track = self.tracks.get((uuid, nonce))
         if track is not None:
             return track
+        if len(self.tracks) >= self.max_tracks and hello:
+            # A stream that never said hello (junk, or a device whose hello is still on its
+            # way) never keeps out one that did: the longest-quiet of them makes room.
+            unannounced = [t for t in self.tracks.values() if not t.has_hello]
+            if unannounced:
+                evicted = min(unannounced, key=lambda t: t.last_message)
+                self.counters["evicted"] += 1
+                self._remove(evicted, "never said hello; its place went to a device that did")
         if len(self.tracks) >= self.max_tracks:
             self.counters["refused"] += 1
             if uuid not in self._refused_logged and len(self._refused_logged) < _REFUSED_MEMORY:
@@ -134,7 +160,7 @@ class TrackRegistry:
             track.last_pcm = now
             track.state = TrackState.LIVE
         elif isinstance(event, Hello):
-            track = self._get_or_create(event.uuid, event.nonce, now)
+            track = self._get_or_create(event.uuid, event.nonce, now, hello=True)
             if track is None:
                 return None
             track.has_hello = True
@@ -179,8 +205,10 @@ class TrackRegistry:
 
     def _remove(self, track: Track, why: str) -> None:
         self.tracks.pop(track.key, None)
-        self._removed.append(track)
         c = track.stream.counters
+        self._removed.append(
+            RemovedTrack(track.uuid, track.nonce, track.meta, track.stream.stream_rate, c, why)
+        )
         self.retired.update(c.as_dict())
         log.info(
             "track %s removed (%s): %d packets, %d lost, %d late, %d duplicate",
@@ -192,9 +220,10 @@ class TrackRegistry:
             c.duplicate,
         )
 
-    def take_removed(self) -> list[Track]:
-        """Tracks removed since the last call (for the renderer to drop their layers)."""
-        removed, self._removed = self._removed, []
+    def take_removed(self) -> list[RemovedTrack]:
+        """The tracks removed since the last call (at most the last REMOVED_MEMORY)."""
+        removed = list(self._removed)
+        self._removed.clear()
         return removed
 
     def stream_totals(self) -> dict[str, int]:

@@ -21,10 +21,13 @@ from bridge.ingest.protocol import (
     ProtocolError,
 )
 from bridge.show.looks import Looks, master_with
+from models.config import ConfigError, parse_json_object, read_config_json
 from models.paths import user_data_dir
 
 PRESET_FORMAT = 1
 FORMAT_KEY = "synaesthete_preset"
+#: Largest preset file read (a preset of 128 layers is about 20 KB).
+MAX_PRESET_BYTES = 256 * 1024
 
 
 class PresetError(ValueError):
@@ -60,11 +63,14 @@ def parse_preset(text: str, origin: str = "preset") -> Preset:
             the message names the offending key, e.g. ``layers.Bass.opacity``.
     """
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PresetError(f"{origin}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise PresetError(f"{origin}: expected a JSON object at the top")
+        data = parse_json_object(text, origin)
+    except ConfigError as exc:
+        raise PresetError(str(exc)) from None
+    return check_preset(data, origin)
+
+
+def check_preset(data: dict[str, object], origin: str = "preset") -> Preset:
+    """Validate a preset's parsed JSON (see :func:`parse_preset`)."""
     unknown = set(data) - {FORMAT_KEY, "master", "layers"}
     if unknown:
         raise PresetError(f"{origin}: unknown key {sorted(unknown)[0]!r}")
@@ -155,9 +161,18 @@ def save_preset(looks: Looks, name: str, directory: Path | None = None) -> Path:
 
 
 def load_preset(looks: Looks, name: str, directory: Path | None = None) -> int:
-    """Load and apply preset ``name``; raises PresetError (look unchanged) when invalid."""
+    """Load and apply preset ``name``.
+
+    Raises:
+        PresetError: the name is invalid, there is no such preset, or the file cannot be
+            used (not UTF-8, not JSON, too big or too deep, huge numbers, unknown keys, bad
+            values); the message names the file, and the look is unchanged.
+    """
     path = preset_path(name, directory)
     if not path.is_file():
         raise PresetError(f"no preset {name!r} (looked for {path})")
-    preset = parse_preset(path.read_text(encoding="utf-8"), origin=str(path))
-    return apply_preset(looks, preset)
+    try:
+        data = read_config_json(path, max_bytes=MAX_PRESET_BYTES)
+    except ConfigError as exc:  # not UTF-8, too big, too deep, huge numbers, unreadable
+        raise PresetError(str(exc)) from None
+    return apply_preset(looks, check_preset(data, origin=str(path)))

@@ -110,6 +110,10 @@ class Show:
             self.stats.preset_errors += 1
             self.message = f"preset {event.name}: {exc}"
             log.warning("%s", self.message)
+        except Exception:  # a bug must not end the show: count it, say so, go on
+            self.stats.preset_errors += 1
+            self.message = f"preset {event.name}: internal error (see the log)"
+            log.exception("preset %s", event.name)
 
     def update(self, t: float) -> tuple[dict[Hashable, LayerFeatures], float | None]:
         """Prepare frame ``t``: returns this frame's features and beat phase."""

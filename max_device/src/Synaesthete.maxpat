@@ -45,7 +45,7 @@
 		"enablehscroll": 1,
 		"enablevscroll": 1,
 		"devicewidth": 332.0,
-		"description": "Streams this track's audio, name, colour and dials to the synaesthete bridge over OSC.",
+		"description": "Streams this track's audio, name, colour and dials to the synaesthete bridge over OSC; shows whether a bridge answers.",
 		"digest": "Send this track to synaesthete",
 		"tags": "synaesthete osc visuals",
 		"style": "",
@@ -214,7 +214,7 @@
 						98.0,
 						22.0
 					],
-					"text": "peakamp~ 250"
+					"text": "peakamp~ 50"
 				}
 			},
 			{
@@ -239,7 +239,7 @@
 				"box": {
 					"id": "obj-11",
 					"maxclass": "newobj",
-					"numinlets": 1,
+					"numinlets": 2,
 					"numoutlets": 2,
 					"outlettype": [
 						"jit_matrix",
@@ -251,7 +251,7 @@
 						290.0,
 						22.0
 					],
-					"text": "jit.catch~ @mode 1 @framesize 256 @downsample 2"
+					"text": "jit.catch~ 2 @mode 1 @framesize 256 @downsample 2"
 				}
 			},
 			{
@@ -279,8 +279,13 @@
 					"id": "obj-13",
 					"maxclass": "newobj",
 					"numinlets": 1,
-					"numoutlets": 3,
+					"numoutlets": 8,
 					"outlettype": [
+						"",
+						"bang",
+						"bang",
+						"bang",
+						"bang",
 						"bang",
 						"bang",
 						"bang"
@@ -291,7 +296,7 @@
 						63.0,
 						22.0
 					],
-					"text": "t b b b"
+					"text": "t restored b b b b b b b"
 				}
 			},
 			{
@@ -651,7 +656,9 @@
 							"parameter_unitstyle": 5
 						}
 					},
-					"varname": "Opacity"
+					"varname": "Opacity",
+					"annotation_name": "Opacity",
+					"annotation": "How opaque this track's layer is in the picture (0 % hides it)."
 				}
 			},
 			{
@@ -693,7 +700,9 @@
 							"parameter_unitstyle": 1
 						}
 					},
-					"varname": "Reactivity"
+					"varname": "Reactivity",
+					"annotation_name": "Reactivity",
+					"annotation": "How strongly the drawing follows this track's sound; 0 freezes it."
 				}
 			},
 			{
@@ -749,7 +758,9 @@
 							"parameter_type": 2
 						}
 					},
-					"varname": "Blend"
+					"varname": "Blend",
+					"annotation_name": "Blend",
+					"annotation": "How this track's layer mixes with the layers below it."
 				}
 			},
 			{
@@ -795,7 +806,9 @@
 							"parameter_type": 2
 						}
 					},
-					"varname": "Style"
+					"varname": "Style",
+					"annotation_name": "Style",
+					"annotation": "Which trained generator draws this track."
 				}
 			},
 			{
@@ -838,7 +851,9 @@
 							"parameter_type": 2
 						}
 					},
-					"varname": "Stream"
+					"varname": "Stream",
+					"annotation_name": "Stream",
+					"annotation": "Off ends this track's stream: its layer fades out and nothing more is sent."
 				}
 			},
 			{
@@ -860,15 +875,15 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						246.0,
+						194.0,
 						112.0,
-						50.0,
+						44.0,
 						15.0
 					],
 					"saved_attribute_attributes": {
 						"valueof": {
 							"parameter_initial": [
-								9000
+								9000.0
 							],
 							"parameter_initial_enable": 1,
 							"parameter_invisible": 1,
@@ -876,11 +891,13 @@
 							"parameter_mmax": 65535.0,
 							"parameter_mmin": 1.0,
 							"parameter_shortname": "Port",
-							"parameter_type": 1,
+							"parameter_type": 0,
 							"parameter_unitstyle": 0
 						}
 					},
-					"varname": "Port"
+					"varname": "Port",
+					"annotation_name": "Port",
+					"annotation": "The UDP port the synaesthete bridge listens on (default 9000). Set the same on every device."
 				}
 			},
 			{
@@ -908,10 +925,32 @@
 					"presentation_rect": [
 						40.0,
 						110.0,
-						150.0,
+						120.0,
 						20.0
 					],
-					"wordwrap": 0
+					"wordwrap": 0,
+					"saved_attribute_attributes": {
+						"textcolor": {
+							"expression": "themecolor.live_control_fg"
+						},
+						"bgcolor": {
+							"expression": "themecolor.live_control_text_bg"
+						}
+					},
+					"textcolor": [
+						0.0,
+						0.0,
+						0.0,
+						1.0
+					],
+					"bgcolor": [
+						0.2,
+						0.2,
+						0.2,
+						1.0
+					],
+					"annotation_name": "Host",
+					"annotation": "The address of the computer running the bridge; type it and press Return."
 				}
 			},
 			{
@@ -1000,24 +1039,6 @@
 			},
 			{
 				"box": {
-					"id": "obj-41",
-					"maxclass": "newobj",
-					"numinlets": 1,
-					"numoutlets": 1,
-					"outlettype": [
-						""
-					],
-					"patching_rect": [
-						1000.0,
-						150.0,
-						70.0,
-						22.0
-					],
-					"text": "deferlow"
-				}
-			},
-			{
-				"box": {
 					"fontface": 1,
 					"id": "obj-42",
 					"maxclass": "comment",
@@ -1036,7 +1057,18 @@
 						100.0,
 						18.0
 					],
-					"text": "synaesthete"
+					"text": "synaesthete",
+					"saved_attribute_attributes": {
+						"textcolor": {
+							"expression": "themecolor.live_control_fg"
+						}
+					},
+					"textcolor": [
+						0.0,
+						0.0,
+						0.0,
+						1.0
+					]
 				}
 			},
 			{
@@ -1058,7 +1090,18 @@
 						60.0,
 						16.0
 					],
-					"text": "Blend"
+					"text": "Blend",
+					"saved_attribute_attributes": {
+						"textcolor": {
+							"expression": "themecolor.live_control_fg"
+						}
+					},
+					"textcolor": [
+						0.0,
+						0.0,
+						0.0,
+						1.0
+					]
 				}
 			},
 			{
@@ -1080,7 +1123,18 @@
 						60.0,
 						16.0
 					],
-					"text": "Style"
+					"text": "Style",
+					"saved_attribute_attributes": {
+						"textcolor": {
+							"expression": "themecolor.live_control_fg"
+						}
+					},
+					"textcolor": [
+						0.0,
+						0.0,
+						0.0,
+						1.0
+					]
 				}
 			},
 			{
@@ -1102,7 +1156,18 @@
 						60.0,
 						16.0
 					],
-					"text": "Stream"
+					"text": "Stream",
+					"saved_attribute_attributes": {
+						"textcolor": {
+							"expression": "themecolor.live_control_fg"
+						}
+					},
+					"textcolor": [
+						0.0,
+						0.0,
+						0.0,
+						1.0
+					]
 				}
 			},
 			{
@@ -1124,7 +1189,18 @@
 						34.0,
 						16.0
 					],
-					"text": "Host"
+					"text": "Host",
+					"saved_attribute_attributes": {
+						"textcolor": {
+							"expression": "themecolor.live_control_fg"
+						}
+					},
+					"textcolor": [
+						0.0,
+						0.0,
+						0.0,
+						1.0
+					]
 				}
 			},
 			{
@@ -1141,12 +1217,23 @@
 					],
 					"presentation": 1,
 					"presentation_rect": [
-						212.0,
+						166.0,
 						112.0,
-						32.0,
+						28.0,
 						16.0
 					],
-					"text": "Port"
+					"text": "Port",
+					"saved_attribute_attributes": {
+						"textcolor": {
+							"expression": "themecolor.live_control_fg"
+						}
+					},
+					"textcolor": [
+						0.0,
+						0.0,
+						0.0,
+						1.0
+					]
 				}
 			},
 			{
@@ -1169,7 +1256,20 @@
 						18.0
 					],
 					"text": "no audio",
-					"varname": "status"
+					"varname": "status",
+					"saved_attribute_attributes": {
+						"textcolor": {
+							"expression": "themecolor.live_control_fg"
+						}
+					},
+					"textcolor": [
+						0.0,
+						0.0,
+						0.0,
+						1.0
+					],
+					"annotation_name": "Status",
+					"annotation": "connected: a bridge answered within 3 s; no bridge: none did; silent: the track sends no audio while quiet."
 				}
 			},
 			{
@@ -1191,7 +1291,18 @@
 						320.0,
 						16.0
 					],
-					"text": "Sends this track to the synaesthete bridge over OSC"
+					"text": "Sends this track to the synaesthete bridge over OSC",
+					"saved_attribute_attributes": {
+						"textcolor": {
+							"expression": "themecolor.live_control_fg"
+						}
+					},
+					"textcolor": [
+						0.0,
+						0.0,
+						0.0,
+						1.0
+					]
 				}
 			},
 			{
@@ -1222,7 +1333,7 @@
 				"box": {
 					"id": "obj-51",
 					"maxclass": "newobj",
-					"numinlets": 4,
+					"numinlets": 5,
 					"numoutlets": 1,
 					"outlettype": [
 						""
@@ -1233,7 +1344,7 @@
 						120.0,
 						22.0
 					],
-					"text": "pack 0 0 0. 0"
+					"text": "pack 0 0 0. 0 0"
 				}
 			},
 			{
@@ -1663,8 +1774,9 @@
 					"id": "obj-75",
 					"maxclass": "newobj",
 					"numinlets": 2,
-					"numoutlets": 4,
+					"numoutlets": 5,
 					"outlettype": [
+						"",
 						"",
 						"",
 						"",
@@ -1676,7 +1788,7 @@
 						150.0,
 						22.0
 					],
-					"text": "route status host uuid"
+					"text": "route status hostfield storehost storeuuid"
 				}
 			},
 			{
@@ -1713,6 +1825,194 @@
 						22.0
 					],
 					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-81",
+					"maxclass": "live.numbox",
+					"numinlets": 1,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						"float"
+					],
+					"parameter_enable": 1,
+					"patching_rect": [
+						1010.0,
+						300.0,
+						50.0,
+						15.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						278.0,
+						112.0,
+						44.0,
+						15.0
+					],
+					"saved_attribute_attributes": {
+						"valueof": {
+							"parameter_initial": [
+								9001.0
+							],
+							"parameter_initial_enable": 1,
+							"parameter_invisible": 1,
+							"parameter_longname": "Reply Port",
+							"parameter_mmax": 65535.0,
+							"parameter_mmin": 1.0,
+							"parameter_shortname": "Reply",
+							"parameter_type": 0,
+							"parameter_unitstyle": 0
+						}
+					},
+					"varname": "Reply Port",
+					"annotation_name": "Reply Port",
+					"annotation": "The UDP port on which one device per set hears the bridge answer (default 9001)."
+				}
+			},
+			{
+				"box": {
+					"id": "obj-82",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1010.0,
+						330.0,
+						105.0,
+						22.0
+					],
+					"text": "prepend replyport"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-78",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"",
+						""
+					],
+					"patching_rect": [
+						820.0,
+						300.0,
+						60.0,
+						22.0
+					],
+					"text": "route text"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-83",
+					"maxclass": "comment",
+					"numinlets": 1,
+					"numoutlets": 0,
+					"patching_rect": [
+						1070.0,
+						300.0,
+						40.0,
+						20.0
+					],
+					"presentation": 1,
+					"presentation_rect": [
+						244.0,
+						112.0,
+						32.0,
+						16.0
+					],
+					"text": "Reply",
+					"saved_attribute_attributes": {
+						"textcolor": {
+							"expression": "themecolor.live_control_fg"
+						}
+					},
+					"textcolor": [
+						0.0,
+						0.0,
+						0.0,
+						1.0
+					]
+				}
+			},
+			{
+				"box": {
+					"id": "obj-79",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						700.0,
+						640.0,
+						70.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-80",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						800.0,
+						640.0,
+						70.0,
+						22.0
+					],
+					"text": "prepend set"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-85",
+					"maxclass": "newobj",
+					"numinlets": 2,
+					"numoutlets": 2,
+					"outlettype": [
+						"signal",
+						"signal"
+					],
+					"patching_rect": [
+						300.0,
+						300.0,
+						130.0,
+						22.0
+					],
+					"text": "count~ 0 4194304 1 0"
+				}
+			},
+			{
+				"box": {
+					"id": "obj-84",
+					"maxclass": "newobj",
+					"numinlets": 1,
+					"numoutlets": 1,
+					"outlettype": [
+						""
+					],
+					"patching_rect": [
+						1130.0,
+						330.0,
+						85.0,
+						22.0
+					],
+					"text": "prepend reply",
+					"varname": "synaesthete_replies"
 				}
 			}
 		],
@@ -1900,42 +2200,6 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-15",
-						0
-					],
-					"source": [
-						"obj-13",
-						2
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-14",
-						0
-					],
-					"source": [
-						"obj-13",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-18",
-						0
-					],
-					"source": [
-						"obj-13",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-10",
 						0
 					],
@@ -2068,66 +2332,6 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-28",
-						0
-					],
-					"source": [
-						"obj-37",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-40",
-						0
-					],
-					"source": [
-						"obj-38",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-29",
-						0
-					],
-					"source": [
-						"obj-40",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-41",
-						0
-					],
-					"source": [
-						"obj-39",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-30",
-						0
-					],
-					"source": [
-						"obj-41",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-18",
 						0
 					],
@@ -2241,30 +2445,6 @@
 					],
 					"source": [
 						"obj-28",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-18",
-						0
-					],
-					"source": [
-						"obj-29",
-						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-18",
-						0
-					],
-					"source": [
-						"obj-30",
 						0
 					]
 				}
@@ -2728,18 +2908,6 @@
 			{
 				"patchline": {
 					"destination": [
-						"obj-39",
-						0
-					],
-					"source": [
-						"obj-75",
-						1
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
 						"obj-77",
 						0
 					],
@@ -2758,18 +2926,6 @@
 					"source": [
 						"obj-77",
 						0
-					]
-				}
-			},
-			{
-				"patchline": {
-					"destination": [
-						"obj-38",
-						0
-					],
-					"source": [
-						"obj-75",
-						2
 					]
 				}
 			},
@@ -2853,6 +3009,282 @@
 					],
 					"source": [
 						"obj-72",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-81",
+						0
+					],
+					"destination": [
+						"obj-82",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-82",
+						0
+					],
+					"destination": [
+						"obj-18",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-37",
+						0
+					],
+					"destination": [
+						"obj-78",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-78",
+						0
+					],
+					"destination": [
+						"obj-28",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-38",
+						0
+					],
+					"destination": [
+						"obj-29",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-29",
+						0
+					],
+					"destination": [
+						"obj-40",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-39",
+						0
+					],
+					"destination": [
+						"obj-30",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-30",
+						0
+					],
+					"destination": [
+						"obj-40",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-40",
+						0
+					],
+					"destination": [
+						"obj-18",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-75",
+						2
+					],
+					"destination": [
+						"obj-79",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-79",
+						0
+					],
+					"destination": [
+						"obj-39",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-75",
+						3
+					],
+					"destination": [
+						"obj-80",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-80",
+						0
+					],
+					"destination": [
+						"obj-38",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-13",
+						7
+					],
+					"destination": [
+						"obj-15",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-13",
+						6
+					],
+					"destination": [
+						"obj-14",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-13",
+						5
+					],
+					"destination": [
+						"obj-18",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-13",
+						4
+					],
+					"destination": [
+						"obj-36",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-13",
+						3
+					],
+					"destination": [
+						"obj-81",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-13",
+						2
+					],
+					"destination": [
+						"obj-39",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-13",
+						1
+					],
+					"destination": [
+						"obj-38",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-13",
+						0
+					],
+					"destination": [
+						"obj-40",
+						0
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-85",
+						0
+					],
+					"destination": [
+						"obj-11",
+						1
+					]
+				}
+			},
+			{
+				"patchline": {
+					"source": [
+						"obj-84",
+						0
+					],
+					"destination": [
+						"obj-18",
 						0
 					]
 				}

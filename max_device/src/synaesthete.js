@@ -2,7 +2,7 @@
 //
 // Runs in Max's classic `js` object (ES5). It keeps the device's identity (a uuid stored
 // in a hidden pattr parameter, a random nonce per load), reads the host track and the
-// transport from the Live Object Model, and emits every OSC message of protocol v1
+// transport from the Live Object Model, and emits every OSC message of protocol v2
 // (docs/protocol.md) as a plain Max message. The patch around it casts each argument to
 // its OSC type with `pack` before `udpsend`, so the wire types never depend on how Max
 // types JavaScript numbers. Audio never becomes JavaScript numbers either: jit.catch~
@@ -10,6 +10,17 @@
 //
 // Shipped devices print nothing: there is no post() here, and a missing bridge is silent.
 // The tests run this file under node with a mocked Max API (tests/max_device/).
+//
+// Stored values are the single source of truth. Live restores the Device ID and Host
+// pattrs at load; their values reach the script through deferlow, and the script writes
+// back into a pattr only with `set` (which does not output), and only when the value it
+// uses differs from the stored one. A new uuid is made only at "restored", which the patch
+// sends through the same deferlow queue after banging the pattrs, so every value Live
+// restored before the load is already in.
+//
+// One device per Live set is elected through the shared Global: it alone sends transport
+// and listens for the bridge's /syn/status replies (protocol v2), which it shares with the
+// other instances through the same Global.
 
 autowatch = 0;
 inlets = 1;
@@ -17,13 +28,13 @@ outlets = 6;
 
 // Outlets, wired in Synaesthete.maxpat.
 var OUT_OSC = 0; // kind-prefixed messages -> route -> typed pack -> prepend address -> udpsend
-var OUT_NET = 1; // host / port -> udpsend
+var OUT_NET = 1; // host / port -> udpsend (the listener is made by patcher scripting)
 var OUT_DSP = 2; // downsample / lowpassN -> jit.catch~ and the anti-alias biquad~ chain
-var OUT_UI = 3; // status / host / uuid -> status text, host field, stored pattr values
+var OUT_UI = 3; // status / hostfield / storehost / storeuuid -> status text, host field, pattrs
 var OUT_PCM_HEAD = 4; // nonce seq -> pack 0 0 -> prepend set -> the pcm header prepend
 var OUT_PCM_DATA = 5; // jit_matrix <row> -> jit.spill -> header prepend -> address -> udpsend
 
-var PROTOCOL_VERSION = 1;
+var PROTOCOL_VERSION = 2;
 // The compositor's blend names, in the order of the Blend parameter (renderer/modes.py).
 var BLEND_MODES = [
     "normal", "multiply", "screen", "overlay", "darken", "lighten", "color-dodge",
@@ -34,6 +45,9 @@ var DEFAULT_BLEND = 2; // "screen"
 var STYLES = ["squiggle", "glyphs", "squiggle-lite"]; // append only: Live stores the index
 var DEFAULT_HOST = "127.0.0.1";
 var DEFAULT_PORT = 9000;
+var DEFAULT_REPLY_PORT = 9001; // where the elected device listens for /syn/status
+var PORT_MIN = 1;
+var PORT_MAX = 65535;
 
 // Samples per pcm message. Equals jit.catch~ @framesize and jit.spill @listlength.
 var FRAME = 256;
@@ -42,11 +56,19 @@ var SEQ_MODULO = 2147483648; // seq wraps from 2^31 - 1 to 0
 var NONCE_MAX = 16777215;
 var HEARTBEAT_MS = 1000; // hello + meta + params, so a late bridge finds the device
 var TRANSPORT_MS = 33; // about 30 transport messages a second
-var SILENT_PEAK = 0.0001; // -80 dBFS: below this the status says "no audio"
-var QUIET_MS = 1500; // how long a silence lasts before the status says so
+var SILENT_PEAK = 0.0001; // -80 dBFS: quieter than this is silence
+var QUIET_MS = 1500; // after this long a silent track stops sending pcm (its layer leaves)
+var HOLD_ROWS = 4; // rows kept while silent, sent first when sound returns (the onset)
+var CONNECTED_MS = 3000; // "connected" while a /syn/status arrived within this long
+// jit.catch~ plane 1 carries count~ (0 .. COUNTER_MODULO - 1, averaged like the audio), so
+// the script sees where each row starts and skips seq by the rows a stall lost. 2^22 keeps
+// every averaged value (a multiple of 0.5) exact in float32.
+var COUNTER_MODULO = 4194304;
+var LISTENER_NAME = "synaesthete_listener"; // scripting name of the udpreceive we make
+var REPLY_INLET = "synaesthete_replies"; // scripting name of the box it feeds (prepend reply)
 var LOWPASS_SECTIONS = 4; // an 8th-order Butterworth before jit.catch~ averages samples
 var LOWPASS_FRACTION = 0.42; // cutoff as a fraction of the stream rate
-var CLAIM_STALE_MS = 3500; // a uuid claim not refreshed by a heartbeat for this long is free
+var CLAIM_STALE_MS = 3500; // a uuid claim or a leadership not refreshed this long is free
 var MAX_TRACK_DEPTH = 8; // racks nest; the host Track is at most this many parents up
 var UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 var HOST_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/;
@@ -56,6 +78,10 @@ var device = {
     nonce: 1 + Math.floor(Math.random() * NONCE_MAX),
     seq: 0,
     started: false, // live.thisdevice has banged at least once
+    restored: false, // the "restored" step came: every stored value Live restored is in
+    stored: null, // the Device ID value as the script last knew the pattr to hold it
+    copied: null, // a stored uuid another instance holds; this one replaced it once
+    written: null, // the last value the script wrote into the Device ID pattr (with set)
     on: true, // Live's device on/off switch
     stream: true, // the Stream parameter
     opacity: 1.0,
@@ -64,24 +90,34 @@ var device = {
     gain: 1.0,
     host: DEFAULT_HOST,
     port: DEFAULT_PORT,
+    replyPort: DEFAULT_REPLY_PORT,
+    leader: false, // this instance sends transport and listens for the bridge
     sampleRate: 0, // unknown until dspstate~ reports
     decimation: 2,
     announced: false, // a hello went out for the current uuid
     said: "", // the status text last shown
-    lastLoudMs: -1e9,
+    lastLoudMs: -1e9, // Date.now() of the last level above SILENT_PEAK
+    nextPosition: -1, // the counter value the next row should start at; -1 unknown
+    lostSamples: 0, // stream samples jit.catch~ lost (main thread stalls), counted here
+    held: [], // rows caught while silent, newest last (at most HOLD_ROWS)
     dropped: 0 // matrices of an unexpected shape, dropped
 };
 // Every instance in this Live shares one Global: uuid -> the nonce of the instance using
 // it. A copied uuid (duplicated track, default track, preset from another track) is
 // found at load, and the copy makes itself a new one instead of impersonating the original.
 var owners = new Global("synaesthete_device_owners");
+// The set's elected device: leader (its nonce), leaderSeen (Date.now() of its last
+// heartbeat), statusMs (when it last heard /syn/status) and statusTracks.
+var shared = new Global("synaesthete_device_set");
+var jsthis = this; // for patcher scripting (the listener)
+var listener = null; // the udpreceive this instance made while it leads
 var track = { name: "", color: 0, index: -1 };
 var song = { tempo: 120.0, playing: 0, numerator: 4, denominator: 4 };
-var clockMs = 0; // advanced by the heartbeat, so status timing needs no Date
 var lom = { track: null, song: null, observers: [] };
 var heartbeat = null;
 var transportTask = null;
 var rowMatrix = null;
+var holdMatrices = [];
 
 // ---------------------------------------------------------------- pure helpers
 
@@ -141,6 +177,16 @@ function clamp(value, low, high) {
 }
 clamp.local = 1;
 
+function modulo(value, base) {
+    return ((value % base) + base) % base;
+}
+modulo.local = 1;
+
+function validPort(number) {
+    return finite(number) && number >= PORT_MIN && number <= PORT_MAX;
+}
+validPort.local = 1;
+
 function finite(value) {
     return typeof value === "number" && isFinite(value);
 }
@@ -178,8 +224,9 @@ function sendAddresses() {
 sendAddresses.local = 1;
 
 function sendHello() {
+    // reply_port is 0 except on the elected device, which listens there for /syn/status.
     outlet(OUT_OSC, ["hello", device.nonce, PROTOCOL_VERSION, device.sampleRate,
-        device.decimation]);
+        device.decimation, device.leader ? device.replyPort : 0]);
     device.announced = true;
 }
 sendHello.local = 1;
@@ -223,7 +270,7 @@ function sendBye() {
 sendBye.local = 1;
 
 function sendTransport() {
-    if (!active()) {
+    if (!active() || !device.leader) {
         return;
     }
     var beat = 0;
@@ -236,16 +283,30 @@ function sendTransport() {
 }
 sendTransport.local = 1;
 
+function quiet() {
+    return Date.now() - device.lastLoudMs > QUIET_MS;
+}
+quiet.local = 1;
+
+function connected() {
+    var heard = shared.statusMs;
+    return typeof heard === "number" && Date.now() - heard < CONNECTED_MS;
+}
+connected.local = 1;
+
 function showStatus() {
+    // Whether a bridge answers comes first; silence is a detail of a connected device.
     var text;
     if (!device.on) {
         text = "device off";
     } else if (!device.stream) {
         text = "stream off";
-    } else if (device.sampleRate <= 0 || clockMs - device.lastLoudMs > QUIET_MS) {
-        text = "no audio";
+    } else if (!connected()) {
+        text = "no bridge";
+    } else if (device.sampleRate <= 0 || quiet()) {
+        text = "connected, silent";
     } else {
-        text = "streaming";
+        text = "connected";
     }
     if (text !== device.said) {
         device.said = text;
@@ -362,8 +423,8 @@ connectLiveObjectModel.local = 1;
 // ---------------------------------------------------------------- timers
 
 function onHeartbeat() {
-    clockMs += HEARTBEAT_MS;
     refreshClaim();
+    elect();
     announce();
     showStatus();
 }
@@ -374,11 +435,6 @@ function startTimers() {
         heartbeat = new Task(onHeartbeat, this);
         heartbeat.interval = HEARTBEAT_MS;
         heartbeat.repeat();
-    }
-    if (transportTask === null) {
-        transportTask = new Task(sendTransport, this);
-        transportTask.interval = TRANSPORT_MS;
-        transportTask.repeat();
     }
 }
 startTimers.local = 1;
@@ -394,6 +450,89 @@ function stopTimers() {
     }
 }
 stopTimers.local = 1;
+
+// ---------------------------------------------------------------- the elected device
+
+function elect() {
+    // One device per set leads: the first active one to find no fresh leader. Its
+    // heartbeat keeps the leadership; a leader that stops (deleted without notice,
+    // switched off) is replaced within CLAIM_STALE_MS, one that resigns at once.
+    var now = Date.now();
+    var current = shared.leader;
+    var fresh = current !== undefined && current !== null &&
+        now - (shared.leaderSeen || 0) < CLAIM_STALE_MS;
+    if (active() && (!fresh || current === device.nonce)) {
+        shared.leader = device.nonce;
+        shared.leaderSeen = now;
+        lead();
+    } else if (device.leader) {
+        resign(false);
+    }
+}
+elect.local = 1;
+
+function lead() {
+    if (!device.leader) {
+        device.leader = true;
+        openListener(); // every caller announces next, so the bridge learns the port
+    }
+    if (transportTask === null) {
+        transportTask = new Task(sendTransport, jsthis);
+        transportTask.interval = TRANSPORT_MS;
+        transportTask.repeat();
+    }
+}
+lead.local = 1;
+
+function resign(closing) {
+    // Stop leading. `closing`: the device is being freed, and Max frees the listener
+    // with it; removing objects from a patcher being freed is not done.
+    if (transportTask !== null) {
+        transportTask.cancel();
+        transportTask = null;
+    }
+    if (closing) {
+        listener = null;
+    } else {
+        closeListener();
+    }
+    if (device.leader && shared.leader === device.nonce) {
+        shared.leader = null; // the next heartbeat of another device takes over
+    }
+    device.leader = false;
+}
+resign.local = 1;
+
+function openListener() {
+    // Patcher scripting: exactly one udpreceive in the set, made by the elected device
+    // and freed when it resigns (so the port is free for the next one).
+    var patcher = jsthis.patcher;
+    if (!patcher || listener !== null) {
+        return;
+    }
+    var stray = patcher.getnamed(LISTENER_NAME); // left over in an edited copy
+    if (stray) {
+        patcher.remove(stray);
+    }
+    var target = patcher.getnamed(REPLY_INLET);
+    if (!target) {
+        return;
+    }
+    listener = patcher.newdefault(20, 20, "udpreceive", device.replyPort, "@quiet", 1);
+    listener.varname = LISTENER_NAME;
+    patcher.connect(listener, 0, target, 0);
+}
+openListener.local = 1;
+
+function closeListener() {
+    if (listener !== null) {
+        if (jsthis.patcher) {
+            jsthis.patcher.remove(listener);
+        }
+        listener = null;
+    }
+}
+closeListener.local = 1;
 
 // ---------------------------------------------------------------- identity
 
@@ -427,21 +566,35 @@ function release(uuid) {
 }
 release.local = 1;
 
-function adoptUuid(uuid) {
-    if (uuid === device.uuid) {
-        return;
+function adoptUuid(uuid, quietly) {
+    // Use `uuid` (or a new one if another instance of this set is it), and make the
+    // Device ID pattr hold what is used. Writing uses `set`, which never re-enters here.
+    if (uuid === device.copied && device.uuid !== null) {
+        uuid = device.uuid; // the same copied value again (re-output at load): done already
     }
-    while (!claim(uuid)) {
-        uuid = makeUuid(); // another instance in this set already is `uuid`
+    if (uuid !== device.uuid) {
+        while (!claim(uuid)) {
+            device.copied = uuid;
+            uuid = makeUuid(); // another instance in this set already is `uuid`
+        }
     }
-    sendBye(); // a stream announced under another uuid ends cleanly
-    if (device.uuid !== null) {
-        release(device.uuid);
+    if (uuid !== device.uuid) {
+        sendBye(); // a stream announced under another uuid ends cleanly
+        if (device.uuid !== null) {
+            release(device.uuid);
+        }
+        device.uuid = uuid;
+        device.nextPosition = -1;
+        sendAddresses();
+        if (!quietly) {
+            announce();
+        }
     }
-    device.uuid = uuid;
-    sendAddresses();
-    outlet(OUT_UI, ["uuid", uuid]);
-    announce();
+    if (device.stored !== uuid) {
+        device.stored = uuid;
+        device.written = uuid;
+        outlet(OUT_UI, ["storeuuid", uuid]);
+    }
 }
 adoptUuid.local = 1;
 
@@ -449,26 +602,42 @@ adoptUuid.local = 1;
 
 function bang() {
     // live.thisdevice: the device is loaded, or a preset was loaded, or it was saved.
-    // Everything here is idempotent: the uuid is made once and never replaced by a new one.
+    // Idempotent, and it writes nothing into the stored values: it re-applies the host
+    // and port in use; the patch then re-outputs the stored ones and sends "restored".
     device.started = true;
-    if (device.uuid === null) {
-        adoptUuid(makeUuid());
-    }
     outlet(OUT_NET, ["host", device.host]);
     outlet(OUT_NET, ["port", device.port]);
-    outlet(OUT_UI, ["host", device.host]);
     connectLiveObjectModel();
     startTimers();
     announce();
     showStatus();
 }
 
-function storeduuid(value) {
-    // The hidden Device ID parameter, restored by Live from the set or a preset.
-    var uuid = String(value).toLowerCase();
-    if (UUID_PATTERN.test(uuid)) {
-        adoptUuid(uuid);
+function restored() {
+    // Comes through the same deferlow as the stored values, after the patch banged the
+    // pattrs: anything Live restored is in. Only now may a device without a uuid make one.
+    device.restored = true;
+    if (device.uuid === null) {
+        adoptUuid(makeUuid(), true); // announced below, once the election is done
     }
+    elect();
+    announce();
+    showStatus();
+}
+
+function storeduuid(value) {
+    // The hidden Device ID parameter, restored by Live from the set or a preset (or
+    // re-output when the patch bangs it at load).
+    var uuid = String(value).toLowerCase();
+    if (!UUID_PATTERN.test(uuid)) {
+        return;
+    }
+    if (device.written === null || device.written === uuid) {
+        device.stored = uuid; // what the pattr holds; nothing to write back
+    }
+    // Else a value queued before our own write: the pattr holds device.written, so
+    // adoptUuid writes the uuid now used (once, with set).
+    adoptUuid(uuid);
 }
 
 function samplerate(rate) {
@@ -498,6 +667,9 @@ function enabled(on) {
         sendBye();
     }
     device.on = now;
+    if (device.restored) {
+        elect(); // an inactive device resigns; another takes over
+    }
     announce();
     showStatus();
 }
@@ -512,6 +684,9 @@ function stream(on) {
         sendBye();
     }
     device.stream = now;
+    if (device.restored) {
+        elect();
+    }
     announce();
     showStatus();
 }
@@ -545,75 +720,178 @@ function reactivity(gain) {
 }
 
 function port(number) {
-    if (finite(number) && number >= 1 && number <= 65535) {
+    // The Port parameter (a Float with an Int unit style: Live's Int holds only 0-255).
+    if (validPort(number) && Math.floor(number) !== device.port) {
         device.port = Math.floor(number);
         outlet(OUT_NET, ["port", device.port]);
     }
 }
 
-function setHost(value) {
-    var host = String(value);
+function replyport(number) {
+    // The Reply Port parameter: where the elected device listens for /syn/status.
+    if (validPort(number) && Math.floor(number) !== device.replyPort) {
+        device.replyPort = Math.floor(number);
+        if (device.leader) {
+            closeListener();
+            openListener();
+            announce();
+        }
+    }
+}
+
+function useHost(host) {
+    // Apply a valid host to udpsend and show it; false if it is not a host name.
     if (!HOST_PATTERN.test(host)) {
-        outlet(OUT_UI, ["host", device.host]); // show the host still in use
-        return;
+        outlet(OUT_UI, ["hostfield", device.host]); // show the host still in use
+        return false;
     }
     if (host !== device.host) {
         device.host = host;
         outlet(OUT_NET, ["host", host]);
     }
-    outlet(OUT_UI, ["host", host]);
+    outlet(OUT_UI, ["hostfield", host]);
+    return true;
 }
-setHost.local = 1;
+useHost.local = 1;
 
 function hostname(value) {
-    // Typed into the Host field.
-    setHost(value);
+    // Typed into the Host field (textedit -> route text -> prepend hostname): the one
+    // place the host is written into the stored Host value.
+    var host = String(value);
+    if (useHost(host)) {
+        outlet(OUT_UI, ["storehost", host]);
+    }
 }
 
 function storedhost(value) {
-    // The hidden Host parameter, restored by Live.
-    if (String(value) !== device.host) {
-        setHost(value);
+    // The hidden Host parameter, restored by Live (or re-output at load): applied and
+    // shown, never written back.
+    useHost(String(value));
+}
+
+function reply(address, proto, tracks) {
+    // The elected device's udpreceive: /syn/status proto tracks from the bridge, shared
+    // with every instance through the Global.
+    if (address === "/syn/status" && finite(proto) && finite(tracks)) {
+        shared.statusMs = Date.now();
+        shared.statusTracks = tracks;
+        showStatus();
     }
 }
 
 function level(peak) {
-    // peakamp~ on the mono sum, four times a second.
+    // peakamp~ on the mono sum, every 50 ms.
     if (finite(peak) && peak > SILENT_PEAK) {
-        device.lastLoudMs = clockMs;
+        device.lastLoudMs = Date.now();
     }
     showStatus();
 }
 
+function rowStart(frames, row) {
+    // The counter value at the start of `row`, from plane 1. A cell whose decimation
+    // group straddles the counter's wrap is an average of both ends; at most one of the
+    // first three cells can be, so two agreeing neighbours tell which to trust.
+    var step = device.decimation;
+    var a = frames.getcell(0, row)[1];
+    var b = frames.getcell(1, row)[1];
+    var c = frames.getcell(2, row)[1];
+    if (!finite(a) || !finite(b) || !finite(c)) {
+        return -1;
+    }
+    if (modulo(b - a, COUNTER_MODULO) === step) {
+        return a;
+    }
+    if (modulo(c - b, COUNTER_MODULO) === step) {
+        return modulo(b - step, COUNTER_MODULO);
+    }
+    return a;
+}
+rowStart.local = 1;
+
+function missingRows(start) {
+    // Rows lost before a row starting at counter value `start` (0 if none or unknown).
+    var rows = 0;
+    if (start >= 0 && device.nextPosition >= 0) {
+        var lost = modulo(start - device.nextPosition, COUNTER_MODULO) / device.decimation;
+        device.lostSamples += lost;
+        rows = Math.round(lost / FRAME);
+    }
+    device.nextPosition = start >= 0 ?
+        modulo(start + FRAME * device.decimation, COUNTER_MODULO) : -1;
+    return rows;
+}
+missingRows.local = 1;
+
+function copyRow(frames, row, target) {
+    target.usesrcdim = 1;
+    target.srcdimstart = [0, row];
+    target.srcdimend = [FRAME - 1, row];
+    target.frommatrix(frames);
+    return target;
+}
+copyRow.local = 1;
+
+function sendRow(name) {
+    outlet(OUT_PCM_HEAD, [device.nonce, device.seq]);
+    outlet(OUT_PCM_DATA, ["jit_matrix", name]);
+    device.seq = (device.seq + 1) % SEQ_MODULO;
+}
+sendRow.local = 1;
+
+function holdRow(frames, row) {
+    // Keep the newest HOLD_ROWS rows while silent; sound returning sends them first.
+    var slot;
+    if (device.held.length < HOLD_ROWS) {
+        if (holdMatrices.length <= device.held.length) {
+            holdMatrices.push(new JitterMatrix(2, "float32", FRAME, 1));
+        }
+        slot = holdMatrices[device.held.length];
+    } else {
+        slot = device.held.shift();
+    }
+    device.held.push(copyRow(frames, row, slot));
+}
+holdRow.local = 1;
+
 function jit_matrix(name) {
-    // jit.catch~ (mode 1): a FRAME x k float32 matrix of the decimated mono signal,
-    // every sample exactly once. Each row becomes one pcm message.
+    // jit.catch~ (mode 1): a FRAME x k float32 matrix, plane 0 the decimated mono signal,
+    // plane 1 the sample counter. Each row becomes one pcm message; rows a stall lost
+    // advance seq so the bridge fills silence and counts them; a silent track sends
+    // nothing after QUIET_MS, so its layer leaves the picture.
     var frames = new JitterMatrix(name);
     var dim = frames.dim;
     var width = dim.length ? dim[0] : dim;
     var rows = dim.length > 1 ? dim[1] : 1;
-    if (frames.planecount !== 1 || frames.type !== "float32" || width !== FRAME) {
+    if (frames.planecount !== 2 || frames.type !== "float32" || width !== FRAME) {
         device.dropped += 1;
         return;
     }
     if (!active()) {
+        device.nextPosition = -1;
+        device.held = [];
         return;
     }
     for (var row = 0; row < rows; row++) {
-        var source = name;
+        var skip = missingRows(rowStart(frames, row));
+        if (skip > 0) {
+            device.held = []; // no longer continuous with what follows
+            device.seq = (device.seq + skip) % SEQ_MODULO;
+        }
+        if (quiet()) {
+            holdRow(frames, row);
+            continue;
+        }
+        while (device.held.length > 0) {
+            sendRow(device.held.shift().name);
+        }
         if (rows > 1) {
             if (rowMatrix === null) {
-                rowMatrix = new JitterMatrix(1, "float32", FRAME, 1);
+                rowMatrix = new JitterMatrix(2, "float32", FRAME, 1);
             }
-            rowMatrix.usesrcdim = 1;
-            rowMatrix.srcdimstart = [0, row];
-            rowMatrix.srcdimend = [FRAME - 1, row];
-            rowMatrix.frommatrix(frames);
-            source = rowMatrix.name;
+            sendRow(copyRow(frames, row, rowMatrix).name);
+        } else {
+            sendRow(name);
         }
-        outlet(OUT_PCM_HEAD, [device.nonce, device.seq]);
-        outlet(OUT_PCM_DATA, ["jit_matrix", source]);
-        device.seq = (device.seq + 1) % SEQ_MODULO;
     }
 }
 
@@ -623,6 +901,7 @@ function deleted() {
     if (device.uuid !== null) {
         release(device.uuid);
     }
+    resign(true);
     stopTimers();
     forgetObservers();
 }

@@ -93,7 +93,7 @@ def test_bad_arguments_fail_with_exit_code_2(tmp_path, capsys) -> None:
     not_audio.write_text("not audio")
     assert main(["simulate", str(not_audio)]) == 2
     assert main(["simulate"]) == 2
-    assert main(["bridge", "--host", "0.0.0.0", "--duration", "0"]) == 2
+    assert main(["bridge", "--host", "0.0.0.0", "--duration", "0.1"]) == 2
     assert main([]) == 2
 
 
@@ -261,3 +261,36 @@ def test_demo_recording_has_the_loop_as_its_sound(tmp_path) -> None:
         peak = max(np.abs(frame.to_ndarray()).max() for frame in container.decode(audio=0))
     assert abs(video_seconds - audio_seconds) < 0.1
     assert peak > 0.05  # the loop is audible, not silence
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["bridge", "--port", "70000"],
+        ["bridge", "--port", "-1"],
+        ["bridge", "--max-tracks", "0"],
+        ["bridge", "--fps", "nan"],
+        ["bridge", "--fps", "0"],
+        ["bridge", "--seconds", "-3"],
+        ["bridge", "--seconds", "inf"],
+        ["bridge", "--target-hz", "1e309"],
+        ["bridge", "--threads", "0"],
+        ["bridge", "--size", "0x0"],
+        ["bridge", "--refresh", "abc"],
+        ["demo", "--fps", "-30"],
+        ["render", "a.wav", "-o", "x.mp4", "--tempo", "0"],
+        ["render", "a.wav", "-o", "x.mp4", "--seconds", "nan"],
+        ["simulate", "--decimation", "99"],
+        ["simulate", "--block", "100000"],
+        ["simulate", "--sample-rate", "-44100"],
+        ["preview", "--layers", "100000"],
+        ["preview", "--crf", "99"],
+    ],
+)
+def test_every_number_typed_is_checked_with_a_clear_message(argv, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    option = next(a for a in argv if a.startswith("--"))
+    assert f"argument {option}" in err and "Traceback" not in err

@@ -107,7 +107,6 @@ def test_controls_by_selector_and_by_address() -> None:
         ("/syn/hello", [UUID, 1, 1, 8000.0, 16], BAD_VALUE),
         ("/syn/hello", [UUID, 1.5, 1, 44100.0, 2], BAD_TYPES),
         (f"/syn/{UUID}/meta", [1, 5, 0, 0], BAD_TYPES),
-        (f"/syn/{UUID}/meta", [1, "x" * 300, 0, 0], BAD_VALUE),
         (f"/syn/{UUID}/meta", [1, "Bass", 0x1000000, 0], BAD_VALUE),
         (f"/syn/{UUID}/params", [1, 2.0, "normal", "squiggle", 1.0, 1], BAD_VALUE),
         (f"/syn/{UUID}/params", [1, 1.0, "sparkle", "squiggle", 1.0, 1], BAD_VALUE),
@@ -193,3 +192,16 @@ def test_every_input_spec_builds_its_event_from_the_table() -> None:
     taken = {spec.name for spec in MESSAGES if spec.build is not None}
     assert taken == {spec.name for spec in MESSAGES if spec.direction in ("device", "control")}
     assert {spec.name for spec in MESSAGES if spec.direction == "reply"} == {"status"}
+
+
+def test_track_names_are_cut_and_escaped_not_refused() -> None:
+    """A long name keeps its meta (colour, index) and is cut to the documented limit; control
+    characters become visible escapes, letters and emoji stay."""
+    meta = event(f"/syn/{UUID}/meta", 1, "x" * 300, 0x123456, 7)
+    assert meta.name == "x" * 63 + "…" and (meta.color, meta.track_index) == (0x123456, 7)
+    assert event(f"/syn/{UUID}/meta", 1, "Kick\nSnare", 0, 0).name == "Kick\\x0aSnare"
+    assert event(f"/syn/{UUID}/meta", 1, "\x1b[31mRED", 0, 0).name == "\\x1b[31mRED"
+    assert event(f"/syn/{UUID}/meta", 1, "Bässe – ベース 🥁", 0, 0).name == "Bässe – ベース 🥁"
+    # A controller naming the track the way the device does reaches the same name.
+    control = event("/syn/layer/opacity", "x" * 300, 0.5)
+    assert control.selector == Selector("name", meta.name)

@@ -36,17 +36,24 @@ def test_simulated_file_arrives_with_the_offline_features(tmp_path, bridge) -> N
 
     devices = devices_from_files([path], stream_rate=24000.0, seed=1)
     simulator = Simulator(devices, port=bridge.address[1], sample_rate=48000.0, decimation=2)
-    stats = simulator.run()
+    result: list = []
+    runner = threading.Thread(target=lambda: result.append(simulator.run()))
+    runner.start()
+    # Hold the live track (the registry keeps only a summary once the device says bye).
+    assert wait_for(lambda: len(bridge.registry.tracks) == 1)
+    (live,) = bridge.registry.tracks.values()
+    runner.join(10.0)
     simulator.close()
+    (stats,) = result
     assert wait_for(lambda: bridge.registry.stream_totals().get("samples", 0) >= stats.samples)
     assert wait_for(lambda: len(bridge.registry.retired) > 0)
     (track,) = bridge.registry.take_removed()  # the simulator said bye at the end
-    assert track.meta.name == "stem" and track.stream.stream_rate == 24000.0
-    c = track.stream.counters
+    assert track.meta.name == "stem" and track.stream_rate == 24000.0 and track.uuid == live.uuid
+    c = track.counters
     assert (c.packets, c.lost, c.late, c.duplicate) == (stats.pcm_messages, 0, 0, 0)
 
     analyser = TrackAnalyser()
-    frames = analyser.pull(track.stream)
+    frames = analyser.pull(live.stream)
     audio, file_rate = read_audio(path)
     offline = analyse(
         StreamingResampler(24000.0, 22050.0).process(resample(audio, file_rate, 24000.0))

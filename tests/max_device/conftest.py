@@ -42,3 +42,23 @@ def wire_bytes(datagram: Datagram) -> bytes:
 def bridge_events(sim: PatchSimulator) -> list[Event]:
     """What the bridge makes of everything the patch sent; any rejection fails the test."""
     return [interpret(decode_message(wire_bytes(datagram))) for datagram in sim.sent]
+
+
+@pytest.fixture
+def world(patcher: Patcher, tmp_path: Path):
+    """Make a :class:`MaxWorld` (the patch, the real script, Max's queues); skips without node."""
+    if NODE is None:
+        pytest.skip(NODE_MISSING)
+    from tests.max_device.max_world import MaxWorld
+
+    made: list[MaxWorld] = []
+
+    def make(**options) -> MaxWorld:
+        made.append(MaxWorld(patcher, tmp_path, **options))
+        return made[-1]
+
+    yield make
+    for item in made:
+        item.close()
+        assert item.errors == [], "the device script raised:\n" + "\n".join(item.errors)
+        assert item.posts == [], f"a shipped device prints nothing, got {item.posts}"

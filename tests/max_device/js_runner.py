@@ -21,6 +21,14 @@ NODE = shutil.which("node")
 NODE_MISSING = "node is not installed; the device's JavaScript tests need node (v18 or later)"
 
 TRACK_ID, SONG_ID, DEVICE_ID = 3, 1, 7
+COUNTER_MODULO = 4194304  # count~ 0 4194304 in the patch; equals the script's constant
+
+
+def counter_cell(index: int, decimation: int) -> float:
+    """Plane 1 of stream sample ``index``: count~ averaged over ``decimation`` samples."""
+    first = index * decimation
+    values = [(first + k) % COUNTER_MODULO for k in range(decimation)]
+    return sum(values) / decimation
 
 
 def default_lom(
@@ -76,6 +84,7 @@ class Scenario:
     instances: int = 1
     steps: list[dict[str, Any]] = field(default_factory=list)
     current: int = 0
+    counters: dict[int, int] = field(default_factory=dict)  # stream samples caught so far
 
     def use(self, instance: int) -> Scenario:
         """Send the following steps to device ``instance`` (all share one Max Global)."""
@@ -90,10 +99,28 @@ class Scenario:
     def call(self, name: str, *args: Any) -> Scenario:
         return self._step({"call": name, "args": list(args)})
 
-    def matrix(self, name: str, rows: list[list[float]], *, width: int | None = None) -> Scenario:
+    def matrix(
+        self,
+        name: str,
+        rows: list[list[float]],
+        *,
+        width: int | None = None,
+        decimation: int = 2,
+        skip: int = 0,
+    ) -> Scenario:
+        """A matrix as jit.catch~ 2 outputs it: plane 0 the samples, plane 1 count~.
+
+        The counter continues from this instance's previous matrix; ``skip`` stream
+        samples are left out first, as a stall that overflowed the catch's buffer would.
+        """
         width = width or (len(rows[0]) if rows else 0)
-        data = [value for row in rows for value in row]
-        return self._step({"matrix": {"name": name, "dim": [width, len(rows)], "data": data}})
+        start = self.counters.get(self.current, 0) + skip
+        data: list[float] = []
+        for index, value in enumerate(v for row in rows for v in row):
+            data += [value, counter_cell(start + index, decimation)]
+        self.counters[self.current] = start + width * len(rows)
+        spec = {"name": name, "dim": [width, len(rows)], "planecount": 2, "data": data}
+        return self._step({"matrix": spec})
 
     def advance(self, ms: int) -> Scenario:
         return self._step({"advance": ms})
@@ -106,7 +133,7 @@ class Scenario:
 
     def loaded(self, rate: float = 44100.0) -> Scenario:
         """The usual start: live.thisdevice bangs, then dspstate~ reports the rate."""
-        return self.call("bang").call("samplerate", rate)
+        return self.call("samplerate", rate).call("bang").call("restored")
 
 
 @dataclass(frozen=True)
@@ -119,7 +146,7 @@ class Run:
     errors: list[str]
 
     def on(self, outlet: int) -> list[list[Any]]:
-        return [record["atoms"] for record in self.emitted if record["outlet"] == outlet]
+        return [r["atoms"] for r in self.emitted if "script" not in r and r["outlet"] == outlet]
 
 
 def run_scenario(scenario: Scenario, tmp_path: Path, script: Path = DEVICE_SCRIPT) -> Run:

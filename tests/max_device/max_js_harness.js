@@ -1,7 +1,12 @@
 // Runs the device's Max `js` script under node with a mocked Max API, replays a scenario
 // and prints what the script did as JSON.
 //
-// usage: node max_js_harness.js <device script> <scenario.json>
+// usage: node max_js_harness.js <device script> <scenario.json> [--interactive]
+//
+// With --interactive the steps come one JSON line at a time on stdin, and each answer is
+// one JSON line {"emitted", "posts", "errors", "value"} of what that step did, so a model
+// of the patch (tests/max_device/max_world.py) can route outlets, queue deferlow and call
+// the script again in Max's order.
 //
 // The mocks model the parts of Max the script uses, as documented by Cycling '74:
 // outlet(), post(), Global, Date.now and Task (on a fake clock), JitterMatrix (with usesrcdim
@@ -21,7 +26,7 @@
 const fs = require("fs");
 const vm = require("vm");
 
-const [scriptPath, scenarioPath] = process.argv.slice(2);
+const [scriptPath, scenarioPath, mode] = process.argv.slice(2);
 const scenario = JSON.parse(fs.readFileSync(scenarioPath, "utf8"));
 const emitted = [];
 const posts = [];
@@ -61,7 +66,8 @@ class JitterMatrix {
         this.planecount = planecount;
         this.type = type;
         this.dim = dim.length === 1 ? dim[0] : dim;
-        this.data = new Float64Array(dim.reduce((a, b) => a * b, 1));
+        // Cells in row-major order, the planes of a cell side by side.
+        this.data = new Float64Array(dim.reduce((a, b) => a * b, 1) * planecount);
         this.usesrcdim = 0;
         this.srcdimstart = [0, 0];
         this.srcdimend = [0, 0];
@@ -72,19 +78,32 @@ class JitterMatrix {
         return Array.isArray(this.dim) ? this.dim[0] : this.dim;
     }
 
+    getcell(x, y) {
+        // One cell: an array with a value per plane.
+        const planes = this.planecount;
+        const start = (y * this.width + x) * planes;
+        return Array.from(this.data.slice(start, start + planes));
+    }
+
     frommatrix(source) {
         // A 2-D region copy, as jit.matrix does with usesrcdim and an equal-size target.
+        if (source.planecount !== this.planecount) {
+            throw new Error("harness: plane counts differ; planemap is not modelled");
+        }
         if (!this.usesrcdim) {
             this.data = Float64Array.from(source.data);
             return;
         }
+        const planes = this.planecount;
         const [x0, y0] = this.srcdimstart;
         const [x1, y1] = this.srcdimend;
         if (x1 - x0 + 1 !== this.width || y1 !== y0) {
             throw new Error("harness: only single-row copies of the target's width are modelled");
         }
         for (let x = x0; x <= x1; x++) {
-            this.data[x - x0] = source.data[y0 * source.width + x];
+            for (let p = 0; p < planes; p++) {
+                this.data[(x - x0) * planes + p] = source.data[(y0 * source.width + x) * planes + p];
+            }
         }
     }
 }
@@ -243,7 +262,8 @@ function outlet(instance, index, ...args) {
     const atoms = args.length === 1 && Array.isArray(args[0]) ? args[0].slice() : args;
     const record = { instance: instance, outlet: index, atoms: atoms };
     if (atoms[0] === "jit_matrix") {
-        record.matrix = Array.from(matrices.get(atoms[1]).data);
+        const matrix = matrices.get(atoms[1]);
+        record.matrix = { planecount: matrix.planecount, data: Array.from(matrix.data) };
     }
     emitted.push(record);
 }
@@ -256,6 +276,42 @@ function Global(name) {
         globals.set(name, {});
     }
     return globals.get(name);
+}
+
+// Patcher scripting (this.patcher): objects the script makes are reported as records
+// {"instance", "script": [...]} so the patch model can make them too.
+function makePatcher(index) {
+    const made = new Map();
+    let count = 0;
+    const named = scenario.named || ["synaesthete_replies"];
+    const report = (call) => emitted.push({ instance: index, script: call });
+    return {
+        newdefault(left, top, ...words) {
+            count += 1;
+            const object = { scriptid: "script-" + index + "-" + count, varname: "", words };
+            made.set(object.scriptid, object);
+            report(["newdefault", object.scriptid].concat(words));
+            return object;
+        },
+        connect(from, outlet, to, inlet) {
+            report(["connect", from.scriptid || from.varname, outlet, to.scriptid || to.varname, inlet]);
+        },
+        remove(object) {
+            if (!made.has(object.scriptid)) {
+                throw new Error("harness: removing an object this script did not make");
+            }
+            made.delete(object.scriptid);
+            report(["remove", object.scriptid]);
+        },
+        getnamed(name) {
+            for (const object of made.values()) {
+                if (object.varname === name) {
+                    return object;
+                }
+            }
+            return named.indexOf(name) >= 0 ? { varname: name } : null;
+        }
+    };
 }
 
 function makeInstance(index) {
@@ -272,6 +328,7 @@ function makeInstance(index) {
         post: (...args) => posts.push(args.join(" ")),
         error: (...args) => posts.push("error: " + args.join(" ")),
         messagename: "",
+        patcher: makePatcher(index),
         jsarguments: ["synaesthete.js"],
         arrayfromargs: (...args) => Array.prototype.concat.apply([], args.map((a) => Array.from(a)))
     };
@@ -285,8 +342,9 @@ for (let index = 0; index < (scenario.instances || 1); index++) {
     instances.push(makeInstance(index));
 }
 
-for (const step of scenario.steps) {
+function runStep(step) {
     const sandbox = instances[step.instance || 0];
+    let value = null;
     try {
         if (step.call !== undefined) {
             const fn = sandbox[step.call];
@@ -302,13 +360,28 @@ for (const step of scenario.steps) {
         } else if (step.lom_set !== undefined) {
             lomSet(step.lom_set[0], step.lom_set[1], step.lom_set[2]);
         } else if (step.eval !== undefined) {
-            evals.push(vm.runInContext(step.eval, sandbox));
+            value = vm.runInContext(step.eval, sandbox);
+            evals.push(value);
         } else {
             throw new Error("unknown step " + JSON.stringify(step));
         }
     } catch (exc) {
         errors.push(String(exc && exc.stack ? exc.stack : exc));
     }
+    return value;
 }
 
-process.stdout.write(JSON.stringify({ emitted, posts, evals, errors }));
+if (mode === "--interactive") {
+    const readline = require("readline");
+    const lines = readline.createInterface({ input: process.stdin });
+    lines.on("line", (line) => {
+        const value = runStep(JSON.parse(line));
+        const answer = { emitted: emitted.splice(0), posts: posts.splice(0), errors: errors.splice(0), value };
+        process.stdout.write(JSON.stringify(answer) + "\n");
+    });
+} else {
+    for (const step of scenario.steps) {
+        runStep(step);
+    }
+    process.stdout.write(JSON.stringify({ emitted, posts, evals, errors }));
+}

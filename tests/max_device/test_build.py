@@ -17,14 +17,55 @@ from max_device.reader import read_device
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_build_writes_the_device_and_its_script(tmp_path: Path) -> None:
+def test_build_writes_one_self_contained_device(tmp_path: Path) -> None:
     result = build_device(tmp_path / "out" / "Synaesthete.amxd")
     assert result.device.stat().st_size == result.size
-    assert [path.name for path in result.dependencies] == ["synaesthete.js"]
-    assert result.dependencies[0].read_bytes() == (SOURCE_DIR / "synaesthete.js").read_bytes()
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["Synaesthete.amxd"]
+    assert result.embedded == ("synaesthete.js",)
     device = read_device(result.device)
     assert device.device_type == "audio_effect"
-    assert device.patcher == Patcher.load(SOURCE_DIR / PATCHER_NAME).document
+    built = Patcher(device.patcher)
+    # No box loads a file: the script is inside, as a Max 9 v8.codebox.
+    assert not built.named("js") and not built.named("v8") and not built.named("jsui")
+    (codebox,) = [box for box in built.boxes.values() if box.maxclass == "v8.codebox"]
+    assert codebox.raw["code"] == (SOURCE_DIR / "synaesthete.js").read_text(encoding="utf-8")
+    assert codebox.raw["filename"] == "none"
+    names = [item["name"] for item in built.attributes.get("dependency_cache", [])]
+    assert not [name for name in names if name.endswith(".js")], names
+    # Everything else is the source patch: same boxes, same cords, same parameters.
+    source = Patcher.load(SOURCE_DIR / PATCHER_NAME)
+    (script,) = source.named("js")
+    assert codebox.id == script.id
+    assert (codebox.numinlets, codebox.numoutlets) == (script.numinlets, script.numoutlets)
+    assert built.lines == source.lines
+    assert set(built.boxes) == set(source.boxes)
+    assert [p.longname for p in built.parameters()] == [p.longname for p in source.parameters()]
+
+
+def test_the_embedded_script_runs(tmp_path: Path, patcher) -> None:
+    from tests.max_device.conftest import bridge_events
+    from tests.max_device.js_runner import NODE, NODE_MISSING, Scenario, run_scenario
+    from tests.max_device.patch_sim import PatchSimulator
+
+    if NODE is None:
+        pytest.skip(NODE_MISSING)
+    device = read_device(build_device(tmp_path / "Synaesthete.amxd").device)
+    (codebox,) = [
+        box["box"]
+        for box in device.patcher["patcher"]["boxes"]
+        if box["box"]["maxclass"] == "v8.codebox"
+    ]
+    script = tmp_path / "embedded.js"
+    script.write_text(codebox["code"], encoding="utf-8")
+    run = run_scenario(Scenario().loaded(), tmp_path, script)
+    assert run.errors == []
+    sim = PatchSimulator(Patcher(device.patcher))
+    sim.feed(run.emitted)
+    assert [type(event).__name__ for event in bridge_events(sim)][:3] == [
+        "Hello",
+        "Meta",
+        "Params",
+    ]
 
 
 def test_builds_are_byte_identical(tmp_path: Path) -> None:
@@ -62,7 +103,7 @@ def test_the_output_must_be_an_amxd(tmp_path: Path) -> None:
 def test_build_and_read_through_the_synaesthete_command(tmp_path: Path, capsys) -> None:
     out = tmp_path / "Synaesthete.amxd"
     assert synaesthete(["build-device", "--out", str(out)]) == 0
-    assert out.is_file() and (tmp_path / "synaesthete.js").is_file()
+    assert out.is_file() and not (tmp_path / "synaesthete.js").exists()
     assert synaesthete(["read-device", str(out), "--summary"]) == 0
     printed = capsys.readouterr().out
     assert "type: audio_effect" in printed and "Device ID (ID): stored data" in printed

@@ -51,11 +51,12 @@ def of_type(events, kind):
     return [event for event in events if isinstance(event, kind)]
 
 
-def test_a_loaded_device_speaks_protocol_v1(patcher, run_js) -> None:
+def test_a_loaded_device_speaks_protocol_v2(patcher, run_js) -> None:
     rows = ramp_rows(3)
     run = run_js(
         Scenario()
         .loaded(44100.0)
+        .call("level", 0.5)
         .call("opacity", 50.0)
         .call("blend", 3)
         .call("style", 1)
@@ -70,7 +71,8 @@ def test_a_loaded_device_speaks_protocol_v1(patcher, run_js) -> None:
     (hello, *_) = of_type(events, Hello)
     assert UUID_PATTERN.match(hello.uuid)
     assert NONCE_RANGE[0] <= hello.nonce <= NONCE_RANGE[1]
-    assert (hello.proto, hello.sample_rate, hello.decimation) == (1, 44100.0, 2)
+    assert (hello.proto, hello.sample_rate, hello.decimation) == (2, 44100.0, 2)
+    assert hello.reply_port == 9001, "a lone device is the set's listener"
     assert isinstance(events[0], Hello), "hello must come first"
 
     meta = of_type(events, Meta)[0]
@@ -106,6 +108,7 @@ def test_wire_types_do_not_depend_on_how_max_types_js_numbers(patcher, run_js) -
     run = run_js(
         Scenario()
         .loaded(48000.0)
+        .call("level", 0.5)
         .call("opacity", 100.0)  # whole numbers where the protocol wants floats
         .call("reactivity", 1.0)
         .matrix("catch", [[0.0] * FRAME])  # digital silence: every sample a whole number
@@ -128,6 +131,7 @@ def test_every_address_sent_is_documented(patcher, run_js) -> None:
     run = run_js(
         Scenario()
         .loaded()
+        .call("level", 0.5)
         .matrix("catch", ramp_rows(1))
         .call("jit_matrix", "catch")
         .advance(40)
@@ -162,7 +166,11 @@ def test_decimation_follows_the_sample_rate(patcher, run_js, rate, decimation) -
 def test_a_sample_rate_change_reannounces_the_stream(patcher, run_js) -> None:
     sim = simulate(patcher, run_js(Scenario().loaded(44100.0).call("samplerate", 96000.0)))
     hellos = of_type(bridge_events(sim), Hello)
-    assert [(h.sample_rate, h.decimation) for h in hellos] == [(44100.0, 2), (96000.0, 4)]
+    rates = [(h.sample_rate, h.decimation) for h in hellos]
+    assert [r for i, r in enumerate(rates) if i == 0 or rates[i - 1] != r] == [
+        (44100.0, 2),
+        (96000.0, 4),
+    ]
     assert hellos[0].nonce == hellos[1].nonce
 
 
@@ -230,7 +238,7 @@ def test_stream_off_says_goodbye_and_stops(patcher, run_js) -> None:
     off = names.index("Bye")
     assert isinstance(events[off - 1], Params) and events[off - 1].enabled is False
     assert names[off + 1 :] == ["Hello", "Meta", "Params"], "silent while off, back when on"
-    assert sim.status_text() == "no audio"
+    assert sim.status_text() == "no bridge"
 
 
 @pytest.mark.parametrize("ending", ["enabled", "deleted"])
@@ -254,7 +262,8 @@ def test_rename_recolour_and_reorder_update_meta(patcher, run_js) -> None:
         .lom_set(SONG_ID, "tracks", ["id", 9, "id", TRACK_ID])
     )
     metas = of_type(bridge_events(simulate(patcher, run)), Meta)
-    assert [(m.name, m.color, m.track_index) for m in metas] == [
+    seen = [(m.name, m.color, m.track_index) for m in metas]
+    assert [m for i, m in enumerate(seen) if i == 0 or seen[i - 1] != m] == [
         ("Bass", 0xFF3300, 2),
         ("Lead Synth", 0xFF3300, 2),
         ("Lead Synth", 0x1188FF, 2),
@@ -327,6 +336,7 @@ def test_sequence_numbers_wrap_to_zero(patcher, run_js) -> None:
     run = run_js(
         Scenario()
         .loaded()
+        .call("level", 0.5)
         .eval("device.seq = 2147483647")
         .matrix("catch", ramp_rows(2))
         .call("jit_matrix", "catch")
@@ -335,11 +345,16 @@ def test_sequence_numbers_wrap_to_zero(patcher, run_js) -> None:
     assert [message.seq for message in pcm] == [2147483647, 0]
 
 
-def test_status_shows_streaming_and_silence(patcher, run_js) -> None:
-    loud = run_js(Scenario().loaded().call("level", 0.5))
-    assert simulate(patcher, loud).status_text() == "streaming"
-    quiet = run_js(Scenario().loaded().call("level", 0.5).advance(2000).call("level", 0.0))
-    assert simulate(patcher, quiet).status_text() == "no audio"
+def test_status_shows_connection_and_silence(patcher, run_js) -> None:
+    heard = Scenario().loaded().call("reply", "/syn/status", 2, 1)
+    loud = run_js(heard.call("level", 0.5))
+    assert simulate(patcher, loud).status_text() == "connected"
+    quiet = run_js(
+        Scenario().loaded().call("level", 0.5).advance(2000).call("reply", "/syn/status", 2, 1)
+    )
+    assert simulate(patcher, quiet).status_text() == "connected, silent"
+    gone = run_js(Scenario().loaded().call("reply", "/syn/status", 2, 1).advance(4000))
+    assert simulate(patcher, gone).status_text() == "no bridge"
     off = run_js(Scenario().loaded().call("level", 0.5).call("enabled", 0))
     assert simulate(patcher, off).status_text() == "device off"
 

@@ -27,7 +27,17 @@ from renderer.modes import BLEND_MODES, DEFAULT_BLEND_MODE
 SCRIPT = (SOURCE_DIR / "synaesthete.js").read_text(encoding="utf-8")
 DEVICE_HEIGHT = 169  # every Live device is this tall
 #: Live recalls automation, mappings and presets by long name: these must never change.
-LONG_NAMES = ("Opacity", "Blend", "Style", "Reactivity", "Stream", "Port", "Host", "Device ID")
+LONG_NAMES = (
+    "Opacity",
+    "Blend",
+    "Style",
+    "Reactivity",
+    "Stream",
+    "Port",
+    "Host",
+    "Device ID",
+    "Reply Port",
+)
 LOCAL_NAME_OBJECTS = ("send", "s", "receive", "r", "buffer~", "value", "v", "forward", "coll")
 
 
@@ -154,7 +164,8 @@ def test_parameter_names_are_frozen_and_unique(patcher) -> None:
         ),
         ("Style", "live.menu", 2, None, 2.0, 0, 0),
         ("Stream", "live.toggle", 2, None, 1.0, 1, 0),
-        ("Port", "live.numbox", 1, 1.0, 65535.0, DEFAULT_PORT, 1),
+        ("Port", "live.numbox", 0, 1.0, 65535.0, float(DEFAULT_PORT), 1),
+        ("Reply Port", "live.numbox", 0, 1.0, 65535.0, 9001.0, 1),
         ("Host", "pattr", 3, None, None, None, 1),
         ("Device ID", "pattr", 3, None, None, None, 1),
     ],
@@ -199,27 +210,42 @@ def test_controls_and_lifecycle_reach_script_handlers(patcher) -> None:
             assert box.text in handlers
     named = {box.args[0] for box in feeding if box.name == "prepend"}
     expected = {"opacity", "blend", "style", "reactivity", "stream", "port", "hostname"}
-    expected |= {"storeduuid", "storedhost", "samplerate", "level", "enabled"}
+    expected |= {"samplerate", "level", "enabled", "replyport", "reply"}
     assert named == expected
+    (defer,) = patcher.named("deferlow")
+    assert targets(patcher, defer) == [(script, 0)]
     for param in patcher.parameters():
+        ((entry, _),) = targets(patcher, param.box)
+        assert entry.name == "prepend", param.longname
         if param.box.name == "pattr":
-            ((defer, _),) = targets(patcher, param.box)
-            assert defer.name == "deferlow", "stored values re-enter the script deferred"
-            ((entry, _),) = targets(patcher, defer)
+            # Stored values re-enter the script through the one deferlow, in order.
+            assert targets(patcher, entry) == [(defer, 0)], param.longname
         else:
-            ((entry, _),) = targets(patcher, param.box)
-        assert entry.name == "prepend" and targets(patcher, entry) == [(script, 0)]
+            assert targets(patcher, entry) == [(script, 0)], param.longname
+    stored = {
+        prepend.args[0]
+        for prepend, _ in [(patcher.boxes[c.source[0]], 0) for c in patcher.cords_to(defer.id)]
+        if prepend.name == "prepend"
+    }
+    assert stored == {"storeduuid", "storedhost"}
 
 
 def test_lifecycle_order_is_set_by_trigger(patcher) -> None:
     device, script = patcher.only("live.thisdevice"), patcher.only("js")
     ((order, _),) = targets(patcher, device, 0)
-    assert order.name == "t" and order.args == ["b", "b", "b"]
-    # trigger fires right to left: sample rate first, then polling, then the script.
-    assert [box.name for box, _ in targets(patcher, order, 2)] == ["dspstate~"]
-    ((start, _),) = targets(patcher, order, 1)
+    assert order.name == "t" and order.args == ["restored"] + ["b"] * 7
+    # trigger fires right to left: sample rate, polling, the script, the stored values
+    # again, then "restored" into the deferlow the stored values go through.
+    params = {p.longname: p.box for p in patcher.parameters()}
+    assert [box.name for box, _ in targets(patcher, order, 7)] == ["dspstate~"]
+    ((start, _),) = targets(patcher, order, 6)
     assert start.text == "1" and [b.name for b, _ in targets(patcher, start)] == ["qmetro"]
-    assert targets(patcher, order, 0) == [(script, 0)]
+    assert targets(patcher, order, 5) == [(script, 0)]
+    assert targets(patcher, order, 4) == [(params["Port"], 0)]
+    assert targets(patcher, order, 3) == [(params["Reply Port"], 0)]
+    assert targets(patcher, order, 2) == [(params["Host"], 0)]
+    assert targets(patcher, order, 1) == [(params["Device ID"], 0)]
+    assert targets(patcher, order, 0) == [(patcher.only("deferlow"), 0)]
     ((enabled, _),) = targets(patcher, device, 1)
     assert enabled.args == ["enabled"]
     ((rate, _),) = targets(patcher, patcher.only("dspstate~"), 1)
@@ -253,7 +279,7 @@ def test_the_interface_fits_the_device_and_is_labelled(patcher) -> None:
         if param.box.name != "pattr":
             assert param.box.raw.get("presentation") == 1, f"{param.longname} is not shown"
         if param.box.name in ("live.menu", "live.toggle", "live.numbox"):
-            assert param.longname in labels, f"{param.longname} has no label"
+            assert {param.longname, param.shortname} & labels, f"{param.longname} has no label"
     assert patcher.only("textedit").raw.get("presentation") == 1 and "Host" in labels
     status = [box for box in shown if box.raw.get("varname") == "status"]
     assert len(status) == 1, "a status indicator is shown"

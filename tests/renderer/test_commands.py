@@ -6,8 +6,8 @@ import argparse
 
 import pytest
 
+from cli.arguments import parse_size
 from cli.main import main
-from cli.renderer import parse_size
 
 
 def test_parse_size():
@@ -40,9 +40,11 @@ def test_preview_renders_png_frames(tmp_path):
     assert len(list(out.glob("frame_*.png"))) == 2
 
 
-def test_preview_refuses_bad_arguments(tmp_path, caplog):
-    assert main(["preview", "--layers", "0", "--out", str(tmp_path / "x.mp4")]) == 2
-    assert "--layers must be" in caplog.text
+def test_preview_refuses_bad_arguments(tmp_path, caplog, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["preview", "--layers", "0", "--out", str(tmp_path / "x.mp4")])
+    assert exit_info.value.code == 2
+    assert "argument --layers: must be from 1 to 128" in capsys.readouterr().err
     assert main(["preview", "--audio", "a.wav"]) == 2
     assert "--audio needs --out" in caplog.text
     assert main(["preview", "--out", str(tmp_path / "x.mp4"), "--size", "65x48"]) == 2
