@@ -121,17 +121,21 @@ def _setup(compositor, synthetic, master) -> None:
 
 
 def _render_file(args, synthetic, options, master) -> int:
+    from models.audio_io import AudioFileError, read_audio
     from renderer.headless import HeadlessRenderer
     from renderer.offline import render_to_sink
     from renderer.video import AudioTrack, VideoError, open_sink
 
     seconds = args.seconds or 10.0
     try:
-        audio = AudioTrack.from_file(args.audio) if args.audio is not None else None
+        audio = None
+        if args.audio is not None:
+            samples, rate = read_audio(args.audio, mono=False)
+            audio = AudioTrack.from_array(samples[:, :2], rate)  # a surround file's front pair
         sink = open_sink(
             args.out, args.size, args.fps, audio=audio, preset=args.preset, crf=args.crf
         )
-    except VideoError as exc:
+    except (VideoError, AudioFileError) as exc:
         log.error("%s", exc)
         return 2
     with HeadlessRenderer(args.size, **options) as renderer:

@@ -35,17 +35,17 @@ class AudioFileError(ValueError):
 
 
 def read_audio_clip(
-    path: str | Path, max_seconds: float = MAX_SOUND_SECONDS
+    path: str | Path, max_seconds: float = MAX_SOUND_SECONDS, *, mono: bool = True
 ) -> tuple[np.ndarray, int, bool]:
-    """Read any sound libsndfile can decode, whatever its file name, mixed to mono.
+    """Read any sound libsndfile can decode, whatever its file name.
 
     At most ``max_seconds`` (and at most :data:`MAX_SOUND_SAMPLES` samples over all
-    channels) are read from the start of the file. Stereo and multichannel files are
-    averaged to mono, as the device sums both channels.
+    channels) are read from the start of the file. With ``mono``, stereo and multichannel
+    files are averaged to mono, as the device sums both channels.
 
     Returns:
-        ``(samples, rate, cut)``: float32 mono samples ``(n,)``, the file's rate in Hz and
-        whether the file goes on beyond what was read.
+        ``(samples, rate, cut)``: float32 samples, ``(n,)`` mono or ``(n, channels)``, the
+        file's rate in Hz and whether the file goes on beyond what was read.
 
     Raises:
         AudioFileError: with its ``kind`` (see the class).
@@ -73,14 +73,15 @@ def read_audio_clip(
             raise AudioFileError(f"{file}: cannot decode it ({exc})", "broken") from exc
     if data.shape[0] == 0:
         raise AudioFileError(f"{file}: contains no samples", "too short")
-    mono = data.mean(axis=1, dtype=np.float64).astype(np.float32)
-    if not np.isfinite(mono).all():
+    samples = data.mean(axis=1, dtype=np.float64).astype(np.float32) if mono else data
+    if not np.isfinite(samples).all():
         raise AudioFileError(f"{file}: contains NaN or Inf samples", "broken")
-    return mono, rate, cut
+    return samples, rate, cut
 
 
-def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """A whole sound file as mono: ``(samples, rate)``, float32 ``(n,)`` and Hz.
+def read_audio(path: str | Path, *, mono: bool = True) -> tuple[np.ndarray, int]:
+    """A whole sound file: ``(samples, rate)``, float32 ``(n,)`` (or ``(n, channels)``
+    without ``mono``) and Hz.
 
     A file longer than :data:`MAX_SOUND_SECONDS` (or :data:`MAX_SOUND_SAMPLES`) is cut
     there, with a warning naming it.
@@ -88,9 +89,9 @@ def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
     Raises:
         AudioFileError: as :func:`read_audio_clip`.
     """
-    samples, rate, cut = read_audio_clip(path)
+    samples, rate, cut = read_audio_clip(path, mono=mono)
     if cut:
-        log.warning("%s: only its first %.0f s are used", path, samples.size / rate)
+        log.warning("%s: only its first %.0f s are used", path, len(samples) / rate)
     return samples, rate
 
 

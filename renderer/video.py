@@ -65,26 +65,6 @@ class AudioTrack:
             raise VideoError("audio contains NaN or infinite samples; clean it before muxing")
         return cls(np.ascontiguousarray(np.clip(array, -1.0, 1.0)), int(sample_rate))
 
-    @classmethod
-    def from_file(cls, path: str | Path) -> AudioTrack:
-        """Read a WAV/FLAC/OGG/… file with soundfile.
-
-        Raises:
-            VideoError: the file is missing or not a readable audio file.
-        """
-        import soundfile
-
-        path = Path(path)
-        if not path.is_file():
-            raise VideoError(f"audio file {path} does not exist")
-        try:
-            data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-        except (RuntimeError, soundfile.LibsndfileError) as exc:
-            raise VideoError(f"cannot read audio file {path}: {exc}") from exc
-        if data.shape[1] > 2:
-            data = data[:, :2]  # keep the front pair of a surround file
-        return cls.from_array(data, rate)
-
     @property
     def channels(self) -> int:
         """1 (mono) or 2 (stereo)."""
