@@ -4,10 +4,14 @@ Measures frames per second for 1, 8, 16 and 32 synthetic layers at 1280×720 and
 render-only (``ctx.finish()`` after each frame, so the GPU/CPU rasteriser's work counts) and
 with read-back (the offline video path). Layers use mixed blend modes, audio features and a
 beat phase every frame, like a live set. Prints a Markdown table plus the machine's load,
-because llvmpipe shares the CPU with everything else running.
+because llvmpipe shares the CPU with everything else running. Both ink modes run by
+default ("stroke": edges drawn at the output resolution, "field": the internal picture
+upscaled with the first ``--upscale``), and every row gives its frame rate as a ratio of
+that field mode's.
 
     .venv/bin/python bench/compositor.py
     .venv/bin/python bench/compositor.py --internal-height 144 216 --layers 16 --sizes 1920x1080
+    .venv/bin/python bench/compositor.py --layers 16 --sizes 1920x1080 --ink stroke field
 """
 
 from __future__ import annotations
@@ -100,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--upscale", nargs="+", default=["balanced"], choices=["crisp", "balanced", "soft"]
     )
+    parser.add_argument(
+        "--ink",
+        nargs="+",
+        default=["field", "stroke"],
+        choices=["field", "stroke"],
+        help="ink modes to compare (stroke rows show their fps as a ratio of field's)",
+    )
     parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
     parser.add_argument(
         "--push-rate", type=float, default=0.0, help="new ink images per second per layer"
@@ -115,12 +126,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# compositor benchmark — {load_note()} at start")
     cores = os.cpu_count() or 1
     print(
-        "| output | internal | upscale | layers | render fps | render+read fps "
-        f"| CPU ms/frame (render) | idle-{cores}-core bound fps |"
+        "| output | internal | ink | upscale | layers | render fps | render+read fps "
+        f"| CPU ms/frame (render) | idle-{cores}-core bound fps | fps ÷ field |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    field_fps: dict[tuple, float] = {}
     for size in args.sizes:
-        for height, upscale in itertools.product(heights, args.upscale):
+        runs = [
+            (height, upscale, ink)
+            for height, upscale, ink in itertools.product(heights, args.upscale, args.ink)
+            if ink == "field" or upscale == args.upscale[0]  # stroke mode has no upscale
+        ]
+        for height, upscale, ink in runs:
             with HeadlessRenderer(
                 size,
                 max_layers=max(32, *args.layers),
@@ -128,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                 internal_height=height,
                 upscale=upscale,
                 tile_size=None if args.no_tiles else (64, 48),
+                ink=ink,
             ) as renderer:
                 comp = renderer.compositor
                 gl = renderer.ctx.info["GL_RENDERER"]
@@ -159,9 +177,14 @@ def main(argv: list[str] | None = None) -> int:
                         push_rate=args.push_rate,
                     )
                     bound = 1000.0 * cores / cpu_ms
+                    key = (size, height, n)
+                    if ink == "field" and upscale == args.upscale[0]:
+                        field_fps[key] = fps
+                    ratio = f"{fps / field_fps[key]:.2f}" if key in field_fps else "–"
+                    shown = upscale if ink == "field" else "–"
                     print(
-                        f"| {size[0]}×{size[1]} | {internal} | {upscale} | {n} | {fps:.1f} "
-                        f"| {fps_read:.1f} | {cpu_ms:.1f} | {bound:.0f} |",
+                        f"| {size[0]}×{size[1]} | {internal} | {ink} | {shown} | {n} "
+                        f"| {fps:.1f} | {fps_read:.1f} | {cpu_ms:.1f} | {bound:.0f} | {ratio} |",
                         flush=True,
                     )
     print(

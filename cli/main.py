@@ -2,6 +2,7 @@
 
 The ``cli`` package owns the console script; each of its modules registers one area's
 subcommands and calls into that area: ``cli.show`` (bridge, demo, render, simulate),
+``cli.storyboard`` (contact sheets of an offline render),
 ``cli.models`` (train, draw, cycle, evaluate, styles), ``cli.renderer`` (preview of synthetic
 ink layers) and ``cli.device`` (build-device, read-device). They are cheap to import: anything
 heavy (torch, moderngl) is imported inside the function that runs a command, so
@@ -21,6 +22,7 @@ from collections.abc import Callable, Sequence
 #: Modules that contribute subcommands, in the order they appear in ``--help``.
 COMMAND_MODULES: tuple[str, ...] = (
     "cli.show",
+    "cli.storyboard",
     "cli.models",
     "cli.renderer",
     "cli.device",

@@ -281,7 +281,7 @@ def run_draw(args: argparse.Namespace) -> int:
     from models.audio_io import AudioFileError, read_mono, tiled_windows
     from models.checkpoint import CheckpointError
     from models.paths import StyleNotFoundError
-    from models.vectorise import field_to_svg
+    from renderer.vectorise import field_to_svg
 
     if not 0.0 < args.level < 1.0 or args.scale <= 0:
         log.error("--level must be in (0, 1) and --scale positive")

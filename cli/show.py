@@ -11,7 +11,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bridge.ingest.protocol import DEFAULT_HOST, DEFAULT_PORT, DEVICE_FRAME, MAX_PCM_SAMPLES
+from bridge.ingest.protocol import (
+    COMPOSITION_NAMES,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEVICE_FRAME,
+    MAX_PCM_SAMPLES,
+)
 from cli.arguments import FPS, PORT, SECONDS, SEED, TEMPO, THREADS, number, parse_size, whole
 from models.paths import DEFAULT_STYLE
 
@@ -131,6 +137,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--style", default=DEFAULT_STYLE, help=f"style for every track ({DEFAULT_STYLE})"
     )
     demo.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
+    add_composition_option(demo)
     demo.add_argument("--fps", type=FPS, default=30.0, help="frames per second (30)")
     demo.add_argument(
         "--no-render", action="store_true", help="no picture: show the bridge's terminal view"
@@ -155,6 +162,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     render.add_argument("--blend", default="screen", help="blend mode for every layer (screen)")
     render.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
+    add_composition_option(render)
     render.add_argument("--fps", type=FPS, default=30.0, help="frames per second (30)")
     render.add_argument("--seconds", type=SECONDS, default=None, help="render only this long")
     render.add_argument("--tempo", type=TEMPO, default=None, help="BPM for beat-locked motion")
@@ -168,7 +176,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     render.set_defaults(func=run_render)
 
 
+def add_composition_option(parser: argparse.ArgumentParser) -> None:
+    """``--composition``: the layout the show starts with (it can be switched live)."""
+    parser.add_argument(
+        "--composition",
+        choices=COMPOSITION_NAMES,
+        default=COMPOSITION_NAMES[0],
+        help="layout of the layers: stage (each voice placed by its sound; the default), "
+        "grid (one cell per track in Live's order) or stack (all centred)",
+    )
+
+
 def _add_show_options(parser: argparse.ArgumentParser) -> None:
+    add_composition_option(parser)
     parser.add_argument("--style", default=DEFAULT_STYLE, help=f"default style ({DEFAULT_STYLE})")
     parser.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
     parser.add_argument(
@@ -255,6 +275,7 @@ def _live_options(args: argparse.Namespace, seconds: float | None) -> LiveOption
         stats_interval=args.refresh if getattr(args, "stats", False) else None,
         presets_dir=getattr(args, "presets", None),
         generator_process=not getattr(args, "in_process", False),
+        composition=args.composition,
     )
 
 
@@ -557,6 +578,7 @@ def run_render(args: argparse.Namespace) -> int:
             preset=args.preset,
             threads=args.threads,
             progress=not args.quiet_progress,
+            composition=args.composition,
         )
     except (AudioFileError, ValueError, OSError) as exc:
         log.error("%s", exc)

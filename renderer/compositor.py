@@ -10,7 +10,10 @@ Data flow per frame:
 2. ``render`` (the GL thread) uploads changed fields into a texture array allocated once,
    plans the frame (:mod:`renderer.frame_plan`), composites all layers at the internal
    resolution into a half-float texture — ping-ponged with the previous frame for trails —
-   then upscales to the target with the master gain.
+   then upscales to the target with the master gain. In stroke mode (the default) the
+   composite pass also keeps, per internal pixel, the picture with and without the nearest
+   stroke edge, and the present pass draws that edge from the field itself at every output
+   pixel, so strokes stay one output pixel sharp at any size (see renderer/shaders.py).
 3. ``read`` returns the picture as top-down RGB bytes for video or tests.
 """
 
@@ -30,6 +33,7 @@ from renderer.frame_plan import (
     LAYER_DTYPE,
     DrawLayer,
     LayerState,
+    ink_box,
     layer_records,
     pack_tiles,
     plan_frame,
@@ -46,7 +50,12 @@ from renderer.reactive import (
 from renderer.scene import Scene, SceneSnapshot
 from renderer.settings import LayerFeatures, LayerSettings, MasterSettings
 from renderer.slots import SlotTable
-from renderer.transform import auto_internal_height, internal_size, present_steepness
+from renderer.transform import (
+    auto_internal_height,
+    device_internal_height,
+    internal_size,
+    present_steepness,
+)
 
 if TYPE_CHECKING:
     import moderngl
@@ -58,6 +67,9 @@ DEFAULT_MAX_LAYERS = 32
 AUTO_BASIS_MIN = 64
 #: Upscaling strategies from the internal picture to the output; see docs/renderer.md.
 UPSCALE_MODES = ("crisp", "balanced", "soft")
+#: How ink becomes pixels: "stroke" draws stroke edges at the output resolution, "field"
+#: composites at the internal size and upscales the picture (the look before strokes).
+INK_MODES = ("stroke", "field")
 DEFAULT_FIELD_SIZE = 128
 MAX_OUTPUT_SIDE = 16384
 
@@ -103,10 +115,17 @@ class Compositor:
         tile_size: (width, height) of the tiles the composite pass is split into, in
             internal pixels; each tile loops only over the layers that overlap it. None
             draws the whole picture as one tile.
-        upscale: "crisp" sharpens edges straight to the output (edges ~1 px, slowest),
-            "balanced" sharpens to twice the internal size and stretches bilinearly from
-            there (edges a few px at 1080p, about a third of crisp's cost), "soft" is plain
-            bilinear (fastest). ``MasterSettings.sharpness`` 0 also means plain bilinear.
+        upscale: field mode only: "crisp" sharpens edges straight to the output (edges
+            ~1 px, slowest), "balanced" sharpens to twice the internal size and stretches
+            bilinearly from there (edges a few px at 1080p, about a third of crisp's cost),
+            "soft" is plain bilinear (fastest). ``MasterSettings.sharpness`` 0 also means
+            plain bilinear.
+        ink: "stroke" (default) draws every stroke's edge at the output resolution from the
+            smooth field (about one output pixel wide at any size); "field" upscales the
+            internal picture as ``upscale`` says.
+
+    The internal resolution follows the GL device: "auto" composites at the output size on
+    a hardware GPU and at the reduced "auto" height only on a software rasteriser.
     """
 
     def __init__(
@@ -120,6 +139,7 @@ class Compositor:
         internal_height: int | str | None = "auto",
         upscale: str = "balanced",
         tile_size: tuple[int, int] | None = (64, 48),
+        ink: str = "stroke",
     ) -> None:
         import moderngl
 
@@ -130,9 +150,15 @@ class Compositor:
         if upscale not in UPSCALE_MODES:
             raise ValueError(f"upscale must be one of {UPSCALE_MODES}, got {upscale!r}")
         self.upscale = upscale
+        if ink not in INK_MODES:
+            raise ValueError(f"ink must be one of {INK_MODES}, got {ink!r}")
+        self.ink = ink
+        #: Whether GL_RENDERER names a CPU rasteriser (llvmpipe and kin).
+        self.software = is_software_renderer(ctx.info.get("GL_RENDERER", ""))
         if tile_size is not None and (tile_size[0] < 1 or tile_size[1] < 1):
             raise ValueError(f"tile_size must be positive (width, height) or None, got {tile_size}")
         self.tile_size = tile_size
+        internal_height = device_internal_height(internal_height, self.software)
         self._auto_internal = internal_height == "auto"
         if self._auto_internal:
             internal_height = auto_internal_height(min(field_size, AUTO_BASIS_MIN))
@@ -148,7 +174,7 @@ class Compositor:
         #: On a software rasteriser the draws that sample an earlier pass wait for it while
         #: holding the GIL; waiting first, without it, lets other threads run. A GPU works
         #: asynchronously and must not be stalled between passes.
-        self._wait_between_passes = is_software_renderer(ctx.info.get("GL_RENDERER", ""))
+        self._wait_between_passes = self.software
         self.scene = scene if scene is not None else Scene()
         self.max_layers = max_layers
         self.field_size = field_size
@@ -171,8 +197,17 @@ class Compositor:
         block_bytes = max_layers * LAYER_DTYPE.itemsize
         self._block_stride = -(-block_bytes // align) * align  # tile blocks, aligned
         self._layer_block = ctx.buffer(reserve=self._block_stride)
-        self._composite_programs: dict[tuple[bool, bool], moderngl.Program] = {}
-        self._background = self._program(shaders.BACKGROUND_FRAGMENT)
+        self._composite_programs: dict[tuple[bool, bool, bool], moderngl.Program] = {}
+        self._backgrounds = {
+            "field": self._program(shaders.BACKGROUND_FRAGMENT),
+            "stroke": self._program(shaders.BACKGROUND_STROKE_FRAGMENT),
+        }
+        self._stroke_present = ctx.program(
+            vertex_shader=shaders.PRESENT_VERTEX, fragment_shader=shaders.STROKE_PRESENT_FRAGMENT
+        )
+        self._stroke_present["u_image"].value = 2
+        self._stroke_present["u_delta"].value = 3
+        self._stroke_present["u_edge"].value = 4
         self._present_programs = {
             name: ctx.program(vertex_shader=shaders.PRESENT_VERTEX, fragment_shader=source)
             for name, source in (
@@ -192,6 +227,9 @@ class Compositor:
         self._display_fbo: moderngl.Framebuffer | None = None
         self._feedback: list[moderngl.Texture] = []
         self._trail_fbos: list[moderngl.Framebuffer] = []
+        # stroke mode, internal size: picture change D and edge record (see shaders.py)
+        self._strokes: list[moderngl.Texture] = []
+        self._ink_box: tuple[int, int, int, int] | None = None
         self._stage: moderngl.Texture | None = None  # "balanced": 2× internal, sharpened
         self._stage_fbo: moderngl.Framebuffer | None = None
         self._current = 0
@@ -208,10 +246,12 @@ class Compositor:
 
     def _composite_program(self, trails: bool, opaque: bool) -> moderngl.Program:
         """The compositing program variant, compiled on first use (a few per session)."""
-        key = (trails, opaque)
+        key = (trails, opaque, self.ink == "stroke")
         program = self._composite_programs.get(key)
         if program is None:
-            source = shaders.composite_fragment(self.max_layers, trails=trails, opaque=opaque)
+            source = shaders.composite_fragment(
+                self.max_layers, trails=trails, opaque=opaque, strokes=key[2]
+            )
             program = self._program(source)
             program["u_fields"].value = 0
             program["u_half_texel"].value = 0.5 / self._store.texture_size
@@ -262,22 +302,37 @@ class Compositor:
         self._display = self.ctx.texture(self._internal, 4)
         self._display.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self._display.repeat_x = self._display.repeat_y = False
-        self._display_fbo = self.ctx.framebuffer(color_attachments=[self._display])
+        if self.ink == "stroke":
+            for _ in range(2):  # D and the edge record, RGBA8 (llvmpipe filters it fastest)
+                texture = self.ctx.texture(self._internal, 4)
+                texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+                texture.repeat_x = texture.repeat_y = False
+                self._strokes.append(texture)
+        extra = list(self._strokes)
+        self._display_fbo = self.ctx.framebuffer(color_attachments=[self._display, *extra])
         for _ in range(2):
             feedback = self.ctx.texture(self._internal, 4, dtype="f2")
             self._feedback.append(feedback)
             self._trail_fbos.append(
-                self.ctx.framebuffer(color_attachments=[self._display, feedback])
+                self.ctx.framebuffer(color_attachments=[self._display, feedback, *extra])
             )
         self._has_frame = self._feedback_valid = False
         stage_size = (self._internal[0] * 2, self._internal[1] * 2)
-        if self.upscale == "balanced" and stage_size[1] < size[1]:
+        if self.ink == "field" and self.upscale == "balanced" and stage_size[1] < size[1]:
             self._stage = self.ctx.texture(stage_size, 4)
             self._stage.filter = (moderngl.LINEAR, moderngl.LINEAR)
             self._stage.repeat_x = self._stage.repeat_y = False
             self._stage_fbo = self.ctx.framebuffer(color_attachments=[self._stage])
         self._output = self.ctx.renderbuffer(size, 4)
         self._output_fbo = self.ctx.framebuffer(color_attachments=[self._output])
+
+    def set_ink(self, ink: str) -> None:
+        """Switch between "stroke" and "field" ink while running (trails restart)."""
+        if ink not in INK_MODES:
+            raise ValueError(f"ink must be one of {INK_MODES}, got {ink!r}")
+        if ink != self.ink:
+            self.ink = ink
+            self._allocate_targets(self._size)
 
     # -- layers ----------------------------------------------------------------------------
     def set_layer(self, layer_id: Hashable, settings: LayerSettings) -> None:
@@ -376,7 +431,8 @@ class Compositor:
         programs = [
             *self._composite_programs.values(),
             *self._present_programs.values(),
-            self._background,
+            *self._backgrounds.values(),
+            self._stroke_present,
         ]
         for obj in [*self._vaos.values(), *programs, self._layer_block, self._fields]:
             obj.release()
@@ -465,8 +521,8 @@ class Compositor:
         else:
             self._display_fbo.use()
         if not planned and not trails:
-            self._background["u_background"].value = background
-            self._draw_fullscreen(self._background)
+            self._backgrounds[self.ink]["u_background"].value = background
+            self._draw_fullscreen(self._backgrounds[self.ink])
         else:
             program = self._composite_program(trails, opaque)
             self._fields.use(0)
@@ -476,9 +532,14 @@ class Compositor:
                 program["u_keep"].value = keep
             program["u_background"].value = background
             program["u_size"].value = self._internal
-            self._background["u_background"].value = background
+            if self.ink == "stroke":
+                program["u_out_scale"].value = self._size[1] / self._internal[1]
+            self._backgrounds[self.ink]["u_background"].value = background
             self._draw_tiles(program, planned, trails)
 
+        # stroke mode: where the present must draw edges (output px, GL origin bottom-left)
+        scale = self._size[1] / self._internal[1]
+        self._ink_box = ink_box(planned, self._size, margin=2.0 * scale)
         self._has_frame = True
         self._feedback_valid = trails
 
@@ -495,7 +556,7 @@ class Compositor:
         for index, tile in enumerate(tiles):
             self.ctx.scissor = (tile.x, tile.y, tile.width, tile.height)
             if not tile.layers and not trails:
-                self._draw_fullscreen(self._background)
+                self._draw_fullscreen(self._backgrounds[self.ink])
                 continue
             self._layer_block.bind_to_uniform_block(
                 0, offset=index * self._block_stride, size=self._block_stride
@@ -513,6 +574,9 @@ class Compositor:
         assert fbo is not None and self._display is not None
         self.ctx.disable(moderngl.BLEND)
         source, steepness = self._display, None
+        if self.ink == "stroke":
+            self._draw_stroke_present(fbo, master, own)
+            return
         if self._size == self._internal:
             name = "copy"
         elif self.upscale == "soft" or master.sharpness <= 0.0:
@@ -533,6 +597,43 @@ class Compositor:
         fbo.use()
         gains = (master.brightness * master.opacity, master.opacity)
         self._run_present(name, source, gains, own, steepness)
+
+    def _draw_stroke_present(
+        self, fbo: moderngl.Framebuffer, master: MasterSettings, flip: bool
+    ) -> None:
+        """Stroke mode's present: every output pixel redraws its nearest stroke edge; outside
+        the layers' box, where there are none, the cheaper bilinear present runs instead."""
+        assert self._display is not None
+        fbo.viewport = (0, 0, *self._size)
+        fbo.use()
+        width, height = self._size
+        box = self._ink_box
+        gains = (master.brightness * master.opacity, master.opacity)
+        if box is None:
+            self._run_present("bilinear", self._display, gains, flip)
+            return
+        x, y, w, h = box
+        if flip:  # rows are written top-down: frame v maps to framebuffer row height·(1 − v)
+            y = height - y - h
+        strips = [(0, 0, x, height), (x + w, 0, width - x - w, height)]
+        strips += [(x, 0, w, y), (x, y + h, w, height - y - h)]
+        for strip in strips:
+            if strip[2] > 0 and strip[3] > 0:
+                self.ctx.scissor = strip
+                self._run_present("bilinear", self._display, gains, flip)
+        self.ctx.scissor = (x, y, w, h)
+        program = self._stroke_present
+        self._display.use(2)
+        for unit, texture in enumerate(self._strokes, start=3):
+            texture.use(unit)
+        scale = self._size[1] / self._internal[1]  # output px per internal px
+        program["u_distance_gain"].value = 255.0 / 127.0 * shaders.MAX_DISTANCE * scale
+        program["u_code_radius"].value = 0.5 - shaders.CODE_TOLERANCE / 255.0
+        program["u_gain"].value = master.brightness * master.opacity
+        program["u_alpha_gain"].value = master.opacity
+        program["u_flip"].value = flip
+        self._draw_fullscreen(program)
+        self.ctx.scissor = None
 
     def _run_present(
         self,
@@ -565,11 +666,12 @@ class Compositor:
         if self._output_fbo is not None:
             self.ctx.detect_framebuffer(0).use()
         targets = [*self._trail_fbos, *self._feedback, self._display_fbo, self._display]
-        targets += [self._stage_fbo, self._stage]
+        targets += [self._stage_fbo, self._stage, *self._strokes]
         for obj in [*targets, self._output_fbo, self._output]:
             if obj is not None:
                 obj.release()
         self._feedback, self._trail_fbos = [], []
         self._display = self._display_fbo = None
         self._stage = self._stage_fbo = None
+        self._strokes = []
         self._output = self._output_fbo = None

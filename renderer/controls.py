@@ -41,6 +41,7 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
     KeyBinding("T", "trails", "feedback trails on / off"),
     KeyBinding("[ / ]", "trails-less", "shorter / longer trails"),
     KeyBinding("F", "freeze", "freeze / unfreeze the picture"),
+    KeyBinding("C / Shift+C", "composition-next", "next / previous composition (layout)"),
     KeyBinding("P", "screenshot", "save a PNG screenshot"),
     KeyBinding("F11", "toggle-fullscreen", "window ↔ fullscreen"),
     KeyBinding("Esc / Q", "quit", "close the window"),
@@ -58,12 +59,13 @@ _PLAIN_KEYS = {
     "[": "trails-less",
     "]": "trails-more",
     "f": "freeze",
+    "c": "composition-next",
     "p": "screenshot",
     "f11": "toggle-fullscreen",
     "escape": "quit",
     "q": "quit",
 }
-_SHIFT_KEYS = {"tab": "select-previous", "b": "blend-previous"}
+_SHIFT_KEYS = {"tab": "select-previous", "b": "blend-previous", "c": "composition-previous"}
 
 #: Actions the window itself handles; the rest go to :class:`KeyboardControls`.
 WINDOW_ACTIONS = frozenset({"toggle-hud", "screenshot", "toggle-fullscreen", "quit"})
@@ -129,6 +131,11 @@ class ControlTarget(Protocol):
     def set_master(self, **changes: object) -> MasterSettings:
         """Change master settings; returns the new ones."""
 
+    def step_composition(self, step: int) -> str | None:
+        """Switch to the composition (layout) ``step`` places on in the owner's list, e.g.
+        +1 next, −1 previous; returns its name, or None when the target has no
+        compositions (a bare renderer places layers only as their settings say)."""
+
 
 class KeyboardControls:
     """The one map from keyboard actions to edits, over any :class:`ControlTarget`;
@@ -169,6 +176,9 @@ class KeyboardControls:
         if action == "freeze":
             master = target.set_master(freeze=not master.freeze)
             return "frozen" if master.freeze else "unfrozen"
+        if action in ("composition-next", "composition-previous"):
+            name = target.step_composition(1 if action == "composition-next" else -1)
+            return f"composition {name}" if name else "no compositions here"
         if action not in _LAYER_ACTIONS:
             raise ValueError(f"unknown control action {action!r}")
         layer_id = self.selected_layer()
@@ -241,6 +251,9 @@ class SceneTarget:
 
     def set_master(self, **changes: object) -> MasterSettings:
         return self.scene.update_master(**changes)
+
+    def step_composition(self, step: int) -> str | None:
+        return None  # layouts belong to the bridge's show; a bare scene has none
 
 
 def scene_controls(scene: Scene) -> KeyboardControls:

@@ -8,6 +8,7 @@ uniform block the compositing shader reads, one 80-byte record per layer.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -25,8 +26,8 @@ LAYER_DTYPE = np.dtype(
         ("row0", "<f4", 4),  # texture-s row of the matrix, then s at the image's right edge
         ("row1", "<f4", 4),  # texture-t row of the matrix, then t at the image's bottom edge
         ("color", "<f4", 4),  # ink rgb (non-premultiplied), opacity
-        ("params", "<f4", 4),  # crossfade mix, threshold, edge half-width, unused
-        ("ints", "<i4", 4),  # slot, blend mode index, unused, unused
+        ("params", "<f4", 4),  # crossfade mix, threshold, edge half-width, softness half-width
+        ("ints", "<i4", 4),  # slot, blend mode index, index in the frame's list, unused
     ]
 )
 assert LAYER_DTYPE.itemsize == 80
@@ -64,6 +65,9 @@ class DrawLayer:
     half_width: float
     mode_index: int
     bounds: tuple[float, float, float, float] | None = None
+    #: Half-width, in field-value units, that softness alone asks for (0 = crisp); stroke
+    #: mode widens its one-pixel edge to at least this.
+    soft_half_width: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,26 @@ def plan_tiles(
     return tiles
 
 
+def ink_box(
+    layers: Sequence[DrawLayer], frame_size: tuple[int, int], margin: float
+) -> tuple[int, int, int, int] | None:
+    """The pixel rectangle (x, y, width, height; GL origin bottom-left) of a frame of
+    ``frame_size`` that holds every layer's box grown by ``margin`` pixels, or None when no
+    layer is on screen. Outside it there are no stroke edges to draw.
+    """
+    boxes = [layer.bounds for layer in layers if layer.bounds is not None]
+    if not boxes:
+        return None
+    width, height = frame_size
+    x0 = max(0, math.floor(min(b[0] for b in boxes) * width - margin))
+    y0 = max(0, math.floor(min(b[1] for b in boxes) * height - margin))
+    x1 = min(width, math.ceil(max(b[2] for b in boxes) * width + margin))
+    y1 = min(height, math.ceil(max(b[3] for b in boxes) * height + margin))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return x0, y0, x1 - x0, y1 - y0
+
+
 def plan_frame(
     snapshot: SceneSnapshot,
     states: Mapping[Hashable, LayerState],
@@ -162,6 +186,7 @@ def plan_frame(
         )
         if matrix is None:
             continue
+        softness = min(1.0, settings.softness + frame.softness)
         density = pixels_per_texel(
             scale=scale,
             fit=settings.fit,
@@ -178,24 +203,29 @@ def plan_frame(
                 opacity=settings.opacity,
                 mix=state.mix,
                 threshold=settings.threshold,
-                half_width=edge_half_width(density, min(1.0, settings.softness + frame.softness)),
+                half_width=edge_half_width(density, softness),
                 mode_index=BLEND_MODES.index(settings.blend),
                 bounds=layer_bounds(matrix),
+                soft_half_width=0.5 * softness,
             )
         )
     return planned
 
 
 def layer_records(layers: Sequence[DrawLayer]) -> np.ndarray:
-    """The std140 records of ``layers``, in order (one :data:`LAYER_DTYPE` row each)."""
+    """The std140 records of ``layers``, in order (one :data:`LAYER_DTYPE` row each).
+
+    ``ints[2]`` is each layer's index in ``layers``: tiles keep it, so the composite pass
+    can name a layer to the stroke present pass, which reads the whole frame's list.
+    """
     records = np.zeros(len(layers), LAYER_DTYPE)
     for i, layer in enumerate(layers):
         s_max, t_max = layer.extent  # field 0..1 -> the image's corner of the texture layer
         records["row0"][i] = (*(layer.matrix[0] * s_max), s_max)
         records["row1"][i] = (*(layer.matrix[1] * t_max), t_max)
         records["color"][i] = (*layer.color, layer.opacity)
-        records["params"][i] = (layer.mix, layer.threshold, layer.half_width, 0.0)
-        records["ints"][i] = (layer.slot, layer.mode_index, 0, 0)
+        records["params"][i] = (layer.mix, layer.threshold, layer.half_width, layer.soft_half_width)
+        records["ints"][i] = (layer.slot, layer.mode_index, i, 0)
     return records
 
 

@@ -23,7 +23,7 @@ class HeadlessRenderer:
     Args:
         size: output (width, height).
         **compositor_options: passed to :class:`Compositor` (scene, max_layers,
-            field_size, internal_height).
+            field_size, internal_height, upscale, tile_size, ink).
 
     Raises:
         RuntimeError: no EGL/OpenGL 3.3 context could be created; the message says what

@@ -13,6 +13,22 @@ layers at 1080p keep up on a CPU rasteriser. Edges stay crisp through an edge-sh
 upscale, run either straight to the output ("crisp") or to twice the internal size followed
 by a plain bilinear stretch ("balanced": about a third of the cost at 1080p).
 
+*Stroke mode* (the default ink mode) keeps the layer loop at the internal resolution but
+draws stroke edges at the output resolution, like a bilinearly sampled signed-distance
+field (Green, "Improved alpha-tested magnification for vector textures", SIGGRAPH 2007).
+For each internal pixel the composite pass picks the one layer whose stroke edge is nearest
+(its ink value closest to the threshold, in edge half-widths) and writes, besides the
+picture C, how much the picture changes when that layer's coverage goes from 0 to 1 (D,
+signed) and an edge record: the layer's signed distance to its edge (from the ink value and
+its screen-space derivatives), a code for the layer and the coverage C was made with. The
+*stroke present* pass samples all three bilinearly at every output pixel, turns the
+interpolated distance into coverage with a ramp one output pixel wide, and shows
+``C + D·(coverage − c)``. The layer codes are points on a circle: a mix of different codes
+lands inside it, so where the 2×2 internal pixels around an output pixel do not all name
+the same layer (two layers' edges within about an internal pixel) the present shows C
+unchanged there. Every record is RGBA8 — llvmpipe filters 8-bit textures fastest — so the
+present costs three bilinear fetches per output pixel and none per layer.
+
 Features that can be off (trails, transparency, sharpening) are compile-time variants, not
 uniform branches: Mesa's llvmpipe runs both sides of a branch under a mask, so a switched-off
 feature would still cost its full price.
@@ -100,16 +116,42 @@ vec4 composite(vec4 dst, vec3 cs, float a, int mode) {
 """
 
 
-def composite_fragment(max_layers: int, *, trails: bool, opaque: bool) -> str:
+#: How close, in edge half-widths (about half an internal pixel each at the field's steepest
+#: slope), a layer's ink value must be to its threshold for the layer to count as an edge.
+EDGE_BAND = 4.0
+#: Stored signed distances are clamped to this many internal pixels either way (8 bits
+#: across ±2: 1/64 internal pixel steps; neighbours are at most 1.5 pixels apart).
+MAX_DISTANCE = 2.0
+#: Layers are told apart by ``index mod LAYER_CODES``: points evenly spaced on a circle.
+LAYER_CODES = 8
+#: A filtered code this far (in 8-bit levels) inside the circle means the texels disagree.
+CODE_TOLERANCE = 1.5
+
+
+def stroke_location(trails: bool) -> int:
+    """Colour attachment index of the first stroke-mode output (after display and feedback);
+    the delta picture D goes there, the edge record right after it."""
+    return 2 if trails else 1
+
+
+def composite_fragment(
+    max_layers: int, *, trails: bool, opaque: bool, strokes: bool = False
+) -> str:
     """The composite pass: background (or decayed trails), then every layer in one loop.
 
     Args:
         max_layers: size of the layer uniform block.
         trails: start from the previous frame faded towards the background.
         opaque: the background is opaque, so backdrop alpha is always 1 (cheaper maths).
+        strokes: also write stroke mode's delta picture D and edge record (distance, layer
+            code, coverage), both RGBA8, for :data:`STROKE_PRESENT_FRAGMENT`.
     """
-    flags = (("TRAILS", trails), ("OPAQUE_BACKDROP", opaque))
+    flags = (("TRAILS", trails), ("OPAQUE_BACKDROP", opaque), ("STROKES", strokes))
     defines = "".join(f"#define {name}\n" for name, on in flags if on)
+    defines += f"#define STROKE_LOCATION {stroke_location(trails)}\n"
+    defines += f"#define EDGE_LOCATION {stroke_location(trails) + 1}\n"
+    defines += f"#define EDGE_BAND {EDGE_BAND:.1f}\n#define MAX_DISTANCE {MAX_DISTANCE:.1f}\n"
+    defines += f"#define LAYER_CODES {LAYER_CODES}\n"
     return f"""
 #version 330
 #define MAX_LAYERS {max_layers}
@@ -119,8 +161,8 @@ struct Layer {{
     vec4 row0;    // texture s = dot(row0.xy, uv) + row0.z; row0.w = s at the image's right edge
     vec4 row1;    // texture t = dot(row1.xy, uv) + row1.z; row1.w = t at the image's bottom edge
     vec4 color;   // ink rgb, opacity
-    vec4 params;  // crossfade mix, threshold, edge half-width, -
-    ivec4 ints;   // slot, blend mode, -, -
+    vec4 params;  // crossfade mix, threshold, edge half-width, softness half-width
+    ivec4 ints;   // slot, blend mode, index in the frame's whole layer list, -
 }};
 
 layout(std140) uniform LayerBlock {{
@@ -134,10 +176,20 @@ uniform float u_keep;       // trails: fraction of the previous frame kept
 uniform int u_count;
 uniform vec2 u_size;
 uniform float u_half_texel;  // half a texel of the field texture array, in texture units
+uniform float u_out_scale;   // stroke mode: output pixels per internal pixel
 
 layout(location = 0) out vec4 f_color;     // what the present pass shows (RGBA8)
 #ifdef TRAILS
 layout(location = 1) out vec4 f_feedback;  // the same at half-float precision, for trails
+#endif
+#ifdef STROKES
+// D: the picture with the edge layer fully covering minus without it (premultiplied),
+// stored as (128 + 127 D) / 255 so that "no change" is exact in 8 bits
+layout(location = STROKE_LOCATION) out vec4 f_delta;
+// r: the edge layer's signed distance to its edge in internal px (+ inside; in ramp widths
+// when softness asks for a ramp wider than a pixel) as (128 + 127 r / MAX_DISTANCE) / 255;
+// g, b: the layer's code on a circle of radius 0.5 about (0.5, 0.5); a: its coverage here
+layout(location = EDGE_LOCATION) out vec4 f_edge;
 #endif
 {_BLEND_FUNCTIONS}
 void main() {{
@@ -146,6 +198,13 @@ void main() {{
     vec4 dst = mix(u_background, texelFetch(u_previous, ivec2(gl_FragCoord.xy), 0), u_keep);
 #else
     vec4 dst = u_background;
+#endif
+#ifdef STROKES
+    vec4 dst_b = dst;        // dst is the picture without the edge layer from here on
+    float best = EDGE_BAND;  // nearest edge so far, in edge half-widths
+    float edge_index = -1.0; // the layer's index in the frame; -1: none
+    float edge_coverage = 0.0;
+    float edge_distance = 0.0;
 #endif
     for (int k = 0; k < u_count; ++k) {{
         vec4 row0 = layers[k].row0;
@@ -159,9 +218,36 @@ void main() {{
         vec2 pair = texture(u_fields, vec3(at, float(layers[k].ints.x))).rg;
         float ink = mix(pair.r, pair.g, params.x);
         float coverage = smoothstep(params.y - params.z, params.y + params.z, ink);
-        float alpha = coverage * layers[k].color.a * inside.x * inside.y;
+        float full = layers[k].color.a * inside.x * inside.y;
+        float alpha = coverage * full;
+#ifdef STROKES
+        // the nearer edge becomes the one drawn at output resolution: both hypotheses
+        // restart from the picture so far (the previous edge at its coverage here)
+        float distance = abs(ink - params.y) / max(params.z, 1e-4);
+        bool take = distance <= best && full > 0.0;
+        // ink change per output pixel, or the softness ramp's width if that is wider
+        float ramp = max(length(vec2(dFdx(ink), dFdy(ink))) / u_out_scale, 2.0 * params.w);
+        vec4 so_far = mix(dst, dst_b, edge_coverage);
+        vec4 from_a = take ? so_far : dst;
+        vec4 from_b = take ? so_far : dst_b;
+        dst = composite(from_a, layers[k].color.rgb, take ? 0.0 : alpha, layers[k].ints.y);
+        dst_b = composite(from_b, layers[k].color.rgb, take ? full : alpha, layers[k].ints.y);
+        best = take ? distance : best;
+        edge_index = take ? float(layers[k].ints.z) : edge_index;
+        edge_coverage = take ? coverage : edge_coverage;
+        edge_distance = take ? (ink - params.y) / max(ramp * u_out_scale, 1e-5) : edge_distance;
+#else
         dst = composite(dst, layers[k].color.rgb, alpha, layers[k].ints.y);
+#endif
     }}
+#ifdef STROKES
+    f_delta = (128.0 + 127.0 * (dst_b - dst)) / 255.0;
+    float angle = 6.2831853 * mod(edge_index, float(LAYER_CODES)) / float(LAYER_CODES);
+    vec2 code = edge_index < 0.0 ? vec2(0.5) : 0.5 + 0.5 * vec2(cos(angle), sin(angle));
+    float stored = (128.0 + 127.0 * clamp(edge_distance / MAX_DISTANCE, -1.0, 1.0)) / 255.0;
+    f_edge = vec4(stored, code, edge_coverage);
+    dst = mix(dst, dst_b, edge_coverage);
+#endif
     f_color = dst;
 #ifdef TRAILS
     f_feedback = dst;
@@ -178,6 +264,20 @@ out vec4 f_color;
 void main() {
     f_color = u_background;
 }
+"""
+
+BACKGROUND_STROKE_FRAGMENT = f"""
+#version 330
+// The background alone, with stroke mode's records saying "no edge here".
+uniform vec4 u_background;
+layout(location = 0) out vec4 f_color;
+layout(location = {stroke_location(False)}) out vec4 f_delta;
+layout(location = {stroke_location(False) + 1}) out vec4 f_edge;
+void main() {{
+    f_color = u_background;
+    f_delta = vec4(128.0 / 255.0);                 // no change
+    f_edge = vec4(128.0 / 255.0, 0.5, 0.5, 0.0);  // no layer: the circle's centre
+}}
 """
 
 PRESENT_VERTEX = """
@@ -254,6 +354,31 @@ void main() {
 }
 """
 )
+
+
+STROKE_PRESENT_FRAGMENT = (
+    _PRESENT_HEAD
+    + """
+// Stroke mode's present: the picture C, plus the nearest edge redrawn at this pixel.
+uniform sampler2D u_delta;  // (128 + 127 D) / 255: change as the edge layer goes 0 -> 1
+uniform sampler2D u_edge;   // distance, layer code (g, b), coverage; see the composite pass
+uniform float u_distance_gain;  // stored distance -> output px: 255 / 127 MAX_DISTANCE × px/texel
+uniform float u_code_radius;    // below this radius the code is a mix of different layers
+void main() {
+    vec4 c = texture(u_image, v_uv);
+    vec4 delta = (texture(u_delta, v_uv) * 255.0 - 128.0) / 127.0;
+    vec4 edge = texture(u_edge, v_uv);
+    float agree = step(u_code_radius, length(edge.gb - 0.5));
+    // smoothstep over the ramp, as in the composite pass: one pixel wide, or the softness
+    float coverage = smoothstep(0.0, 1.0, 0.5 + (edge.r - 128.0 / 255.0) * u_distance_gain);
+    c += delta * ((coverage - edge.w) * agree);
+    c = clamp(c, 0.0, 1.0);
+    c.rgb = min(c.rgb, vec3(c.a));  // stay a valid premultiplied colour
+    f_color = vec4(c.rgb * u_gain, c.a * u_alpha_gain);
+}
+"""
+)
+
 
 OVERLAY_VERTEX = """
 #version 330

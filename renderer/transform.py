@@ -108,6 +108,18 @@ def internal_size(output_size: tuple[int, int], internal_height: int | None) -> 
     return max(1, round(width * internal_height / height)), internal_height
 
 
+def device_internal_height(requested: int | str | None, software: bool) -> int | str | None:
+    """The internal height to use on this GL device.
+
+    "auto" stays "auto" (reduced, following the images) only on a software rasteriser,
+    where every pixel × layer costs CPU time; on a hardware GPU it becomes None (composite
+    at the output size). A number or None is kept as asked.
+    """
+    if requested == "auto" and not software:
+        return None
+    return requested
+
+
 def present_steepness(output_height: int, internal_height: int, sharpness: float) -> float:
     """How much the edge-sharpening upscale steepens a cell's bilinear ramp.
 

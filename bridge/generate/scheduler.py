@@ -187,7 +187,10 @@ class GenerationScheduler:
         for key in chosen:
             self._tokens[key] -= 1.0
             self._served[key] = now
-            self._history[key].append(now)
+            history = self._history[key]
+            history.append(now)
+            while now - history[0] > RATE_WINDOW_SECONDS:  # bounded even if nobody asks
+                history.popleft()
         return Group(style, chosen)
 
     def forget(self, key: Hashable) -> None:

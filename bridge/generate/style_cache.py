@@ -16,6 +16,11 @@ from bridge.generate.generator_api import GeneratorLostError
 log = logging.getLogger(__name__)
 
 
+#: Unavailable style names remembered (the oldest are forgotten first; one asked for again
+#: is simply tried again, which fails fast for a name no style folder has).
+MAX_FAILED = 256
+
+
 class StyleCacheClosedError(RuntimeError):
     """A load finished after :meth:`StyleCache.close`; its style was closed at once."""
 
@@ -61,6 +66,8 @@ class StyleCache:
         except (OSError, ValueError, RuntimeError) as exc:
             with self._lock:
                 self._failed[name] = str(exc)
+                while len(self._failed) > MAX_FAILED:  # junk names cannot grow it for ever
+                    del self._failed[next(iter(self._failed))]
             if name != self.default:
                 log.warning("style %r unavailable (%s); using %r", name, exc, self.default)
             raise

@@ -178,7 +178,7 @@ class LayerReset:
 @dataclass(frozen=True)
 class MasterControl:
     prop: str
-    value: float | int | bool
+    value: float | int | bool | str
 
 
 @dataclass(frozen=True)
@@ -311,6 +311,12 @@ class MessageSpec:
         return fixed + ("f…" if self.variadic else "")
 
 
+#: Layouts of the whole picture (bridge/show/compositions.py), in the order a controller's
+#: index and the keyboard count them.
+COMPOSITION_NAMES: tuple[str, ...] = ("stage", "grid", "stack")
+#: A voice's role on the stage; "auto" follows the track's audio.
+ROLE_NAMES: tuple[str, ...] = ("auto", "bass", "perc", "pad", "lead")
+
 # Layer properties a controller may set: name -> argument description.
 LAYER_PROPS: dict[str, Arg] = {
     "opacity": Arg("opacity", "f", "layer opacity", 0.0, 1.0),
@@ -323,6 +329,7 @@ LAYER_PROPS: dict[str, Arg] = {
     "y": Arg("y", "f", "vertical position, -1 (bottom) … 1 (top)", -4.0, 4.0),
     "scale": Arg("scale", "f", "size factor", 0.05, 8.0),
     "rotation": Arg("rotation", "f", "degrees, counter-clockwise", -3600.0, 3600.0),
+    "role": Arg("role", "s", "place on the stage (auto: from the audio)", choices=ROLE_NAMES),
 }
 
 MASTER_PROPS: dict[str, Arg] = {
@@ -331,6 +338,9 @@ MASTER_PROPS: dict[str, Arg] = {
     "trails": Arg("trails", "f", "feedback decay: 0 off … 0.99 long trails", 0.0, 0.99),
     "background": Arg("background", "i", "background colour 0xRRGGBB", 0, 0xFFFFFF),
     "freeze": _bool_arg("freeze", "1 holds the current picture"),
+    "composition": Arg(
+        "composition", "s", "layout of the layers (name or index)", choices=COMPOSITION_NAMES
+    ),
 }
 
 MESSAGES: tuple[MessageSpec, ...] = (

@@ -5,7 +5,8 @@ dials, controller overrides, fades), so a key that edited the scene directly wou
 undone a frame later. This handler sees each key first (``Window.add_key_handler``) and
 runs the renderer's one keyboard action map (:class:`renderer.controls.KeyboardControls`)
 over the looks — each edit an override, exactly what an OSC controller does — and leaves
-window actions (HUD, screenshot, fullscreen, quit) to the window.
+window actions (HUD, screenshot, fullscreen, quit) to the window. C / Shift+C switch the
+composition (:mod:`bridge.show.compositions`); the layers move to their new places eased.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import replace
 
+from bridge.show.compositions import COMPOSITIONS
 from bridge.show.looks import Looks
 from renderer.controls import WINDOW_ACTIONS, KeyboardControls, action_for_key
 from renderer.settings import MasterSettings
@@ -43,6 +45,11 @@ class LooksTarget:
     def set_master(self, **changes: object) -> MasterSettings:
         self.looks.master = replace(self.looks.master, **changes)  # type: ignore[arg-type]
         return self.looks.master
+
+    def step_composition(self, step: int) -> str | None:
+        index = COMPOSITIONS.index(self.looks.composition)
+        self.looks.composition = COMPOSITIONS[(index + step) % len(COMPOSITIONS)]
+        return self.looks.composition
 
 
 class LooksKeyboard(KeyboardControls):

@@ -29,10 +29,12 @@ from bridge.generate.scheduler import GenerationScheduler
 from bridge.generate.style_cache import StyleCache
 from bridge.generate.worker import InferenceWorker
 from bridge.ingest.service import BridgeService
+from bridge.show.compositions import DEFAULT_COMPOSITION
 from bridge.show.latency import LatencyStats
+from bridge.show.looks import Looks
 from bridge.show.show import Show, run_headless, run_window
 from bridge.show.sources import StreamSource
-from models.paths import DEFAULT_STYLE
+from models.paths import DEFAULT_STYLE, find_style_dir
 
 if TYPE_CHECKING:
     from renderer.video import AudioTrack
@@ -63,6 +65,8 @@ class LiveOptions:
     video_preset: str = "veryfast"  # the demo uses "ultrafast"
     #: Run generators in child processes (one core for pictures, one for the show).
     generator_process: bool = True
+    #: The layout the show starts with (it can be switched live).
+    composition: str = DEFAULT_COMPOSITION
     #: For a recording: given the ``time.monotonic()`` of its first frame, the sound to
     #: mux under it (the demo passes its loop from where the simulator then was), or None.
     soundtrack: Callable[[float], AudioTrack | None] | None = None
@@ -89,6 +93,9 @@ def style_loader(threads: int, in_process: bool = False) -> Callable[[str], obje
     """Load styles in a generator child process (default) or in this process."""
 
     def load(name: str) -> object:
+        # Fail fast, without starting a process, for a name no style folder has: a device or
+        # controller can ask for any well-formed name, and each would otherwise cost a child.
+        find_style_dir(name)  # raises StyleNotFoundError (an OSError)
         if in_process:
             from models.style import Style
 
@@ -201,6 +208,7 @@ class LiveShow:
             StreamSource(self.service),
             BackgroundFeed(self.worker),
             compositor,
+            looks=Looks(composition=self.options.composition),
             latency=self.latency,
             presets_dir=self.options.presets_dir,
         )

@@ -5,7 +5,10 @@ Three sources shape a track's layer, and this module is the one place they meet:
 - the device's params (opacity, blend, style, gain, stream on/off) and the track's meta
   (colour → tint, index → order);
 - overrides from OSC controllers, the keyboard and presets, per property;
-- presence: a new track fades in, a silent (stale) or departed track fades out.
+- presence: a new track fades in, a silent (stale) or departed track fades out;
+- the composition (:mod:`bridge.show.compositions`): where each layer sits. A controller's
+  ``x``/``y`` move a layer *from* its place in the composition and its ``scale`` multiplies
+  the composition's size, so under ``stack`` they mean what they always meant.
 
 The rule between device and controller is "latest change wins" (docs/protocol.md): a
 device's once-a-second resend of unchanged params leaves overrides alone; when the
@@ -17,9 +20,10 @@ Pure logic with an injected clock: it turns :class:`TrackInfo` snapshots into re
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from bridge.generate.analysis_feed import FeatureRecord
 from bridge.ingest.protocol import (
     LayerControl,
     LayerReset,
@@ -27,6 +31,12 @@ from bridge.ingest.protocol import (
     Selector,
 )
 from bridge.ingest.registry import DeviceParams
+from bridge.show.compositions import (
+    COMPOSITIONS,
+    DEFAULT_COMPOSITION,
+    ComposedTrack,
+    Composer,
+)
 from renderer.settings import (
     LayerSettings,
     MasterSettings,
@@ -38,6 +48,16 @@ FADE_IN_SECONDS = 0.5
 FADE_OUT_SECONDS = 1.0
 #: Device params a controller can override and the device can take back.
 DEVICE_FIELDS = ("opacity", "blend", "style", "gain")
+#: Values of the layer properties no device sets, until a controller does.
+LAYER_DEFAULTS: dict[str, object] = {
+    "mute": False,
+    "solo": False,
+    "x": 0.0,
+    "y": 0.0,
+    "scale": 1.0,
+    "rotation": 0.0,
+    "role": "auto",
+}
 
 
 @dataclass(frozen=True)
@@ -95,13 +115,22 @@ class Looks:
         fade_in: float = FADE_IN_SECONDS,
         fade_out: float = FADE_OUT_SECONDS,
         reactive: ReactiveSettings | None = None,
+        composition: str = DEFAULT_COMPOSITION,
+        composer: Composer | None = None,
     ) -> None:
+        if composition not in COMPOSITIONS:
+            raise ValueError(f"composition must be one of {', '.join(COMPOSITIONS)}")
         self.fade_in = fade_in
         self.fade_out = fade_out
         self.reactive = reactive or ReactiveSettings()
         self.layers: dict[Hashable, LayerLook] = {}
         self.master = MasterSettings()
         self.unmatched = 0  # control messages that named no live track
+        #: The layout in use (one of :data:`~bridge.show.compositions.COMPOSITIONS`).
+        self.composition = composition
+        self.composer = composer or Composer()
+        #: The frame's width / height, as of the last :meth:`compose`.
+        self.aspect = 16.0 / 9.0
         self._last_time: float | None = None
 
     # -- tracks --------------------------------------------------------------------------
@@ -150,6 +179,28 @@ class Looks:
     def _wants_presence(look: LayerLook) -> bool:
         return not look.departed and look.info.live and look.info.params.enabled
 
+    def compose(self, now: float, records: Mapping[Hashable, FeatureRecord], aspect: float) -> None:
+        """Place every layer for the frame at ``now`` (seconds, the show's clock) on a frame
+        ``aspect`` (width / height) wide, from this frame's features (for the stage's role
+        estimates). Layers without a place yet (before the first call) sit at the centre."""
+        self.aspect = aspect
+        tracks = [
+            ComposedTrack(
+                key,
+                (look.info.track_index if look.info.track_index >= 0 else 10_000, str(key)),
+                present=not look.departed,
+                role=str(self.value(key, "role")),
+            )
+            for key, look in self.layers.items()
+        ]
+        self.composer.update(now, self.composition, tracks, records, aspect)
+
+    def role(self, key: Hashable) -> str | None:
+        """A layer's role on the stage: the controller's, else the one its audio suggests
+        (None while not enough was heard)."""
+        chosen = str(self.value(key, "role"))
+        return chosen if chosen != "auto" else self.composer.role(key)
+
     # -- resolution ------------------------------------------------------------------------
     def value(self, key: Hashable, name: str) -> object:
         """The effective value of a layer property (override, else device, else default)."""
@@ -158,9 +209,7 @@ class Looks:
             return look.overrides[name]
         if name in DEVICE_FIELDS:
             return getattr(look.info.params, name)
-        return {"mute": False, "solo": False, "x": 0.0, "y": 0.0, "scale": 1.0, "rotation": 0.0}[
-            name
-        ]
+        return LAYER_DEFAULTS[name]
 
     def style(self, key: Hashable) -> str:
         return str(self.value(key, "style"))
@@ -171,13 +220,18 @@ class Looks:
         info = look.info
         opacity = float(self.value(key, "opacity")) * look.presence  # type: ignore[arg-type]
         index = info.track_index if info.track_index >= 0 else 10_000
+        (x, y), scale, fit = self.composer.placement(key).layer_fields(self.aspect)
         return LayerSettings(
             opacity=min(1.0, max(0.0, opacity)),
             blend=str(self.value(key, "blend")),
             tint=tint_from_live_color(info.color),
             order=float(index),
-            position=(float(self.value(key, "x")), float(self.value(key, "y"))),  # type: ignore[arg-type]
-            scale=float(self.value(key, "scale")),  # type: ignore[arg-type]
+            position=(
+                x + float(self.value(key, "x")),  # type: ignore[arg-type]
+                y + float(self.value(key, "y")),  # type: ignore[arg-type]
+            ),
+            scale=scale * float(self.value(key, "scale")),  # type: ignore[arg-type]
+            fit=fit,
             rotation=float(self.value(key, "rotation")),  # type: ignore[arg-type]
             muted=bool(self.value(key, "mute")),
             solo=bool(self.value(key, "solo")),
@@ -216,7 +270,10 @@ class Looks:
         A layer control naming no live track is counted in :attr:`unmatched`.
         """
         if isinstance(event, MasterControl):
-            self.master = master_with(self.master, event.prop, event.value)
+            if event.prop == "composition":
+                self.composition = str(event.value)
+            else:
+                self.master = master_with(self.master, event.prop, event.value)
             return 1
         keys = self.matching(event.selector)
         if not keys:

@@ -1,10 +1,10 @@
 """Presets: the whole look saved as JSON and loaded back, validated key by key.
 
-A preset holds the master settings and, per track *name*, the layer properties a
-controller can set (docs/protocol.md). Names rather than uuids make a preset useful across
-sets: a layer called "Bass" looks the same in every set. Loading checks everything before
-changing anything: an unknown key or a bad value is an error that names the key, and the
-current look stays as it was.
+A preset holds the master settings (the composition among them) and, per track *name*, the
+layer properties a controller can set (docs/protocol.md), a track's stage role included.
+Names rather than uuids make a preset useful across sets: a layer called "Bass" looks the
+same in every set. Loading checks everything before changing anything: an unknown key or a
+bad value is an error that names the key, and the current look stays as it was.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class PresetError(ValueError):
 
 @dataclass
 class Preset:
-    master: dict[str, float | int] = field(default_factory=dict)
+    master: dict[str, float | int | str] = field(default_factory=dict)
     layers: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -111,6 +111,7 @@ def capture(looks: Looks) -> Preset:
             | (round(m.background[1] * 255) << 8)
             | round(m.background[2] * 255),
             "freeze": int(m.freeze),
+            "composition": looks.composition,
         }
     )
     for look in looks.layers.values():
@@ -123,8 +124,12 @@ def apply_preset(looks: Looks, preset: Preset) -> int:
     """Apply a validated preset; return how many live layers it matched by name."""
     master = looks.master
     for key, value in preset.master.items():
+        if key == "composition":
+            continue  # not a renderer setting: the looks' layout, set below
         master = master_with(master, key, value)
     looks.master = master
+    if "composition" in preset.master:
+        looks.composition = str(preset.master["composition"])  # layers move there, eased
     by_name = {name.casefold(): props for name, props in preset.layers.items()}
     matched = 0
     for look in looks.layers.values():

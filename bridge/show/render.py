@@ -4,17 +4,21 @@ The very show the live bridge runs (:class:`bridge.show.show.Show`), with stems 
 as its track source and the look-ahead picture feed: frame ``i`` is at ``t = i / fps``, each
 track's analysis has seen exactly the audio up to ``t``, and every track gets a new picture
 every frame. The result is the same video every time, faster than real time, with the stems'
-mix muxed in as its sound track.
+mix muxed in as its sound track. :func:`render_stills` runs the same show and keeps only
+chosen frames (``synaesthete storyboard``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from bridge.generate.feeds import LookaheadFeed, Stem
+from bridge.show.compositions import DEFAULT_COMPOSITION
 from bridge.show.looks import Looks
 from bridge.show.show import Show
 from bridge.show.sources import FileSource
@@ -59,6 +63,51 @@ def mixdown(tracks: list[np.ndarray]) -> np.ndarray:
     return mix.astype(np.float32)
 
 
+def offline_show(
+    stems: Sequence[Stem],
+    compositor,  # renderer.compositor.Compositor
+    generator_for: Callable[[str], object],
+    *,
+    fps: float,
+    n_frames: int,
+    tempo: float | None = None,
+    composition: str = DEFAULT_COMPOSITION,
+) -> tuple[Show, LookaheadFeed]:
+    """The offline show on ``compositor``: stems as tracks, pictures generated ahead,
+    ``composition`` as the layout; call ``show.update(i / fps)`` for frame ``i``."""
+    feed = LookaheadFeed(list(stems), generator_for, fps=fps, n_frames=n_frames)
+    looks = Looks(fade_in=RENDER_FADE_IN, composition=composition)
+    return Show(FileSource(stems, tempo), feed, compositor, looks=looks), feed
+
+
+@contextmanager
+def style_processes(stems: Sequence[Stem], threads: int) -> Iterator[Callable[[str], object]]:
+    """One generator process per style the stems use, all started (and checked) on entry,
+    closed on exit; yields ``generator_for(style)``."""
+    from bridge.generate.generator_process import RemoteStyle
+
+    styles: dict[str, RemoteStyle] = {}
+
+    def generator_for(name: str) -> RemoteStyle:
+        if name not in styles:
+            styles[name] = RemoteStyle(name, threads=threads)
+        return styles[name]
+
+    try:
+        for name in sorted({stem.style for stem in stems}):
+            generator_for(name)
+        yield generator_for
+    finally:
+        for style in styles.values():
+            style.close()
+
+
+def stems_duration(stems: Sequence[Stem], seconds: float | None = None) -> float:
+    """Seconds of the longest stem, or ``seconds`` if that is shorter."""
+    length = max(s.audio.size / s.rate for s in stems)
+    return min(length, seconds) if seconds is not None else length
+
+
 def render_stems(
     stems: list[Stem],
     out: Path,
@@ -70,12 +119,13 @@ def render_stems(
     preset: str = "veryfast",
     threads: int = 1,
     progress: bool = True,
+    composition: str = DEFAULT_COMPOSITION,
 ) -> dict[str, float]:
-    """Render stems to ``out`` (.mp4/.mov/.mkv, or a directory for PNG frames).
+    """Render stems to ``out`` (.mp4/.mov/.mkv, or a directory for PNG frames), the layers
+    placed by ``composition``.
 
     Returns a summary: frames, seconds of video, wall seconds, images generated.
     """
-    from bridge.generate.generator_process import RemoteStyle
     from renderer.headless import HeadlessRenderer
     from renderer.offline import render_to_sink
     from renderer.video import VIDEO_SUFFIXES, AudioTrack, PngSequenceWriter, VideoWriter
@@ -87,32 +137,26 @@ def render_stems(
             f"{out}: write a video ({', '.join(VIDEO_SUFFIXES)}) or PNG frames into a folder "
             "(a path without a suffix)"
         )
-    length = max(s.audio.size / s.rate for s in stems)
-    duration = min(length, seconds) if seconds is not None else length
+    duration = stems_duration(stems, seconds)
     n_frames = max(1, round(duration * fps))
-    styles: dict[str, RemoteStyle] = {}
-
-    def generator_for(name: str) -> RemoteStyle:
-        if name not in styles:
-            styles[name] = RemoteStyle(name, threads=threads)
-        return styles[name]
-
-    for name in {stem.style for stem in stems}:
-        generator_for(name)  # start (and check) every style before opening the output
-
-    rate = stems[0].rate
-    mix = mixdown([resample(stem.audio, stem.rate, rate) for stem in stems])
-    audio = AudioTrack.from_array(mix[: round(duration * rate)], rate)
-    if out.suffix.lower() in VIDEO_SUFFIXES:
-        sink = VideoWriter(out, size, fps, preset=preset, audio=audio)
-    else:
-        sink = PngSequenceWriter(out, size, fps, audio=audio)
-    try:
+    with style_processes(stems, threads) as generator_for:
+        rate = stems[0].rate
+        mix = mixdown([resample(stem.audio, stem.rate, rate) for stem in stems])
+        audio = AudioTrack.from_array(mix[: round(duration * rate)], rate)
+        if out.suffix.lower() in VIDEO_SUFFIXES:
+            sink = VideoWriter(out, size, fps, preset=preset, audio=audio)
+        else:
+            sink = PngSequenceWriter(out, size, fps, audio=audio)
         with HeadlessRenderer(size) as renderer:
             compositor = renderer.compositor
-            feed = LookaheadFeed(stems, generator_for, fps=fps, n_frames=n_frames)
-            show = Show(
-                FileSource(stems, tempo), feed, compositor, looks=Looks(fade_in=RENDER_FADE_IN)
+            show, feed = offline_show(
+                stems,
+                compositor,
+                generator_for,
+                fps=fps,
+                n_frames=n_frames,
+                tempo=tempo,
+                composition=composition,
             )
             summary = render_to_sink(
                 compositor,
@@ -123,12 +167,56 @@ def render_stems(
                 description=f"rendering {out.name}",
             )
             feed.finish()
-    finally:
-        for style in styles.values():
-            style.close()
     return {
         "frames": summary.frames,
         "video_seconds": summary.seconds,
         "wall_seconds": summary.wall_seconds,
         "images": feed.images,
     }
+
+
+def render_stills(
+    stems: list[Stem],
+    frames: Sequence[int],
+    *,
+    fps: float = 30.0,
+    size: tuple[int, int] = (1280, 720),
+    tempo: float | None = None,
+    threads: int = 1,
+    composition: str = DEFAULT_COMPOSITION,
+    progress: bool = True,
+) -> list[np.ndarray]:
+    """Frames ``frames`` (indices at ``fps``) of the render :func:`render_stems` would make,
+    each H×W×3 uint8. Every frame up to the last is drawn (crossfades, fades and the
+    stage's role estimates depend on what came before); only the chosen are read back."""
+    from tqdm import tqdm
+
+    from renderer.headless import HeadlessRenderer
+
+    if not stems:
+        raise ValueError("nothing to render: give at least one audio file")
+    wanted = sorted(set(frames))
+    if not wanted or wanted[0] < 0:
+        raise ValueError("give at least one frame index, none negative")
+    n_frames = wanted[-1] + 1
+    stills: dict[int, np.ndarray] = {}
+    with style_processes(stems, threads) as generator_for, HeadlessRenderer(size) as renderer:
+        compositor = renderer.compositor
+        show, feed = offline_show(
+            stems,
+            compositor,
+            generator_for,
+            fps=fps,
+            n_frames=n_frames,
+            tempo=tempo,
+            composition=composition,
+        )
+        keep = set(wanted)
+        for index in tqdm(range(n_frames), desc="storyboard", disable=not progress):
+            t = index / fps
+            features, beat = show.update(t)
+            compositor.render(t, features, beat)
+            if index in keep:
+                stills[index] = compositor.read()
+        feed.finish()
+    return [stills[index] for index in frames]

@@ -12,11 +12,13 @@ three of them differ:
   offline look-ahead.
 
 Each frame it takes the tracks from the source, applies controls and fades to the looks,
-tells the feed which style draws each track, hands new pictures and this frame's settings to
-the compositor, and publishes one immutable :class:`~bridge.show.snapshot.TrackSnapshot` per
-track (:attr:`Show.snapshots`) for the HUD, the keyboard and the stats to read. It runs on
-the thread that owns the GL context (glfw insists on the main thread) and draws nothing
-itself: a glfw :class:`~renderer.window.Window` or a :class:`~renderer.headless.HeadlessRenderer`
+tells the feed which style draws each track, takes the frame's pictures and features, places
+every layer with the composition (:mod:`bridge.show.compositions`, which reads the features
+to tell what each voice is), hands new pictures and this frame's settings to the compositor,
+and publishes one immutable :class:`~bridge.show.snapshot.TrackSnapshot` per track
+(:attr:`Show.snapshots`) for the HUD, the keyboard and the stats to read. It runs on the
+thread that owns the GL context (glfw insists on the main thread) and draws nothing itself: a
+glfw :class:`~renderer.window.Window` or a :class:`~renderer.headless.HeadlessRenderer`
 does.
 """
 
@@ -126,6 +128,9 @@ class Show:
         keys = list(self.looks.layers)
         styles = {key: self.looks.style(key) for key in keys}
         self.feed.follow(styles)
+        pictures, records = self.feed.take(t, keys)
+        width, height = self.compositor.size
+        self.looks.compose(t, records, width / height)  # where each layer sits this frame
         scene = self.compositor.scene
         settings = self.looks.all_settings()
         for key, layer in settings.items():
@@ -134,7 +139,6 @@ class Show:
                 self._applied[key] = layer
         if scene.master != self.looks.master:
             scene.set_master(self.looks.master)
-        pictures, records = self.feed.take(t, keys)
         for key, picture in pictures.items():
             if key not in settings:
                 continue

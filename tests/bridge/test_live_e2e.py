@@ -168,7 +168,9 @@ def send(harness: Harness, address: str, *args: object) -> None:
 
 
 def place_layers(harness: Harness, xs: list[float]) -> None:
-    """Move track i's layer to x = xs[i] and shrink it, by OSC (index in the address)."""
+    """Stack the layers (frame coordinates, no regions), then move track i's layer to
+    x = xs[i] and shrink it, by OSC (index in the address)."""
+    send(harness, "/syn/master/composition", "stack")
     for index, x in enumerate(xs):
         send(harness, f"/syn/layer/{index}/x", float(x))
         send(harness, f"/syn/layer/{index}/scale", 0.3)
@@ -180,8 +182,9 @@ def test_four_tracks_show_in_their_colours_and_follow_osc(harness: Harness) -> N
         assert streaming(harness, 4)
         xs = [-0.75, -0.25, 0.25, 0.75]
         place_layers(harness, xs)
-        harness.until(lambda im: harness.show.stats.controls_applied >= 8, 10.0)
-        assert harness.show.stats.controls_applied == 8
+        harness.until(lambda im: harness.show.stats.controls_applied >= 9, 10.0)
+        assert harness.show.stats.controls_applied == 9
+        assert harness.show.looks.composition == "stack"
 
         def all_coloured(image: np.ndarray) -> bool:
             return all(

@@ -109,3 +109,15 @@ def test_bad_settings_are_refused() -> None:
     for kwargs in ({"target_hz": 0}, {"budget": 0}, {"budget": 5}, {"call_budget": 0}):
         with pytest.raises(ValueError):
             GenerationScheduler(**kwargs)
+
+
+def test_a_long_lived_track_keeps_a_bounded_history() -> None:
+    """Hours of pictures for one track cost the scheduler no more memory than a few seconds'
+    worth, whether or not anyone asks for a rate report."""
+    from bridge.generate.scheduler import RATE_WINDOW_SECONDS, GenerationScheduler
+
+    scheduler = GenerationScheduler(target_hz=30.0)
+    for i in range(20_000):  # 11 minutes at 30 pictures/s
+        now = i / 30.0
+        scheduler.select(now, ["a"], ["a"], lambda key: "s")
+    assert len(scheduler._history["a"]) <= RATE_WINDOW_SECONDS * 30 + 2

@@ -146,3 +146,23 @@ def test_two_loads_of_one_style_keep_one_and_close_the_other() -> None:
         thread.join(5)
     assert results[0] is results[1]
     assert sorted(style.closed for style in made) == [False, True]
+
+
+def test_junk_style_names_cost_no_process_and_bounded_memory() -> None:
+    """A device or controller may name any well-formed style: an unknown one is refused before
+    any generator process starts, and remembering refusals never grows without bound."""
+    import multiprocessing
+
+    from bridge.generate.style_cache import MAX_FAILED
+    from bridge.show.live import style_loader
+    from models.paths import StyleNotFoundError
+
+    before = len(multiprocessing.active_children())
+    load = style_loader(threads=1)
+    cache = StyleCache(load, "squiggle")
+    for i in range(MAX_FAILED + 40):
+        with pytest.raises(StyleNotFoundError):
+            cache.load(f"junk-{i}")
+    assert len(multiprocessing.active_children()) == before
+    assert len(cache._failed) == MAX_FAILED
+    assert cache.name_for(f"junk-{MAX_FAILED + 39}") == "squiggle"  # the newest still known

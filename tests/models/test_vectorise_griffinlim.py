@@ -1,44 +1,12 @@
-"""SVG vectorisation and spectrogram inversion."""
+"""Spectrogram inversion (the SVG vectoriser is tested in tests/renderer/test_vectorise.py)."""
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-
 import numpy as np
-import pytest
 
 from models.analysis import DEFAULT_ANALYSIS, analyse, sliding_windows, to_unit
 from models.griffinlim import mel_db_to_power, unit_window_to_audio
 from models.metrics import log_spectral_distance
-from models.vectorise import field_to_svg, trace_contours
-
-
-def _disk(radius: float, inner: float = 0.0) -> np.ndarray:
-    y, x = np.mgrid[:64, :64]
-    r = np.hypot(x - 31.5, y - 31.5)
-    return ((r < radius) & (r >= inner)).astype(float)
-
-
-def test_contours_of_a_disk_and_a_ring() -> None:
-    (ring,) = trace_contours(_disk(10))
-    points = np.array(ring)
-    radii = np.hypot(points[:, 0] - 32.0, points[:, 1] - 32.0)
-    assert radii.min() > 9.0 and radii.max() < 11.0
-    assert len(trace_contours(_disk(20, inner=10))) == 2  # outer edge and the hole
-    assert trace_contours(np.zeros((8, 8))) == []
-    with pytest.raises(ValueError, match="2-D"):
-        trace_contours(np.zeros(5))
-
-
-def test_svg_is_valid_xml_with_one_evenodd_path() -> None:
-    svg = field_to_svg((_disk(20, inner=10) * 255).astype(np.uint8), scale=2)
-    root = ET.fromstring(svg.split("\n", 1)[1])
-    assert root.tag.endswith("svg") and root.attrib["width"] == "128"
-    paths = [el for el in root.iter() if el.tag.endswith("path")]
-    assert len(paths) == 1 and paths[0].attrib["fill-rule"] == "evenodd"
-    assert paths[0].attrib["d"].count("M ") == 2
-    empty = ET.fromstring(field_to_svg(np.zeros((4, 4))).split("\n", 1)[1])
-    assert not [el for el in empty.iter() if el.tag.endswith("path")]
 
 
 def test_mel_inversion_is_non_negative_and_consistent() -> None:

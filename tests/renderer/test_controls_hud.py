@@ -27,6 +27,8 @@ def test_key_map():
     assert action_for_key("0") is None and action_for_key("x") is None
     assert action_for_key("b", shift=True) == "blend-previous"
     assert action_for_key("escape") == "quit"
+    assert action_for_key("c") == "composition-next"
+    assert action_for_key("C", shift=True) == "composition-previous"
     for binding in KEY_BINDINGS:  # every documented action exists in the key map
         key = binding.keys.split(" ")[0].lower().replace("esc", "escape")
         key = {"↑": "up", "1": "1"}.get(key, key)
@@ -105,3 +107,9 @@ def test_hud_lines_and_raster(controls):
     assert image.dtype == np.uint8 and image.shape[2] == 4 and image.shape[0] > 6 * 14
     assert np.all(image[..., :3] <= image[..., 3:4])  # premultiplied
     assert image[..., 0].max() == 255  # some fully white glyph pixels
+
+
+def test_a_bare_scene_has_no_compositions(controls):
+    before = controls.target.scene.snapshot()
+    assert controls.apply("composition-next") == "no compositions here"
+    assert controls.target.scene.snapshot() == before

@@ -303,3 +303,30 @@ def test_pack_tiles_places_each_tiles_layers_at_its_stride():
     assert list(blocks[2]["ints"][:, 0]) == [8, 0, 0, 0]
     with pytest.raises(ValueError, match="smaller than one block"):
         pack_tiles(records, tiles, capacity=4, stride=100)
+
+
+def _draw_layer(bounds, softness_half_width: float = 0.0):
+    from renderer.frame_plan import DrawLayer
+
+    return DrawLayer(
+        3, np.eye(2, 3), (1.0, 1.0), (1, 1, 1), 1.0, 1.0, 0.5, 0.1, 2, bounds, softness_half_width
+    )
+
+
+def test_ink_box_holds_every_layer_grown_by_the_margin():
+    from renderer.frame_plan import ink_box
+
+    layers = [_draw_layer((0.25, 0.5, 0.5, 0.75)), _draw_layer((0.5, 0.0, 0.75, 0.5))]
+    assert ink_box(layers, (100, 40), margin=2.0) == (23, 0, 54, 32)
+    assert ink_box([_draw_layer((0.0, 0.0, 1.0, 1.0))], (100, 40), margin=5.0) == (0, 0, 100, 40)
+    assert ink_box([_draw_layer(None)], (100, 40), margin=2.0) is None
+    assert ink_box([], (100, 40), margin=2.0) is None
+
+
+def test_layer_records_carry_the_frame_index_and_softness():
+    from renderer.frame_plan import layer_records
+
+    records = layer_records([_draw_layer(None), _draw_layer(None, 0.25)])
+    assert list(records["ints"][:, 2]) == [0, 1]  # index in the frame's whole list
+    assert list(records["ints"][:, :2].ravel()) == [3, 2, 3, 2]  # slot, blend mode
+    np.testing.assert_allclose(records["params"][1], [1.0, 0.5, 0.1, 0.25])
