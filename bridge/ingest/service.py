@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bridge.ingest.applier import Ingest
+from bridge.ingest.heap import keep_large_blocks_mapped
 from bridge.ingest.protocol import DEFAULT_HOST, DEFAULT_PORT
 from bridge.ingest.receiver import Arrival, Receiver
 from bridge.ingest.registry import DEFAULT_MAX_TRACKS, REMOVE_SECONDS, STALE_SECONDS, TrackRegistry
@@ -67,6 +68,7 @@ class BridgeService:
         stale_seconds: float = STALE_SECONDS,
         remove_seconds: float = REMOVE_SECONDS,
     ) -> None:
+        keep_large_blocks_mapped()  # tracks' rings come and go all night
         self.queue: queue.SimpleQueue[Arrival] = queue.SimpleQueue()
         self.registry = TrackRegistry(
             max_tracks=max_tracks, stale_seconds=stale_seconds, remove_seconds=remove_seconds
