@@ -82,17 +82,21 @@ def save_json(data: dict[str, Any], path: str | Path) -> None:
 
 
 def load_json(path: str | Path) -> dict[str, Any]:
-    """Read a JSON object, with errors that name the file."""
+    """Read a JSON object, with errors that name the file: the bounded reader of
+    :func:`models.config.read_config_json` (size, UTF-8, depth, finite and bounded numbers).
+
+    Raises:
+        CheckpointError: the file is missing, unreadable or not such a JSON object.
+    """
+    from models.config import ConfigError, read_config_json
+
     path = Path(path)
+    if not path.exists():
+        raise CheckpointError(f"config file {path} does not exist")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise CheckpointError(f"config file {path} does not exist") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path} is not readable JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CheckpointError(f"{path} must hold a JSON object, got {type(data).__name__}")
-    return data
+        return read_config_json(path)
+    except ConfigError as exc:
+        raise CheckpointError(str(exc)) from exc
 
 
 def prefixed_state(prefix: str, module: nn.Module) -> dict[str, torch.Tensor]:

@@ -119,6 +119,12 @@ def load_state(
     for name, net in nets.items():
         load_into(net, weights, name)
     moments = load_tensors(folder / OPTIM_FILE)
-    for name, opt in optimizers.items():
-        restore_optimizer(opt, name, moments, meta["param_groups"][name])
-    return Progress(epoch=int(meta["epoch"]), step=int(meta["step"]))
+    try:
+        for name, opt in optimizers.items():
+            restore_optimizer(opt, name, moments, meta["param_groups"][name])
+        return Progress(epoch=int(meta["epoch"]), step=int(meta["step"]))
+    except (KeyError, TypeError, ValueError) as exc:  # a damaged or foreign state file
+        raise CheckpointError(
+            f"{folder / STATE_FILE}: not a training state this version wrote ({exc!r}); "
+            "start a new run or restore the file"
+        ) from exc

@@ -108,3 +108,36 @@ def test_styles_load_by_name_from_the_user_folder(styles_home: Path) -> None:
     assert style.name == "mine" and find_style_dir("mine") == styles_home / "styles" / "mine"
     with pytest.raises(StyleNotFoundError, match=r"available: .*mine"):
         Style.load("nothing-here")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,  # nesting the parser cannot follow
+        '{"epoch": ' + "9" * 5000 + "}",  # an integer Python refuses to convert
+        '{"epoch": NaN}',
+        "\xe9t\xe9",  # written below as Latin-1 bytes: not UTF-8
+    ],
+)
+def test_damaged_json_files_are_one_error_naming_the_file(tmp_path: Path, text: str) -> None:
+    from models.checkpoint import load_json
+
+    path = tmp_path / "state.json"
+    path.write_bytes(text.encode("latin-1") if text.startswith("\xe9") else text.encode())
+    with pytest.raises(CheckpointError, match=r"state\.json"):
+        load_json(path)
+
+
+def test_a_training_state_with_missing_keys_names_its_file(tmp_path: Path) -> None:
+    """A state.json that parses but lacks what a resume needs is a CheckpointError, not a
+    KeyError from deep inside the optimiser restore."""
+    from models.train_state import NETS_FILE, OPTIM_FILE, STATE_FILE, load_state
+
+    net = torch.nn.Linear(2, 2)
+    opt = torch.optim.Adam(net.parameters())
+    weights = {"g.weight": net.weight.detach().clone(), "g.bias": net.bias.detach().clone()}
+    save_tensors(weights, tmp_path / NETS_FILE)
+    save_tensors({"unused": torch.zeros(1)}, tmp_path / OPTIM_FILE)
+    (tmp_path / STATE_FILE).write_text(json.dumps({"epoch": 1}))
+    with pytest.raises(CheckpointError, match=STATE_FILE):
+        load_state(tmp_path, {"g": net}, {"g": opt})
