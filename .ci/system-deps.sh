@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Install the system packages some tests use: xvfb (a real glfw window) and liblo-tools
-# (oscsend, an independent OSC implementation). Only as root with apt; elsewhere the
-# tests that need them skip and say why.
+# Install the system packages some tests use: xvfb (a real glfw window), liblo-tools
+# (oscsend, an independent OSC implementation), and fluidsynth with two General MIDI
+# soundfonts (the real-instrument sets of models/instruments.py: TimGM6mb for training,
+# MuseScore General Lite for evaluation; the FluidR3_GM that fluidsynth pulls in is never
+# used). Only as root with apt; elsewhere the tests that need them skip and say why.
 set -u
 need=()
 command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
 command -v oscsend >/dev/null 2>&1 || need+=(liblo-tools)
+command -v fluidsynth >/dev/null 2>&1 || need+=(fluidsynth)
+[ -f /usr/share/sounds/sf2/TimGM6mb.sf2 ] || need+=(timgm6mb-soundfont)
+[ -f /usr/share/sounds/sf3/MuseScore_General_Lite.sf3 ] || need+=(musescore-general-soundfont-small)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: installing ${need[*]}"

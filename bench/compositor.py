@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                     synthetic = SyntheticSet(n, seed=1, field_size=args.field_size)
                     for layer_id in list(comp.layer_slots()):
                         comp.remove_layer(layer_id)
-                    comp.scene.set_master(MasterSettings(sharpness=args.sharpness))
+                    comp.scene.set_master(MasterSettings(sharpness=args.sharpness, ink=ink))
                     for i in range(n):
                         settings = synthetic.settings(i)
                         if args.layout == "grid":

@@ -172,14 +172,53 @@ def _register_evaluate(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="held-out drawings (default 256)",
     )
+    p.add_argument(
+        "--shipped",
+        action="store_true",
+        help="evaluate every shipped style into --out/<name>/ (default docs/styles) and write "
+        "the comparison with the baselines, instruments.md",
+    )
+    p.add_argument(
+        "--no-instruments",
+        action="store_true",
+        help="skip the held-out real-instrument measures (they need fluidsynth)",
+    )
     p.set_defaults(func=run_evaluate)
+
+
+def _print_instruments(name: str, result: dict) -> None:
+    ins = result["instruments"]
+    if "skipped" in ins:
+        print(f"{name}: held-out instruments skipped: {ins['skipped']}")
+        return
+    f, b = ins["style"], ins["baselines"]["log-mel"]
+    print(
+        f"{name}: held-out instruments: velocity~ink rho {f['velocity_vs_ink']['rho']:+.2f} "
+        f"(log-mel {b['velocity_vs_ink']['rho']:+.2f}), RSA {f['rsa']['rho']:+.2f} "
+        f"(p {f['rsa']['p']:.3f}; log-mel {b['rsa']['rho']:+.2f})"
+    )
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from models.checkpoint import CheckpointError
     from models.config import ConfigError, read_config_json
-    from models.evaluate import evaluate_style, options_for
+    from models.evaluate import evaluate_shipped, evaluate_style, options_for
     from models.paths import StyleNotFoundError
+
+    instruments = False if args.no_instruments else None
+    if args.shipped:
+        out_root = args.out or Path("docs") / "styles"
+        summary = evaluate_shipped(
+            out_root,
+            threads=args.threads,
+            n_clips=args.n_clips,
+            n_images=args.n_images,
+            instruments=instruments,
+        )
+        for name, ins in summary["styles"].items():
+            _print_instruments(name, {"instruments": ins})
+        print(f"comparison in {out_root}/instruments.md")
+        return 0
 
     try:
         style = _load_style(args)
@@ -190,7 +229,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     try:
         if record is not None and record.is_file():
             read_config_json(record)  # bounded size, encoding and numbers, one-line errors
-        opts = options_for(style, n_clips=args.n_clips, n_images=args.n_images)
+        opts = options_for(
+            style, n_clips=args.n_clips, n_images=args.n_images, instruments=instruments
+        )
     except ConfigError as exc:
         log.error("%s", exc)
         return 2
@@ -210,6 +251,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         f"(real-vs-real {result['realism']['swd_real_vs_real_mean']:.1f}), "
         f"loudness~ink rho {s['loudness_vs_ink_mass']['rho']:+.2f}; report in {out}/report.md"
     )
+    _print_instruments(style.name, result)
     return 0
 
 

@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 from cli.arguments import FPS, SECONDS, SEED, number, parse_size, whole
+from renderer.settings import INK_MODES
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=whole(16, 8192),
         default=None,
         help="compositing rows (default: auto)",
+    )
+    parser.add_argument(
+        "--ink",
+        choices=INK_MODES,
+        default="stroke",
+        help="stroke: crisp edges at the output resolution (default); field: upscaled picture",
     )
     parser.add_argument("--seed", type=SEED, default=0, help="random seed (0)")
     parser.add_argument("--trails", action="store_true", help="start with feedback trails on")
@@ -108,7 +115,7 @@ def run_preview(args: argparse.Namespace) -> int:
         "field_size": args.field_size,
         "internal_height": internal,
     }
-    master = MasterSettings(trails_on=args.trails, trails=0.85)
+    master = MasterSettings(trails_on=args.trails, trails=0.85, ink=args.ink)
     if args.out is not None:
         return _render_file(args, synthetic, options, master)
     return _show_window(args, synthetic, options, master)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bridge.ingest.protocol import (
+    COLOUR_NAMES,
     COMPOSITION_NAMES,
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -177,13 +178,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def add_composition_option(parser: argparse.ArgumentParser) -> None:
-    """``--composition``: the layout the show starts with (it can be switched live)."""
+    """``--composition`` and ``--colour``: the layout and colour mode the show starts with
+    (both can be switched live)."""
     parser.add_argument(
         "--composition",
         choices=COMPOSITION_NAMES,
         default=COMPOSITION_NAMES[0],
         help="layout of the layers: stage (each voice placed by its sound; the default), "
         "grid (one cell per track in Live's order) or stack (all centred)",
+    )
+    parser.add_argument(
+        "--colour",
+        choices=COLOUR_NAMES,
+        default=COLOUR_NAMES[0],
+        help="track (Live's track colours; the default), tone (each track's colour turned "
+        "by the pitch it plays) or wheel (one pitch-class colour wheel for all)",
     )
 
 
@@ -276,6 +285,7 @@ def _live_options(args: argparse.Namespace, seconds: float | None) -> LiveOption
         presets_dir=getattr(args, "presets", None),
         generator_process=not getattr(args, "in_process", False),
         composition=args.composition,
+        colour=args.colour,
     )
 
 
@@ -579,6 +589,7 @@ def run_render(args: argparse.Namespace) -> int:
             threads=args.threads,
             progress=not args.quiet_progress,
             composition=args.composition,
+            colour=args.colour,
         )
     except (AudioFileError, ValueError, OSError) as exc:
         log.error("%s", exc)

@@ -166,6 +166,7 @@ def run_storyboard(args: argparse.Namespace) -> int:
             tempo=args.tempo,
             threads=args.threads,
             composition=args.composition,
+            colour=args.colour,
             progress=not args.quiet_progress,
         )
     except (AudioFileError, ValueError, OSError) as exc:
@@ -174,7 +175,8 @@ def run_storyboard(args: argparse.Namespace) -> int:
     labels = [time_label(i / args.fps, args.tempo, args.beats_per_bar) for i in indices]
     unit = "beats" if args.beats else "s"
     title = (
-        f"{', '.join(stem.name for stem in stems)}  ·  {args.composition}  ·  every {every:g} "
+        f"{', '.join(stem.name for stem in stems)}  ·  {args.composition}  ·  {args.colour} colour"
+        f"  ·  every {every:g} "
         f"{unit}  ·  {args.style}"
     )
     sheet = contact_sheet(

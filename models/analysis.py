@@ -24,6 +24,12 @@ import numpy as np
 
 #: Power below this counts as silence (-100 dB) so logarithms stay finite.
 POWER_FLOOR = 1e-10
+#: Pitch classes of the chroma, C first (index 0 = C, 1 = C♯ … 11 = B).
+PITCH_CLASSES: tuple[str, ...] = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+#: Frequencies (Hz) of the spectral peaks that count towards the chroma: below, a
+#: 1024-point frame at 22,050 Hz holds barely two periods; above, mostly noise and high
+#: partials that blur the pitch class.
+CHROMA_RANGE = (50.0, 5000.0)
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,15 @@ class Analysis:
         centroid: ``(T,)`` spectral centroid in Hz (0 for a silent frame).
         flatness: ``(T,)`` spectral flatness in ``[0, 1]``: geometric over arithmetic mean of
             the power spectrum; 1 for white noise (and for digital silence), near 0 for a tone.
+        chroma: ``(T, 12)`` share of the power of the spectral peaks (50 Hz … 5 kHz) in each
+            pitch class, C first, over the :func:`chroma_window` samples ending where the
+            frame ends (see :func:`_chroma`); each row sums to 1, or is all 0 for silence.
+            None unless asked for (``analyse(..., chroma=True)``, an
+            :class:`AnalysisStream` by default): it costs several times the rest.
+        tonalness: ``(T,)`` how clearly the frame has one pitch class, in ``[0, 1]``: one
+            minus the chroma's entropy over log 12; 0 for silence and near 0 for noise (its
+            peaks fall on every pitch class), high for one tone, lower for a chord. None
+            when ``chroma`` is.
     """
 
     mel_db: np.ndarray
@@ -158,27 +173,37 @@ class Analysis:
     onset: np.ndarray
     centroid: np.ndarray
     flatness: np.ndarray
+    chroma: np.ndarray | None = None
+    tonalness: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.rms.shape[0])
 
     @classmethod
-    def empty(cls, cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> Analysis:
-        """An analysis with no frames."""
+    def empty(cls, cfg: AnalysisConfig = DEFAULT_ANALYSIS, chroma: bool = False) -> Analysis:
+        """An analysis with no frames (with empty chroma arrays when ``chroma``)."""
         zero = np.zeros(0, dtype=np.float32)
-        return cls(np.zeros((0, cfg.n_mels), np.float32), zero, zero, zero, zero)
+        mel = np.zeros((0, cfg.n_mels), np.float32)
+        if not chroma:
+            return cls(mel, zero, zero, zero, zero)
+        return cls(mel, zero, zero, zero, zero, np.zeros((0, 12), np.float32), zero)
 
     @classmethod
     def concatenate(cls, parts: list[Analysis], cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> Analysis:
         """Join analyses of consecutive stretches of one signal."""
         if not parts:
             return cls.empty(cfg)
+        chroma = [p.chroma for p in parts if p.chroma is not None]
+        tonalness = [p.tonalness for p in parts if p.tonalness is not None]
+        with_chroma = len(chroma) == len(tonalness) == len(parts)
         return cls(
             np.concatenate([p.mel_db for p in parts]),
             np.concatenate([p.rms for p in parts]),
             np.concatenate([p.onset for p in parts]),
             np.concatenate([p.centroid for p in parts]),
             np.concatenate([p.flatness for p in parts]),
+            np.concatenate(chroma) if with_chroma else None,
+            np.concatenate(tonalness) if with_chroma else None,
         )
 
 
@@ -197,11 +222,15 @@ def _check_signal(signal: np.ndarray) -> np.ndarray:
 
 
 def _analyse_frames(
-    frames: np.ndarray, previous_db: np.ndarray, cfg: AnalysisConfig
+    frames: np.ndarray,
+    previous_db: np.ndarray,
+    cfg: AnalysisConfig,
+    chroma_frames: np.ndarray | None = None,
 ) -> tuple[Analysis, np.ndarray]:
     """Analyse a ``(T, n_fft)`` stack of frames; ``previous_db`` is the clipped mel level of
-    the frame before the first (for onset strength). Returns the analysis and the clipped
-    level of the last frame."""
+    the frame before the first (for onset strength); ``chroma_frames``, ``(T,
+    chroma_window(cfg))`` samples ending where each frame ends, or None for no chroma.
+    Returns the analysis and the clipped level of the last frame."""
     window = _window_cached(cfg.n_fft)
     spectrum = np.fft.rfft(frames * window, axis=1) * (2.0 / window.sum())
     power = spectrum.real**2 + spectrum.imag**2
@@ -219,6 +248,7 @@ def _analyse_frames(
     )
     floored = np.maximum(power, POWER_FLOOR)
     flatness = np.exp(np.log(floored).mean(axis=1)) / floored.mean(axis=1)
+    chroma, tonalness = (None, None) if chroma_frames is None else _chroma(chroma_frames, cfg)
 
     result = Analysis(
         mel_db=mel_db.astype(np.float32),
@@ -226,14 +256,83 @@ def _analyse_frames(
         onset=onset.astype(np.float32),
         centroid=centroid.astype(np.float32),
         flatness=np.clip(flatness, 0.0, 1.0).astype(np.float32),
+        chroma=None if chroma is None else chroma.astype(np.float32),
+        tonalness=None if tonalness is None else tonalness.astype(np.float32),
     )
     return result, clipped[-1]
 
 
-def _frame_view(signal: np.ndarray, count: int, cfg: AnalysisConfig) -> np.ndarray:
+#: Spectral peaks this far below a frame's strongest (in power) are left out of the chroma.
+CHROMA_PEAK_FLOOR = 1e-4
+
+
+def chroma_window(cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> int:
+    """Samples the chroma of one frame looks at: four analysis frames (4096 at the default
+    22,050 Hz, 0.19 s, bins 5.4 Hz apart), ending where the frame ends. A frame's 21.5 Hz
+    bins would merge the notes of a chord below ~300 Hz (E3 and G3 are 1.4 bins apart)."""
+    return 4 * cfg.n_fft
+
+
+def _chroma(frames: np.ndarray, cfg: AnalysisConfig) -> tuple[np.ndarray, np.ndarray]:
+    """``(T, 12)`` normalised chroma and ``(T,)`` tonalness of ``(T, chroma_window(cfg))``
+    samples (see :class:`Analysis`), Hann-windowed.
+
+    Only spectral peaks count: each local maximum within :data:`CHROMA_RANGE` and within
+    :data:`CHROMA_PEAK_FLOOR` of the frame's strongest has its frequency refined by a
+    parabola through the log power of it and its neighbours (a Hann window's main lobe is
+    close to a parabola there, so a tone's frequency comes out within a few hertz even
+    where bins are several semitones apart), and gives its power to the two pitch classes
+    either side of that frequency (equal temperament, A4 = 440 Hz), linearly by distance.
+    """
+    size = frames.shape[1]
+    spectrum = np.fft.rfft(frames * _window_cached(size), axis=1)
+    power = spectrum.real**2 + spectrum.imag**2
+    count = power.shape[0]
+    if count == 0:
+        return np.zeros((0, 12)), np.zeros(0)
+    # Only bins that can hold a peak within CHROMA_RANGE (and their neighbours) are looked at.
+    low, high = CHROMA_RANGE
+    spacing = cfg.sample_rate / size
+    first = max(1, int(low / spacing) - 1)
+    last = min(power.shape[1] - 2, int(np.ceil(high / spacing)) + 1)
+    band = power[:, first - 1 : last + 2]
+    log_power = np.log(np.maximum(band, POWER_FLOOR))
+    left, middle, right = log_power[:, :-2], log_power[:, 1:-1], log_power[:, 2:]
+    strongest = power.max(axis=1, keepdims=True)
+    peak = (middle > left) & (middle >= right)
+    peak &= band[:, 1:-1] > np.maximum(strongest * CHROMA_PEAK_FLOOR, POWER_FLOOR)
+    rows, cols = np.nonzero(peak)
+    a, b, c = left[rows, cols], middle[rows, cols], right[rows, cols]
+    curvature = a - 2.0 * b + c
+    offset = np.where(curvature < 0.0, 0.5 * (a - c) / np.minimum(curvature, -1e-12), 0.0)
+    freqs = (first + cols + np.clip(offset, -0.5, 0.5)) * spacing
+    inside = (freqs >= low) & (freqs <= high)
+    rows, cols, freqs = rows[inside], cols[inside], freqs[inside]
+    pitch = 69.0 + 12.0 * np.log2(freqs / 440.0)
+    lower = np.floor(pitch)
+    upper_share = pitch - lower
+    weight = band[rows, cols + 1]
+    pitch_class = lower.astype(np.int64) % 12
+    cells = count * 12
+    energy = np.bincount(rows * 12 + pitch_class, weight * (1.0 - upper_share), minlength=cells)
+    energy += np.bincount(rows * 12 + (pitch_class + 1) % 12, weight * upper_share, minlength=cells)
+    energy = energy.reshape(count, 12)
+    total = energy.sum(axis=1, keepdims=True)
+    sounding = total > POWER_FLOOR
+    chroma = np.where(sounding, energy / np.maximum(total, POWER_FLOOR), 0.0)
+    logs = np.log(np.maximum(chroma, 1e-12))
+    entropy = -(chroma * logs).sum(axis=1) / np.log(12.0)
+    tonalness = np.where(sounding[:, 0], np.clip(1.0 - entropy, 0.0, 1.0), 0.0)
+    return chroma, tonalness
+
+
+def _frame_view(
+    signal: np.ndarray, count: int, cfg: AnalysisConfig, size: int | None = None
+) -> np.ndarray:
+    """``count`` frames of ``size`` samples (default ``n_fft``), ``hop`` apart, as a view."""
     return np.lib.stride_tricks.as_strided(
         signal,
-        shape=(count, cfg.n_fft),
+        shape=(count, size or cfg.n_fft),
         strides=(signal.strides[0] * cfg.hop, signal.strides[0]),
         writeable=False,
     )
@@ -246,12 +345,16 @@ def frame_count(n_samples: int, cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> int:
     return (n_samples - cfg.n_fft) // cfg.hop + 1
 
 
-def analyse(signal: np.ndarray, cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> Analysis:
+def analyse(
+    signal: np.ndarray, cfg: AnalysisConfig = DEFAULT_ANALYSIS, *, chroma: bool = False
+) -> Analysis:
     """Analyse a whole mono signal at ``cfg.sample_rate``.
 
     Args:
         signal: 1-D samples, nominally in ``[-1, 1]``, at ``cfg.sample_rate``.
         cfg: the analysis parameters.
+        chroma: also compute ``chroma`` and ``tonalness`` (the signal is taken to be
+            preceded by silence, as a stream starts).
 
     Returns:
         One row per complete frame (a trailing partial frame is not analysed).
@@ -262,9 +365,14 @@ def analyse(signal: np.ndarray, cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> Analy
     samples = np.ascontiguousarray(_check_signal(signal))
     count = frame_count(samples.size, cfg)
     if count == 0:
-        return Analysis.empty(cfg)
+        return Analysis.empty(cfg, chroma)
     floor = np.full(cfg.n_mels, cfg.db_floor)
-    result, _ = _analyse_frames(_frame_view(samples, count, cfg), floor, cfg)
+    chroma_frames = None
+    if chroma:
+        size = chroma_window(cfg)
+        padded = np.concatenate([np.zeros(size - cfg.n_fft), samples])
+        chroma_frames = _frame_view(padded, count, cfg, size)
+    result, _ = _analyse_frames(_frame_view(samples, count, cfg), floor, cfg, chroma_frames)
     return result
 
 
@@ -322,16 +430,20 @@ class AnalysisStream:
 
     Attributes:
         cfg: the analysis parameters.
+        chroma: compute ``chroma`` and ``tonalness`` too (as ``analyse(..., chroma=True)``).
         frames_total: frames produced since creation or :meth:`reset`.
         last: the frames produced by the most recent :meth:`push` (possibly none).
     """
 
     cfg: AnalysisConfig = DEFAULT_ANALYSIS
+    chroma: bool = True
     frames_total: int = 0
     last: Analysis = field(init=False)
     _pending: np.ndarray = field(init=False, repr=False)
     _window: np.ndarray = field(init=False, repr=False)
     _previous_db: np.ndarray = field(init=False, repr=False)
+    #: the chroma window's samples before the pending ones (silence before the start)
+    _history: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.reset()
@@ -339,8 +451,9 @@ class AnalysisStream:
     def reset(self) -> None:
         """Forget all audio: the window returns to silence (-1)."""
         self.frames_total = 0
-        self.last = Analysis.empty(self.cfg)
+        self.last = Analysis.empty(self.cfg, self.chroma)
         self._pending = np.zeros(0, dtype=np.float64)
+        self._history = np.zeros(chroma_window(self.cfg) - self.cfg.n_fft, dtype=np.float64)
         self._window = np.full((self.cfg.n_mels, self.cfg.n_frames), -1.0, dtype=np.float32)
         self._previous_db = np.full(self.cfg.n_mels, self.cfg.db_floor)
 
@@ -351,11 +464,18 @@ class AnalysisStream:
         count = frame_count(pending.size, self.cfg)
         if count == 0:
             self._pending = np.array(pending, dtype=np.float64)
-            self.last = Analysis.empty(self.cfg)
+            self.last = Analysis.empty(self.cfg, self.chroma)
             return 0
         pending = np.ascontiguousarray(pending)
+        chroma_frames = None
+        if self.chroma:
+            history = self._history.size
+            joined = np.concatenate([self._history, pending])
+            chroma_frames = _frame_view(joined, count, self.cfg, chroma_window(self.cfg))
+            end = count * self.cfg.hop
+            self._history = np.array(joined[end : end + history], dtype=np.float64)
         result, self._previous_db = _analyse_frames(
-            _frame_view(pending, count, self.cfg), self._previous_db, self.cfg
+            _frame_view(pending, count, self.cfg), self._previous_db, self.cfg, chroma_frames
         )
         self._pending = np.array(pending[count * self.cfg.hop :], dtype=np.float64)
         new_columns = to_unit(result.mel_db, self.cfg).T
@@ -367,6 +487,14 @@ class AnalysisStream:
         self.frames_total += count
         self.last = result
         return count
+
+    def set_chroma(self, on: bool) -> None:
+        """Start or stop computing chroma from the next push (it costs ~18× the rest of the
+        analysis, so a live bridge computes it only while a colour mode uses it). Turned on,
+        the chroma window starts from silence, as at the start of a stream."""
+        if on and not self.chroma:
+            self._history = np.zeros(chroma_window(self.cfg) - self.cfg.n_fft, dtype=np.float64)
+        self.chroma = on
 
     def window(self) -> np.ndarray:
         """The latest ``(n_mels, n_frames)`` window, unit-scaled, newest frame last (a copy)."""

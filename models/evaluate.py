@@ -10,7 +10,12 @@ index ranges after the training ones. The report covers
   similar sounds give similar pictures (distance correlation);
 - bit-exact determinism across batch composition;
 - temporal behaviour over a sliding window: how much the picture changes per unit of audio
-  change, and whether it *scrolls* (frame t+1 ≈ frame t shifted one pixel) or redraws.
+  change, and whether it *scrolls* (frame t+1 ≈ frame t shifted one pixel) or redraws;
+- held-out real instruments (issue #13, :mod:`models.instrument_eval`): the synaesthesia
+  table on notes, a pad and a drum loop rendered by fluidsynth from a soundfont and GM
+  programs never used in training, for the style *and* the non-learned log-mel baseline
+  beside it, with per-voice tests and contact sheets. Skipped, with the reason in the
+  report, where fluidsynth or the soundfont is not installed.
 """
 
 from __future__ import annotations
@@ -26,10 +31,23 @@ import numpy as np
 
 from models.analysis import analyse, from_unit, sliding_windows, to_unit
 from models.datasets import image_domain
+from models.instrument_eval import (
+    contact_sheet,
+    instrument_windows,
+    log_mel_drawer,
+    log_mel_inverter,
+    measure,
+)
+from models.instruments import (
+    EVAL_SOUNDFONT,
+    FluidsynthMissingError,
+    evaluation_set,
+    missing_reason,
+)
 from models.metrics import (
-    distance_correlation,
     edge_density,
     log_spectral_distance,
+    mantel,
     pairwise_distances,
     pyramid_swd,
     sharpness,
@@ -37,6 +55,7 @@ from models.metrics import (
     spectral_convergence,
     stroke_stats,
 )
+from models.paths import DEFAULT_STYLE, SHIPPED_STYLES_DIR
 from models.pictures import save_png, spectrogram_picture, tile
 from models.style import Style
 from models.synth import KINDS, render_clip, synth_params
@@ -57,6 +76,8 @@ class EvalOptions:
         clip_start: first held-out clip index (after the training clips).
         image_start: first held-out drawing index (after the training drawings).
         images: the drawing source the style was trained on.
+        instruments: also run the held-out real-instrument measures (needs fluidsynth).
+        permutations: Mantel permutations for the instrument RSA p-value (≥ 999).
     """
 
     n_clips: int = 120
@@ -67,6 +88,8 @@ class EvalOptions:
     clip_start: int = 10_000
     image_start: int = 1024
     images: str = "squiggles"
+    instruments: bool = True
+    permutations: int = 999
 
 
 def options_for(style: Style, **overrides: Any) -> EvalOptions:
@@ -182,7 +205,7 @@ def realism(fake_ink: np.ndarray, opts: EvalOptions) -> dict:
     }
 
 
-def synaesthesia(audio: HeldOutAudio, inks: np.ndarray) -> dict:
+def synaesthesia(audio: HeldOutAudio, inks: np.ndarray, permutations: int = 999) -> dict:
     """The seed's observations as rank correlations over held-out note windows."""
     ink_mass = inks.mean(axis=(1, 2))
     edges = np.array([edge_density(i) for i in inks])
@@ -193,7 +216,8 @@ def synaesthesia(audio: HeldOutAudio, inks: np.ndarray) -> dict:
         "loudness_vs_ink_mass": spearman(audio.loudness_db, ink_mass),
         "flatness_vs_edge_density": spearman(audio.flatness, edges),
         "attack_vs_softness": spearman(np.log(audio.attack), softness),
-        "audio_distance_vs_image_distance": distance_correlation(audio_d, image_d),
+        # Mantel: permute clips, not the N(N-1)/2 dependent pairs, for a valid p (#13)
+        "audio_distance_vs_image_distance": mantel(audio_d, image_d, permutations=permutations),
     }
 
 
@@ -268,6 +292,65 @@ def synaesthesia_figure(audio: HeldOutAudio, images: np.ndarray, per_kind: int =
     return tile(rows)
 
 
+BASELINE = "log-mel"
+
+
+def instruments_section(style: Style, out_dir: Path, opts: EvalOptions) -> dict:
+    """The held-out real-instrument measures for ``style`` and the log-mel baseline.
+
+    Writes ``instruments.png`` (the style's contact sheet) and ``instruments-log-mel.png``
+    (the baseline's). The baseline's SWD is against the style's own held-out drawings.
+    Returns ``{"skipped": reason}`` where the set cannot be rendered here.
+    """
+    reason = missing_reason()
+    if reason is not None:
+        return {"skipped": reason}
+    cfg = style.analysis
+    try:
+        data = evaluation_set(cfg.sample_rate)
+    except FluidsynthMissingError as exc:
+        return {"skipped": str(exc)}
+    win = instrument_windows(data, cfg)
+    count = opts.n_images
+    drawings = (
+        image_domain(opts.images, count=count, seed=opts.seed, start=opts.image_start).data,
+        image_domain(opts.images, count=count, seed=opts.seed, start=opts.image_start + count).data,
+    )
+    log.info("held-out instruments: %s", style.name)
+    figures, images = measure(
+        style.audio_to_image,
+        style.image_to_windows,
+        data,
+        win,
+        cfg,
+        drawings,
+        permutations=opts.permutations,
+        seed=opts.seed,
+    )
+    save_png(contact_sheet(data, images), out_dir / "instruments.png")
+    log.info("held-out instruments: %s baseline", BASELINE)
+    baseline, base_images = measure(
+        log_mel_drawer,
+        log_mel_inverter,
+        data,
+        win,
+        cfg,
+        drawings,
+        permutations=opts.permutations,
+        seed=opts.seed,
+    )
+    save_png(contact_sheet(data, base_images), out_dir / f"instruments-{BASELINE}.png")
+    return {
+        "soundfont": EVAL_SOUNDFONT.name,
+        "voices": data.voice_names,
+        "velocities": sorted({int(v) for v in data.velocity}),
+        "pitches_per_voice": int(len(data.pitch) // len(data.voice_names) // 3),
+        "drawings": opts.images,
+        "style": figures,
+        "baselines": {BASELINE: baseline},
+    }
+
+
 def evaluate_style(style: Style, out_dir: Path, opts: EvalOptions) -> dict:
     """Run every measure, write ``evaluation.json``, ``report.md`` and figures to ``out_dir``."""
     started = time.monotonic()
@@ -281,9 +364,14 @@ def evaluate_style(style: Style, out_dir: Path, opts: EvalOptions) -> dict:
     log.info("realism")
     real = realism(inks, opts)
     log.info("synaesthesia, determinism, temporal")
-    synaes = synaesthesia(audio, inks)
+    synaes = synaesthesia(audio, inks, opts.permutations)
     determ = determinism(style, audio.windows)
     temp, strip = temporal(style, audio, opts)
+    instruments = (
+        instruments_section(style, out_dir, opts)
+        if opts.instruments
+        else {"skipped": "not asked for (--no-instruments)"}
+    )
     info = style.info()
     result = {
         "style": style.name,
@@ -296,6 +384,7 @@ def evaluate_style(style: Style, out_dir: Path, opts: EvalOptions) -> dict:
         "synaesthesia": synaes,
         "determinism": determ,
         "temporal": temp,
+        "instruments": instruments,
         "seconds": time.monotonic() - started,
     }
     (out_dir / "evaluation.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -307,6 +396,92 @@ def evaluate_style(style: Style, out_dir: Path, opts: EvalOptions) -> dict:
 
 def _rho(entry: dict[str, float]) -> str:
     return f"{entry['rho']:+.2f} (p={entry['p']:.2g}, n={int(entry['n'])})"
+
+
+#: (label, target) of each row of the instrument table, in the issue's order.
+INSTRUMENT_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("velocity_vs_ink", "velocity → ink, Spearman ρ over all notes", "≥ 0.6"),
+    ("ink_ratio_110_vs_30", "ink ratio, velocity 110 vs 30 (+22.6 dB)", "≥ ×2"),
+    ("rsa", "sound distance ↔ picture distance (RSA, Mantel ρ, p)", "≥ 0.6, p < 0.01"),
+    ("flatness_vs_edge_density", "noisy → busier (edge density) ρ", "≥ +0.4"),
+    ("attack_vs_softness", "slow attack → softer stroke ρ", "≥ +0.4"),
+    ("pitch_vs_height_median", "higher pitch → higher ink, median within-voice ρ", "≥ 0.7"),
+    ("pad_step_ratio", "sustained pad: change 33 ms apart ÷ random pairs", "≤ 0.3"),
+    ("repeat_ratio", "drums repeating after 2 bars: distance ÷ random pairs", "≤ 0.2"),
+    ("cycle_mel_lsd_db", "cycle mel LSD (dB)", "≤ 6"),
+    ("swd_mean", "realism SWD ×10³, mean over levels (real vs real)", "≤ 2× real"),
+)
+
+
+def _cell(key: str, f: dict) -> str:
+    value = f.get(key)
+    if value is None:
+        return "–"
+    if key == "rsa":
+        return f"{value['rho']:+.2f} (p {value['p']:.3f})"
+    if isinstance(value, dict):
+        rho, p = value["rho"], value["p"]
+        return f"{rho:+.2f}" + (" (n.s.)" if not p < 0.05 else "")
+    if key == "ink_ratio_110_vs_30":
+        return f"×{value:.2f}"
+    if key == "pitch_vs_height_median":
+        return f"{value:+.2f}"
+    if key == "swd_mean":
+        return f"{value:.1f} ({f['swd_real_vs_real_mean']:.1f})"
+    return f"{value:.2f}"
+
+
+def instrument_table(columns: dict[str, dict]) -> list[str]:
+    """Markdown rows of the issue's table, one column per drawer (style or baseline)."""
+    lines = [
+        "| measure (held-out real instruments) | " + " | ".join(columns) + " | target |",
+        "|---|" + "---|" * (len(columns) + 1),
+    ]
+    for key, label, target in INSTRUMENT_ROWS:
+        cells = " | ".join(_cell(key, f) for f in columns.values())
+        lines.append(f"| {label} | {cells} | {target} |")
+    return lines
+
+
+def _instrument_markdown(r: dict) -> list[str]:
+    ins = r.get("instruments", {})
+    head = ["## Held-out real instruments", ""]
+    if "skipped" in ins:
+        return [*head, f"Skipped: {ins['skipped']}", ""]
+    columns = {f"`{r['style']}`": ins["style"]}
+    columns.update({f"{name} (baseline)": f for name, f in ins["baselines"].items()})
+    lines = [
+        *head,
+        f"{len(ins['voices'])} General MIDI voices × {ins['pitches_per_voice']} pitches × "
+        f"velocities {ins['velocities']} (2 s each), a held pad chord and a drum loop "
+        f"repeating exactly after 2 bars, rendered by fluidsynth from `{ins['soundfont']}` "
+        "with programs never used in training (`models/instruments.py`). ρ is Spearman's "
+        "(n.s. = p ≥ 0.05); the RSA p comes from 999 object permutations (Mantel). The "
+        "log-mel baseline draws each window as its own picture; its SWD is against the "
+        f"same held-out drawings ({ins['drawings']}).",
+        "",
+        *instrument_table(columns),
+        "",
+        "Per voice (15 notes each): velocity → ink and pitch → ink height, Spearman ρ (p).",
+        "",
+        "| voice | velocity → ink | ink ratio 110/30 | pitch → height |",
+        "|---|---|---|---|",
+    ]
+    for v in ins["style"]["per_voice"]:
+        vel, pit = v["velocity_vs_ink"], v["pitch_vs_height"]
+        lines.append(
+            f"| {v['voice']} | {vel['rho']:+.2f} ({vel['p']:.2g}) | "
+            f"×{v['ink_ratio_110_vs_30']:.2f} | {pit['rho']:+.2f} ({pit['p']:.2g}) |"
+        )
+    lines += [
+        "",
+        "Contact sheet: one row per voice; the centre pitch at velocities 30, 70, 110, then "
+        "the five pitches (low → high) at velocity 110.",
+        "",
+        "![held-out instrument notes as this style draws them](instruments.png)",
+        "",
+    ]
+    return lines
 
 
 def render_markdown(r: dict) -> str:
@@ -365,7 +540,8 @@ def render_markdown(r: dict) -> str:
         f"| spectral flatness (noisiness) | edge density | {_rho(s['flatness_vs_edge_density'])} |",
         f"| attack time (log s) | softness (−mean edge gradient) "
         f"| {_rho(s['attack_vs_softness'])} |",
-        f"| pairwise window distance | pairwise picture distance | "
+        f"| pairwise window distance | pairwise picture distance (Mantel, p from "
+        f"{opts['permutations']} permutations of the clips) | "
         f"{_rho(s['audio_distance_vs_image_distance'])} |",
         "",
         "![spectrograms (quiet → loud) above their pictures, one pair of rows per sound kind]"
@@ -389,4 +565,67 @@ def render_markdown(r: dict) -> str:
         "![sliding window: spectrogram above picture, every few frames](sliding.png)",
         "",
     ]
+    lines += _instrument_markdown(r)
     return "\n".join(lines)
+
+
+def shipped_style_names() -> list[str]:
+    """The styles shipped inside the package, the default first, then sorted (the user's
+    own styles are not included)."""
+    names = sorted(p.name for p in SHIPPED_STYLES_DIR.iterdir() if (p / "config.json").is_file())
+    return sorted(names, key=lambda n: n != DEFAULT_STYLE)
+
+
+def evaluate_shipped(out_root: Path, threads: int | None = None, **overrides: Any) -> dict:
+    """Evaluate every shipped style into ``out_root/<name>/`` and write the comparison
+    ``out_root/instruments.md`` and ``instruments.json`` (styles and baselines side by side).
+
+    The comparison's baseline column is the first style's (its SWD is against that style's
+    drawings); ``overrides``: :class:`EvalOptions` fields (``n_clips``, ``n_images``).
+    """
+    results: dict[str, dict] = {}
+    baseline: dict | None = None
+    baseline_drawings, baseline_sheet = "", ""
+    for name in shipped_style_names():
+        style = Style.from_dir(SHIPPED_STYLES_DIR / name, threads=threads)
+        opts = options_for(style, **overrides)
+        results[name] = evaluate_style(style, out_root / name, opts)
+        ins = results[name]["instruments"]
+        sheet = out_root / name / f"instruments-{BASELINE}.png"
+        if baseline is None and "baselines" in ins:
+            baseline, baseline_drawings = ins["baselines"][BASELINE], ins["drawings"]
+            baseline_sheet = f"instruments-{BASELINE}.png"
+            sheet.replace(out_root / baseline_sheet)  # one copy, beside the comparison
+        else:
+            sheet.unlink(missing_ok=True)  # the same pictures again: keep the docs small
+    columns = {
+        f"[{n}]({n}/report.md)": r["instruments"]["style"]
+        for n, r in results.items()
+        if "style" in r["instruments"]
+    }
+    summary: dict[str, Any] = {"styles": {n: r["instruments"] for n, r in results.items()}}
+    lines = ["# Shipped styles on held-out real instruments", ""]
+    if baseline is None:
+        reasons = {r["instruments"].get("skipped", "") for r in results.values()}
+        lines.append(f"Skipped: {'; '.join(sorted(reasons))}")
+    else:
+        columns[f"{BASELINE} baseline"] = baseline
+        summary["baselines"] = {BASELINE: baseline}
+        lines += [
+            "Every shipped style beside the non-learned baseline (each log-mel window drawn "
+            "as its own picture), on notes, a pad and a drum loop that no style trained on: "
+            "see each report for the set, the per-voice tests and the contact sheets. "
+            f"The baseline's SWD is against held-out {baseline_drawings}. Regenerate with "
+            f"`synaesthete evaluate --shipped --out {out_root}`.",
+            "",
+            *instrument_table(columns),
+            "",
+            "The baseline's contact sheet (one row per voice; velocities 30, 70, 110 at the "
+            "centre pitch, then five pitches at velocity 110):",
+            "",
+            f"![held-out notes drawn as log-mel pictures]({baseline_sheet})",
+            "",
+        ]
+    (out_root / "instruments.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (out_root / "instruments.md").write_text("\n".join(lines))
+    return summary

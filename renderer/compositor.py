@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,7 +48,7 @@ from renderer.reactive import (
     trail_keep,
 )
 from renderer.scene import Scene, SceneSnapshot
-from renderer.settings import LayerFeatures, LayerSettings, MasterSettings
+from renderer.settings import INK_MODES, LayerFeatures, LayerSettings, MasterSettings
 from renderer.slots import SlotTable
 from renderer.transform import (
     auto_internal_height,
@@ -67,9 +67,6 @@ DEFAULT_MAX_LAYERS = 32
 AUTO_BASIS_MIN = 64
 #: Upscaling strategies from the internal picture to the output; see docs/renderer.md.
 UPSCALE_MODES = ("crisp", "balanced", "soft")
-#: How ink becomes pixels: "stroke" draws stroke edges at the output resolution, "field"
-#: composites at the internal size and upscales the picture (the look before strokes).
-INK_MODES = ("stroke", "field")
 DEFAULT_FIELD_SIZE = 128
 MAX_OUTPUT_SIDE = 16384
 
@@ -120,9 +117,11 @@ class Compositor:
             bilinearly from there (edges a few px at 1080p, about a third of crisp's cost),
             "soft" is plain bilinear (fastest). ``MasterSettings.sharpness`` 0 also means
             plain bilinear.
-        ink: "stroke" (default) draws every stroke's edge at the output resolution from the
-            smooth field (about one output pixel wide at any size); "field" upscales the
-            internal picture as ``upscale`` says.
+        ink: "stroke" draws every stroke's edge at the output resolution from the smooth
+            field (about one output pixel wide at any size); "field" upscales the internal
+            picture as ``upscale`` says. Given, it is written into the scene's master
+            (``MasterSettings.ink``); None takes the scene master's (default "stroke").
+            Every :meth:`render` follows the master's ``ink``, so it switches live.
 
     The internal resolution follows the GL device: "auto" composites at the output size on
     a hardware GPU and at the reduced "auto" height only on a software rasteriser.
@@ -139,7 +138,7 @@ class Compositor:
         internal_height: int | str | None = "auto",
         upscale: str = "balanced",
         tile_size: tuple[int, int] | None = (64, 48),
-        ink: str = "stroke",
+        ink: str | None = None,
     ) -> None:
         import moderngl
 
@@ -150,9 +149,8 @@ class Compositor:
         if upscale not in UPSCALE_MODES:
             raise ValueError(f"upscale must be one of {UPSCALE_MODES}, got {upscale!r}")
         self.upscale = upscale
-        if ink not in INK_MODES:
+        if ink is not None and ink not in INK_MODES:
             raise ValueError(f"ink must be one of {INK_MODES}, got {ink!r}")
-        self.ink = ink
         #: Whether GL_RENDERER names a CPU rasteriser (llvmpipe and kin).
         self.software = is_software_renderer(ctx.info.get("GL_RENDERER", ""))
         if tile_size is not None and (tile_size[0] < 1 or tile_size[1] < 1):
@@ -176,6 +174,10 @@ class Compositor:
         #: asynchronously and must not be stalled between passes.
         self._wait_between_passes = self.software
         self.scene = scene if scene is not None else Scene()
+        if ink is not None and self.scene.master.ink != ink:
+            self.scene.set_master(replace(self.scene.master, ink=ink))
+        #: The ink mode the GL targets are allocated for; follows ``MasterSettings.ink``.
+        self.ink = self.scene.master.ink
         self.max_layers = max_layers
         self.field_size = field_size
         self.internal_height = internal_height
@@ -233,6 +235,7 @@ class Compositor:
         self._stage: moderngl.Texture | None = None  # "balanced": 2× internal, sharpened
         self._stage_fbo: moderngl.Framebuffer | None = None
         self._current = 0
+        self._scroll_carry = 0.0
         self._has_frame = False
         self._feedback_valid = False
         self._output: moderngl.Renderbuffer | None = None
@@ -317,6 +320,7 @@ class Compositor:
                 self.ctx.framebuffer(color_attachments=[self._display, feedback, *extra])
             )
         self._has_frame = self._feedback_valid = False
+        self._scroll_carry = 0.0
         stage_size = (self._internal[0] * 2, self._internal[1] * 2)
         if self.ink == "field" and self.upscale == "balanced" and stage_size[1] < size[1]:
             self._stage = self.ctx.texture(stage_size, 4)
@@ -327,9 +331,13 @@ class Compositor:
         self._output_fbo = self.ctx.framebuffer(color_attachments=[self._output])
 
     def set_ink(self, ink: str) -> None:
-        """Switch between "stroke" and "field" ink while running (trails restart)."""
+        """Switch between "stroke" and "field" ink while running (trails restart); the
+        scene's master follows, so the next :meth:`render` keeps it."""
         if ink not in INK_MODES:
             raise ValueError(f"ink must be one of {INK_MODES}, got {ink!r}")
+        master = self.scene.master
+        if master.ink != ink:
+            self.scene.set_master(replace(master, ink=ink))
         if ink != self.ink:
             self.ink = ink
             self._allocate_targets(self._size)
@@ -392,6 +400,8 @@ class Compositor:
         """
         snapshot = self.scene.snapshot()
         master = snapshot.master
+        if master.ink != self.ink:
+            self.set_ink(master.ink)
         dt = 0.0 if self._last_t is None else t - self._last_t
         self._last_t = t
         phase, dropped = sanitize_beat_phase(beat_phase)
@@ -530,6 +540,7 @@ class Compositor:
                 self._feedback[previous].use(1)
                 keep = trail_keep(master.trails, dt) if self._feedback_valid else 0.0
                 program["u_keep"].value = keep
+                program["u_shift"].value = (self._scroll_step(master.scroll, dt), 0)
             program["u_background"].value = background
             program["u_size"].value = self._internal
             if self.ink == "stroke":
@@ -542,6 +553,18 @@ class Compositor:
         self._ink_box = ink_box(planned, self._size, margin=2.0 * scale)
         self._has_frame = True
         self._feedback_valid = trails
+
+    def _scroll_step(self, scroll: float, dt: float) -> int:
+        """Whole internal pixels the trails move this frame for ``scroll`` frame widths per
+        second over ``dt`` seconds; the fraction left over is carried to the next frame, so
+        the speed is exact on average and the pixels are never resampled."""
+        if scroll == 0.0 or not self._feedback_valid:
+            self._scroll_carry = 0.0
+            return 0
+        self._scroll_carry += scroll * max(dt, 0.0) * self._internal[0]
+        step = int(np.floor(self._scroll_carry + 1e-6))  # 0.4999… + 0.5000… is one pixel
+        self._scroll_carry -= step
+        return step
 
     def _draw_tiles(
         self, program: moderngl.Program, planned: list[DrawLayer], trails: bool

@@ -19,6 +19,9 @@ from renderer.modes import BLEND_MODES, DEFAULT_BLEND_MODE
 
 #: How a layer's ink field is fitted into the frame at scale 1.
 FIT_MODES: tuple[str, ...] = ("contain", "cover", "stretch")
+#: How ink becomes pixels (the compositor's ``ink``): "stroke" draws stroke edges at the
+#: output resolution, "field" composites at the internal size and upscales the picture.
+INK_MODES: tuple[str, ...] = ("stroke", "field")
 
 RGB = tuple[float, float, float]
 
@@ -212,6 +215,11 @@ class MasterSettings:
     - ``freeze``: keep showing the last composited picture; new frames still arrive.
     - ``sharpness``: 0..1, how crisp edges stay when the internal picture is upscaled
       (0 plain bilinear, 1 edges about one output pixel wide).
+    - ``ink``: one of :data:`INK_MODES`; the compositor switches to it on the next frame
+      (trails restart).
+    - ``scroll``: with trails on, how fast the kept picture moves sideways, in frame widths
+      per second (positive: to the left, as time flows in a score); −10 … 10. It moves by
+      whole internal pixels (the fraction carried to the next frame), so nothing blurs.
     """
 
     opacity: float = 1.0
@@ -222,6 +230,8 @@ class MasterSettings:
     trails_on: bool = False
     freeze: bool = False
     sharpness: float = 1.0
+    ink: str = "stroke"
+    scroll: float = 0.0
 
     def __post_init__(self) -> None:
         owner = "MasterSettings"
@@ -236,9 +246,12 @@ class MasterSettings:
         )
         set_(self, "trails", _check_range(owner, "trails", self.trails, 0.0, 0.999))
         set_(self, "sharpness", _check_range(owner, "sharpness", self.sharpness, 0.0, 1.0))
+        set_(self, "scroll", _check_range(owner, "scroll", self.scroll, -10.0, 10.0))
         for flag in ("trails_on", "freeze"):
             if not isinstance(getattr(self, flag), bool):
                 raise SettingsError(f"{owner}.{flag} must be True or False")
+        if self.ink not in INK_MODES:
+            raise SettingsError(f"{owner}.ink must be one of {INK_MODES}, got {self.ink!r}")
 
 
 @dataclass(frozen=True)

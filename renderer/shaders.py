@@ -173,6 +173,7 @@ uniform sampler2DArray u_fields;
 uniform sampler2D u_previous;
 uniform vec4 u_background;  // premultiplied
 uniform float u_keep;       // trails: fraction of the previous frame kept
+uniform ivec2 u_shift;      // trails: where the previous frame is read, in whole pixels
 uniform int u_count;
 uniform vec2 u_size;
 uniform float u_half_texel;  // half a texel of the field texture array, in texture units
@@ -195,7 +196,13 @@ layout(location = EDGE_LOCATION) out vec4 f_edge;
 void main() {{
     vec2 uv = gl_FragCoord.xy / u_size;
 #ifdef TRAILS
-    vec4 dst = mix(u_background, texelFetch(u_previous, ivec2(gl_FragCoord.xy), 0), u_keep);
+    // Scrolling reads the previous frame whole pixels away (exact: nothing blurs however
+    // long it scrolls); what scrolls in from outside is background.
+    ivec2 from_px = ivec2(gl_FragCoord.xy) + u_shift;
+    bool held = all(greaterThanEqual(from_px, ivec2(0)))
+        && all(lessThan(from_px, textureSize(u_previous, 0)));
+    vec4 previous = held ? texelFetch(u_previous, from_px, 0) : u_background;
+    vec4 dst = mix(u_background, previous, u_keep);
 #else
     vec4 dst = u_background;
 #endif

@@ -7,6 +7,7 @@ import pytest
 
 from models.analysis import (
     DEFAULT_ANALYSIS,
+    PITCH_CLASSES,
     AnalysisConfig,
     AnalysisStream,
     analyse,
@@ -43,7 +44,7 @@ def mixture() -> np.ndarray:
 
 @pytest.mark.parametrize("block", [1, 37, 64, 65, 256, 512, 4096, 8193])
 def test_stream_equals_offline_for_any_block_size(mixture: np.ndarray, block: int) -> None:
-    offline = analyse(mixture)
+    offline = analyse(mixture, chroma=True)
     stream = AnalysisStream()
     parts = []
     for start in range(0, mixture.size, block):
@@ -56,6 +57,8 @@ def test_stream_equals_offline_for_any_block_size(mixture: np.ndarray, block: in
     np.testing.assert_allclose(joined.onset, offline.onset, atol=1e-4)
     np.testing.assert_allclose(joined.centroid, offline.centroid, rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(joined.flatness, offline.flatness, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(joined.chroma, offline.chroma, atol=1e-5)
+    np.testing.assert_allclose(joined.tonalness, offline.tonalness, atol=1e-5)
     expected_window = sliding_windows(to_unit(offline.mel_db))[-1]
     np.testing.assert_allclose(stream.window(), expected_window, atol=1e-5)
 
@@ -127,6 +130,43 @@ def test_descriptors_behave() -> None:
     assert tone.flatness.max() < 0.05
     assert noise.flatness.min() > 0.4
     assert noise.centroid.mean() > 4000.0
+
+
+@pytest.mark.parametrize("midi", [33, 40, 45, 52, 57, 60, 64, 67, 70, 76, 81, 86])
+def test_chroma_names_the_pitch_class_of_a_tone(midi: int) -> None:
+    """A steady tone from A1 (55 Hz) to D6 puts most of its chroma on its own pitch class."""
+    freq = 440.0 * 2.0 ** ((midi - 69) / 12.0)
+    result = analyse(sine(freq, 0.5, 0.5), chroma=True)
+    chroma = result.chroma[16:].mean(axis=0)  # once the chroma window is full of the tone
+    assert PITCH_CLASSES[int(np.argmax(chroma))] == PITCH_CLASSES[midi % 12]
+    assert chroma[midi % 12] > 0.9
+    assert result.tonalness[16:].min() > 0.8
+
+
+def test_chroma_rows_sum_to_one_and_noise_or_silence_has_no_tonalness() -> None:
+    rng = np.random.default_rng(11)
+    noise = analyse(rng.uniform(-0.5, 0.5, SR // 2), chroma=True)
+    np.testing.assert_allclose(noise.chroma.sum(axis=1), 1.0, atol=1e-5)
+    assert noise.tonalness.max() < 0.1
+    silence = analyse(np.zeros(SR // 4), chroma=True)
+    assert not silence.chroma.any() and not silence.tonalness.any()
+    assert analyse(noise_free := sine(440.0, 0.2)).chroma is None  # only when asked for
+    assert analyse(noise_free, chroma=True).chroma.shape == (frame_count(noise_free.size), 12)
+
+
+@pytest.mark.parametrize(
+    ("notes", "names"),
+    [((261.63, 329.63, 392.0), {0, 4, 7}), ((164.8, 196.0, 246.9), {4, 7, 11})],
+    ids=["C major (C4)", "E minor (E3)"],
+)
+def test_chroma_of_a_chord_names_its_notes(notes: tuple[float, ...], names: set[int]) -> None:
+    """Three notes, even as low as E3 G3 B3 (1.4 and 2.3 frame bins apart), are told apart."""
+    chord = analyse(sum(sine(f, 0.5, 0.3) for f in notes), chroma=True)
+    mean = chord.chroma[16:].mean(axis=0)
+    assert set(np.argsort(mean)[-3:].tolist()) == names
+    assert mean[sorted(names)].sum() > 0.9
+    single = analyse(sine(notes[0], 0.5, 0.5), chroma=True)
+    assert chord.tonalness[16:].mean() < single.tonalness[16:].mean()
 
 
 def test_onset_peaks_where_a_note_starts() -> None:

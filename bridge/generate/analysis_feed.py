@@ -23,18 +23,79 @@ if TYPE_CHECKING:
     from bridge.ingest.service import BridgeService
 from models.analysis import DEFAULT_ANALYSIS, Analysis, AnalysisConfig, AnalysisStream
 
+#: Pitch classes per chroma (C first, as models.analysis.PITCH_CLASSES).
+N_CHROMA = 12
+NO_CHROMA: tuple[float, ...] = (0.0,) * N_CHROMA
+
 
 @dataclass(frozen=True)
 class FrameFeatures:
-    """Cheap descriptors of the audio since the previous update, for reactive rendering."""
+    """Cheap descriptors of the audio since the previous update, for reactive rendering.
+
+    ``chroma`` (12 pitch classes, C first, summing to 1 once anything tonal was heard, else
+    all 0) and ``tonalness`` (0 … 1) are smoothed over about :data:`CHROMA_SECONDS` by
+    :class:`ChromaSmoother`, so a steady note holds a steady colour; the rest describe the
+    newest frames as they are.
+    """
 
     level: float  # RMS of the newest frame, linear
     onset: float  # strongest onset among the new frames, dB rise per band
     centroid: float  # Hz
     flatness: float  # 0 … 1
+    chroma: tuple[float, ...] = NO_CHROMA
+    tonalness: float = 0.0
 
 
 SILENT_FEATURES = FrameFeatures(0.0, 0.0, 0.0, 1.0)
+
+#: Time constant (seconds) of the chroma's and tonalness's exponential smoothing.
+CHROMA_SECONDS = 0.25
+#: Frames quieter than this RMS (−70 dBFS) leave the smoothed chroma as it was: a note's
+#: colour holds through the silence after it instead of fading to "no pitch".
+CHROMA_GATE_RMS = 10.0 ** (-70.0 / 20.0)
+
+
+class ChromaSmoother:
+    """Exponential smoothing of per-frame chroma and tonalness, one frame at a time.
+
+    Frame by frame (``alpha = 1 − exp(−hop / rate / CHROMA_SECONDS)`` per frame), so the
+    result depends only on the frames, never on how they were grouped into updates: the
+    block-size invariance of models/analysis.py carries through.
+    """
+
+    def __init__(self, hop_seconds: float, seconds: float = CHROMA_SECONDS) -> None:
+        self.alpha = 1.0 - float(np.exp(-hop_seconds / seconds))
+        self.chroma = np.zeros(N_CHROMA, np.float64)
+        self.tonalness = 0.0
+        self.heard = False
+
+    def reset(self) -> None:
+        self.chroma[:] = 0.0
+        self.tonalness = 0.0
+        self.heard = False
+
+    def update(self, frames: Analysis) -> None:
+        """Take new frames' ``chroma`` (T, 12), ``tonalness`` (T,) and ``rms`` (T,); an
+        analysis without chroma changes nothing."""
+        if frames.chroma is None or frames.tonalness is None:
+            return
+        for chroma, tonal, rms in zip(frames.chroma, frames.tonalness, frames.rms, strict=True):
+            if rms < CHROMA_GATE_RMS:
+                continue
+            if not self.heard:  # the first sound sets the colour at once
+                self.chroma[:] = chroma
+                self.tonalness = float(tonal)
+                self.heard = True
+                continue
+            self.chroma += self.alpha * (chroma - self.chroma)
+            self.tonalness += self.alpha * (float(tonal) - self.tonalness)
+
+    def values(self) -> tuple[tuple[float, ...], float]:
+        """The smoothed ``(chroma, tonalness)``, chroma as 12 floats summing to 1 (or 0)."""
+        total = float(self.chroma.sum())
+        if total <= 0.0:
+            return NO_CHROMA, 0.0
+        return tuple(float(c) for c in self.chroma / total), self.tonalness
 
 
 @dataclass(frozen=True)
@@ -67,13 +128,14 @@ def take_pending(stream: TrackStream, position: int, epoch: int) -> tuple[Pendin
 class TrackAnalyser:
     """Resampling + analysis state of one track, owned by one consumer thread."""
 
-    def __init__(self, analysis: AnalysisConfig = DEFAULT_ANALYSIS) -> None:
+    def __init__(self, analysis: AnalysisConfig = DEFAULT_ANALYSIS, chroma: bool = False) -> None:
         self.config = analysis
         self.position = 0
         self.epoch = -1
         self.stream_rate = 0.0
         self.resampler: StreamingResampler | None = None
-        self.stream = AnalysisStream(analysis)
+        self.stream = AnalysisStream(analysis, chroma=chroma)
+        self.chroma = ChromaSmoother(analysis.hop / analysis.sample_rate)
         self.features = SILENT_FEATURES
         self.frame_arrival: float | None = None
         self.skipped = 0
@@ -85,15 +147,23 @@ class TrackAnalyser:
             self.stream_rate = pending.stream_rate
             self.resampler = StreamingResampler(pending.stream_rate, self.config.sample_rate)
             self.stream.reset()
+            self.chroma.reset()
             self.features = SILENT_FEATURES
         self.skipped += pending.skipped
         if pending.samples.size == 0 or self.resampler is None:
             return 0
         count = self.stream.push(self.resampler.process(pending.samples))
         if count:
-            self.features = newest_features(self.stream.last)
+            self.chroma.update(self.stream.last)
+            self.features = newest_features(self.stream.last, *self.chroma.values())
             self.frame_arrival = pending.arrival
         return count
+
+    def set_chroma(self, on: bool) -> None:
+        """Compute chroma (for the colour modes that follow tone) from now on, or stop."""
+        if on != self.stream.chroma:
+            self.stream.set_chroma(on)
+            self.chroma.reset()
 
     def pull(self, stream: TrackStream) -> int:
         """Take and analyse what ``stream`` received since the last pull (lock held)."""
@@ -116,6 +186,8 @@ class TrackAnalysers:
     def __init__(self, analysis: AnalysisConfig = DEFAULT_ANALYSIS) -> None:
         self.config = analysis
         self.analysers: dict[Hashable, TrackAnalyser] = {}
+        #: Whether tracks' chroma is computed (only while a colour mode follows tone).
+        self.chroma = False
 
     def pull(
         self,
@@ -139,7 +211,8 @@ class TrackAnalysers:
                 config = config_for(key) if config_for is not None else self.config
                 analyser = self.analysers.get(key)
                 if analyser is None or analyser.config != config:
-                    analyser = self.analysers[key] = TrackAnalyser(config)
+                    analyser = self.analysers[key] = TrackAnalyser(config, self.chroma)
+                analyser.set_chroma(self.chroma)
                 audio, analyser.position = take_pending(
                     track.stream, analyser.position, analyser.epoch
                 )
@@ -160,13 +233,18 @@ class TrackAnalysers:
         return len(self.analysers)
 
 
-def newest_features(frames: Analysis) -> FrameFeatures:
-    """Descriptors of a run of new frames: the newest level, the strongest onset."""
+def newest_features(
+    frames: Analysis, chroma: tuple[float, ...] = NO_CHROMA, tonalness: float = 0.0
+) -> FrameFeatures:
+    """Descriptors of a run of new frames: the newest level, the strongest onset, and the
+    (smoothed, see :class:`ChromaSmoother`) ``chroma`` and ``tonalness`` passed in."""
     return FrameFeatures(
         level=float(frames.rms[-1]),
         onset=float(frames.onset.max()),
         centroid=float(frames.centroid[-1]),
         flatness=float(frames.flatness[-1]),
+        chroma=chroma,
+        tonalness=tonalness,
     )
 
 
@@ -198,16 +276,22 @@ class FeatureRecord:
 
     ``level`` maps −60 … 0 dBFS, ``onset`` 0 … 18 dB mean rise per band, ``centroid``
     50 Hz … 11,025 Hz on a log scale; ``flatness`` is Wiener entropy (0 tonal … 1 noise).
+    ``chroma`` is the smoothed share of each pitch class (12 floats, C first, summing to 1;
+    all 0 before anything was heard) and ``tonalness`` how clearly one pitch class leads
+    (0 noise or silence … 1 one steady tone), see :class:`ChromaSmoother`.
     """
 
     level: float = 0.0
     onset: float = 0.0
     centroid: float = 0.0
     flatness: float = 1.0
+    chroma: tuple[float, ...] = NO_CHROMA
+    tonalness: float = 0.0
 
     @classmethod
     def of(cls, features: FrameFeatures) -> FeatureRecord:
-        return cls(*normalised(features))
+        tonalness = min(1.0, max(0.0, features.tonalness))
+        return cls(*normalised(features), chroma=features.chroma, tonalness=tonalness)
 
 
 def group_by_style(

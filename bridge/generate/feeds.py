@@ -49,6 +49,9 @@ class PictureFeed(Protocol):
     def follow(self, styles: Mapping[Hashable, str]) -> None:
         """The style that draws each track from now on (after controller overrides)."""
 
+    def want_chroma(self, on: bool) -> None:
+        """Whether tracks' chroma is needed from now on (a colour mode follows tone)."""
+
     def take(
         self, t: float, keys: Sequence[Hashable]
     ) -> tuple[dict[Hashable, GeneratedFrame], dict[Hashable, FeatureRecord]]:
@@ -64,6 +67,9 @@ class BackgroundFeed:
     def __init__(self, worker: InferenceWorker) -> None:
         self.worker = worker
         self._seen: dict[Hashable, int] = {}
+
+    def want_chroma(self, on: bool) -> None:
+        self.worker.analysers.chroma = on  # read by the worker's next pull
 
     def follow(self, styles: Mapping[Hashable, str]) -> None:
         self.worker.style_for = dict(styles)  # one new dict per frame: one step sees one
@@ -142,6 +148,7 @@ class LookaheadFeed:
         self.analysers: dict[int, TrackAnalyser] = {}
         self.positions = dict.fromkeys(range(len(self.stems)), 0)
         self.images = 0  # pictures generated (silent windows need none)
+        self.chroma = False  # computed only while a colour mode follows tone
         self._index = 0
         self._prepared: deque[_Prepared] = deque()
 
@@ -151,13 +158,17 @@ class LookaheadFeed:
     def follow(self, styles: Mapping[Hashable, str]) -> None:
         self.styles.update(styles)
 
+    def want_chroma(self, on: bool) -> None:
+        self.chroma = on
+
     def _analyser(self, key: int) -> TrackAnalyser:
         """The stem's analyser for its style's analysis (a style of another analysis gets a
         new one, which starts from the stem's current position)."""
         config = self.describe(self.styles[key]).analysis
         analyser = self.analysers.get(key)
         if analyser is None or analyser.config != config:
-            analyser = self.analysers[key] = TrackAnalyser(config)
+            analyser = self.analysers[key] = TrackAnalyser(config, self.chroma)
+        analyser.set_chroma(self.chroma)
         return analyser
 
     def _analyse_until(self, t: float) -> dict[Hashable, FeatureRecord]:

@@ -24,6 +24,7 @@ import numpy as np
 
 from bridge.ingest.osc_codec import OscMessage
 from renderer.modes import BLEND_MODES
+from renderer.settings import INK_MODES
 
 PROTOCOL_VERSION = 2
 #: Versions whose devices the bridge still takes (v1 hellos have no reply port).
@@ -313,7 +314,10 @@ class MessageSpec:
 
 #: Layouts of the whole picture (bridge/show/compositions.py), in the order a controller's
 #: index and the keyboard count them.
-COMPOSITION_NAMES: tuple[str, ...] = ("stage", "grid", "stack")
+COMPOSITION_NAMES: tuple[str, ...] = ("stage", "grid", "stack", "score")
+#: How layers are coloured (bridge/show/colour.py): the track's colour, its colour family
+#: turned by pitch, or one pitch-class colour wheel for the whole picture.
+COLOUR_NAMES: tuple[str, ...] = ("track", "tone", "wheel")
 #: A voice's role on the stage; "auto" follows the track's audio.
 ROLE_NAMES: tuple[str, ...] = ("auto", "bass", "perc", "pad", "lead")
 
@@ -341,6 +345,8 @@ MASTER_PROPS: dict[str, Arg] = {
     "composition": Arg(
         "composition", "s", "layout of the layers (name or index)", choices=COMPOSITION_NAMES
     ),
+    "ink": Arg("ink", "s", "how ink is drawn: stroke (crisp edges) or field", choices=INK_MODES),
+    "colour": Arg("colour", "s", "track colour, tone (pitch) or wheel", choices=COLOUR_NAMES),
 }
 
 MESSAGES: tuple[MessageSpec, ...] = (

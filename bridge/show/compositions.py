@@ -1,6 +1,6 @@
 """Compositions: where each voice's picture sits in the frame, and how it moves there.
 
-A *composition* (a layout) gives every track a region of the frame. Three exist:
+A *composition* (a layout) gives every track a region of the frame. Four exist:
 
 - ``stage`` (the default): each voice is placed by what it *sounds* like. Bass voices sit
   low and wide, percussion in the central band, melodic and high voices high, pads as a
@@ -9,6 +9,13 @@ A *composition* (a layout) gives every track a region of the frame. Three exist:
 - ``grid``: an even grid, one cell per track, in Live's track order (left to right, top to
   bottom).
 - ``stack``: every track on the same centred square, the original look.
+- ``score``: the set drawn as a moving score (after Stephen Malinowski's Music Animation
+  Machine): one horizontal lane per voice, lowest register at the bottom, each voice's
+  picture laid down at the right edge of its lane every :data:`SCORE_STAMP_BEATS` beats
+  while the picture behind it scrolls left, :data:`SCORE_BEATS` beats across the frame; a
+  repeated phrase shows as repeated shapes along its lane. The layout here places the
+  pictures; the looks (:mod:`bridge.show.looks`) lay them down on the beat and ask the
+  renderer to scroll.
 
 Roles come from the audio, never from names or track order: :class:`RoleEstimator` keeps a
 slowly updated estimate of a track's register (level-weighted spectral centroid), noisiness
@@ -80,6 +87,12 @@ BAND_WEIGHTS: dict[str, float] = {"lead": 1.0, "perc": 1.25, "bass": 1.0}
 BANDS: tuple[str, ...] = ("lead", "perc", "bass")
 #: Shape each role prefers: wide roles take the frame's aspect, the others a square.
 WIDE_ROLES = frozenset({"bass", "pad"})
+#: ``score``: beats across the frame's width (4 bars of 4/4).
+SCORE_BEATS = 16
+#: ``score``: beats between two pictures of a voice, and so a picture's width in beats.
+SCORE_STAMP_BEATS = 2
+#: ``score``: fraction of its lane's height a picture may fill (room between lanes).
+SCORE_MARGIN = 0.9
 
 
 # ------------------------------------------------------------------------------- geometry
@@ -322,7 +335,29 @@ def _row(
         out[voice.key] = fitted(cell, aspect, wide=wide, margin=STAGE_MARGIN)
 
 
-LAYOUTS: dict[str, Layout] = {"stage": stage_layout, "grid": grid_layout, "stack": stack_layout}
+def score_layout(voices: Sequence[Voice], aspect: float) -> dict[Hashable, Placement]:
+    """One lane per voice across the frame, ordered by register (lowest at the bottom; ties
+    in Live's order), each voice's picture a square at the right edge of its lane, as wide
+    as the score scrolls between two pictures (``aspect · SCORE_STAMP_BEATS / SCORE_BEATS``),
+    or :data:`SCORE_MARGIN` of the lane's height when lanes are narrower than that."""
+    ordered = sorted(voices, key=lambda v: (round(v.register, 2), v.order))
+    if not ordered:
+        return {}
+    lane = 1.0 / len(ordered)
+    side = min(aspect * SCORE_STAMP_BEATS / SCORE_BEATS, lane * SCORE_MARGIN)
+    x = aspect / 2.0 - side / 2.0
+    return {
+        voice.key: Placement(x, -0.5 + (i + 0.5) * lane, side, side)
+        for i, voice in enumerate(ordered)
+    }
+
+
+LAYOUTS: dict[str, Layout] = {
+    "stage": stage_layout,
+    "grid": grid_layout,
+    "stack": stack_layout,
+    "score": score_layout,
+}
 
 
 # ------------------------------------------------------------------------------- composer

@@ -29,6 +29,7 @@ from bridge.generate.scheduler import GenerationScheduler
 from bridge.generate.style_cache import StyleCache
 from bridge.generate.worker import InferenceWorker
 from bridge.ingest.service import BridgeService
+from bridge.show.colour import DEFAULT_COLOUR
 from bridge.show.compositions import DEFAULT_COMPOSITION
 from bridge.show.latency import LatencyStats
 from bridge.show.looks import Looks
@@ -67,6 +68,8 @@ class LiveOptions:
     generator_process: bool = True
     #: The layout the show starts with (it can be switched live).
     composition: str = DEFAULT_COMPOSITION
+    #: The colour mode the show starts with (bridge/show/colour.py; switchable live).
+    colour: str = DEFAULT_COLOUR
     #: For a recording: given the ``time.monotonic()`` of its first frame, the sound to
     #: mux under it (the demo passes its loop from where the simulator then was), or None.
     soundtrack: Callable[[float], AudioTrack | None] | None = None
@@ -208,7 +211,7 @@ class LiveShow:
             StreamSource(self.service),
             BackgroundFeed(self.worker),
             compositor,
-            looks=Looks(composition=self.options.composition),
+            looks=Looks(composition=self.options.composition, colour_mode=self.options.colour),
             latency=self.latency,
             presets_dir=self.options.presets_dir,
         )

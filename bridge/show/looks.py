@@ -6,6 +6,8 @@ Three sources shape a track's layer, and this module is the one place they meet:
   (colour → tint, index → order);
 - overrides from OSC controllers, the keyboard and presets, per property;
 - presence: a new track fades in, a silent (stale) or departed track fades out;
+- the colour mode (:mod:`bridge.show.colour`): the track colour as it is, or turned by the
+  pitch class the track plays, or one pitch-class wheel for the whole picture;
 - the composition (:mod:`bridge.show.compositions`): where each layer sits. A controller's
   ``x``/``y`` move a layer *from* its place in the composition and its ``scale`` multiplies
   the composition's size, so under ``stack`` they mean what they always meant.
@@ -20,6 +22,7 @@ Pure logic with an injected clock: it turns :class:`TrackInfo` snapshots into re
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -31,9 +34,12 @@ from bridge.ingest.protocol import (
     Selector,
 )
 from bridge.ingest.registry import DeviceParams
+from bridge.show import colour
 from bridge.show.compositions import (
     COMPOSITIONS,
     DEFAULT_COMPOSITION,
+    SCORE_BEATS,
+    SCORE_STAMP_BEATS,
     ComposedTrack,
     Composer,
 )
@@ -44,6 +50,13 @@ from renderer.settings import (
     tint_from_live_color,
 )
 
+#: The features of a track nothing was heard from yet.
+SILENT = FeatureRecord()
+#: ``score``: beats per minute assumed without a transport or a given tempo.
+SCORE_DEFAULT_TEMPO = 120.0
+#: ``score``: trails kept per 1/60 s: a picture fades to ~40 % as it crosses the frame
+#: (16 beats at 124 BPM), so the newest bars read strongest.
+SCORE_TRAILS = 0.998
 FADE_IN_SECONDS = 0.5
 FADE_OUT_SECONDS = 1.0
 #: Device params a controller can override and the device can take back.
@@ -117,9 +130,12 @@ class Looks:
         reactive: ReactiveSettings | None = None,
         composition: str = DEFAULT_COMPOSITION,
         composer: Composer | None = None,
+        colour_mode: str = colour.DEFAULT_COLOUR,
     ) -> None:
         if composition not in COMPOSITIONS:
             raise ValueError(f"composition must be one of {', '.join(COMPOSITIONS)}")
+        if colour_mode not in colour.COLOUR_MODES:
+            raise ValueError(f"colour must be one of {', '.join(colour.COLOUR_MODES)}")
         self.fade_in = fade_in
         self.fade_out = fade_out
         self.reactive = reactive or ReactiveSettings()
@@ -131,6 +147,16 @@ class Looks:
         self.composer = composer or Composer()
         #: The frame's width / height, as of the last :meth:`compose`.
         self.aspect = 16.0 / 9.0
+        #: How tints are made (one of :data:`~bridge.show.colour.COLOUR_MODES`).
+        self.colour = colour_mode
+        #: Each track's features as of the last :meth:`compose` (the colour reads them).
+        self.records: dict[Hashable, FeatureRecord] = {}
+        #: The tempo (BPM) and beat stamp of the last :meth:`compose` (for the ``score``).
+        self.tempo = SCORE_DEFAULT_TEMPO
+        self.stamp = True
+        self._last_phase: float | None = None
+        self._last_beat: int | None = None  # the beat of the last picture laid down
+        self._beats = 0  # beats counted from the transport's phase
         self._last_time: float | None = None
 
     # -- tracks --------------------------------------------------------------------------
@@ -179,11 +205,42 @@ class Looks:
     def _wants_presence(look: LayerLook) -> bool:
         return not look.departed and look.info.live and look.info.params.enabled
 
-    def compose(self, now: float, records: Mapping[Hashable, FeatureRecord], aspect: float) -> None:
+    def compose(
+        self,
+        now: float,
+        records: Mapping[Hashable, FeatureRecord],
+        aspect: float,
+        beat_phase: float | None = None,
+        tempo: float | None = None,
+    ) -> None:
         """Place every layer for the frame at ``now`` (seconds, the show's clock) on a frame
         ``aspect`` (width / height) wide, from this frame's features (for the stage's role
-        estimates). Layers without a place yet (before the first call) sit at the centre."""
+        estimates). Layers without a place yet (before the first call) sit at the centre.
+
+        ``beat_phase`` (0 … 1 within the beat, None without a transport) and ``tempo``
+        (BPM, None when unknown: :data:`SCORE_DEFAULT_TEMPO`) time the ``score``: its
+        pictures are laid down on the frame where every
+        :data:`~bridge.show.compositions.SCORE_STAMP_BEATS`-th beat starts (counted from
+        the first frame; on ``now`` at ``tempo`` without a transport), and it scrolls one
+        picture width in that time."""
         self.aspect = aspect
+        self.records = dict(records)
+        self.tempo = tempo if tempo is not None and tempo > 0 else SCORE_DEFAULT_TEMPO
+        if beat_phase is not None:
+            last = self._last_phase  # a beat starts where the phase wraps
+            beat = 0 if last is None else self._beats + int(beat_phase < last)
+            self._last_phase = beat_phase
+        else:
+            beat = math.floor(now * self.tempo / 60.0 + 1e-9)
+            self._last_phase = None
+        stamp = self._last_beat is None or (
+            beat != self._last_beat and beat % SCORE_STAMP_BEATS == 0
+        )
+        if stamp or self._last_beat is None:
+            self._last_beat = beat
+        self._beats = beat
+        #: Whether the ``score`` lays its pictures down on this frame.
+        self.stamp = stamp
         tracks = [
             ComposedTrack(
                 key,
@@ -219,12 +276,18 @@ class Looks:
         look = self.layers[key]
         info = look.info
         opacity = float(self.value(key, "opacity")) * look.presence  # type: ignore[arg-type]
+        if self.composition == "score" and not self.stamp:
+            opacity = 0.0  # between beats the score only scrolls what was laid down
         index = info.track_index if info.track_index >= 0 else 10_000
         (x, y), scale, fit = self.composer.placement(key).layer_fields(self.aspect)
+        reactive = scaled_reactive(float(self.value(key, "gain")), self.reactive)  # type: ignore[arg-type]
+        if self.colour != "track":  # the tint's brightness follows level already
+            reactive = replace(reactive, level_brightness=0.0)
+        record = self.records.get(key, SILENT)
         return LayerSettings(
             opacity=min(1.0, max(0.0, opacity)),
             blend=str(self.value(key, "blend")),
-            tint=tint_from_live_color(info.color),
+            tint=colour.tint(self.colour, info.color, record),
             order=float(index),
             position=(
                 x + float(self.value(key, "x")),  # type: ignore[arg-type]
@@ -235,12 +298,21 @@ class Looks:
             rotation=float(self.value(key, "rotation")),  # type: ignore[arg-type]
             muted=bool(self.value(key, "mute")),
             solo=bool(self.value(key, "solo")),
-            reactive=scaled_reactive(float(self.value(key, "gain")), self.reactive),  # type: ignore[arg-type]
+            reactive=reactive,
             label=info.name,
         )
 
     def all_settings(self) -> dict[Hashable, LayerSettings]:
         return {key: self.settings(key) for key in self.layers}
+
+    def render_master(self) -> MasterSettings:
+        """The master the renderer draws with: :attr:`master`, and for the ``score`` trails
+        that keep the last bars (:data:`SCORE_TRAILS`) scrolling left one frame width per
+        :data:`~bridge.show.compositions.SCORE_BEATS` beats at :attr:`tempo`."""
+        if self.composition != "score":
+            return self.master
+        scroll = self.tempo / 60.0 / SCORE_BEATS
+        return replace(self.master, trails=SCORE_TRAILS, trails_on=True, scroll=scroll)
 
     # -- controls --------------------------------------------------------------------------
     def matching(self, selector: Selector) -> list[Hashable]:
@@ -272,6 +344,8 @@ class Looks:
         if isinstance(event, MasterControl):
             if event.prop == "composition":
                 self.composition = str(event.value)
+            elif event.prop == "colour":
+                self.colour = str(event.value)
             else:
                 self.master = master_with(self.master, event.prop, event.value)
             return 1
@@ -302,4 +376,6 @@ def master_with(master: MasterSettings, prop: str, value: object) -> MasterSetti
         return replace(master, background=tint_from_live_color(int(value)))  # type: ignore[call-overload]
     if prop == "freeze":
         return replace(master, freeze=bool(value))
+    if prop == "ink":
+        return replace(master, ink=str(value))
     raise ValueError(f"unknown master property {prop!r}")

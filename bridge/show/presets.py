@@ -1,7 +1,8 @@
 """Presets: the whole look saved as JSON and loaded back, validated key by key.
 
-A preset holds the master settings (the composition among them) and, per track *name*, the
-layer properties a controller can set (docs/protocol.md), a track's stage role included.
+A preset holds the master settings (the composition, ink and colour mode among them) and,
+per track *name*, the layer properties a controller can set (docs/protocol.md), a track's
+stage role included.
 Names rather than uuids make a preset useful across sets: a layer called "Bass" looks the
 same in every set. Loading checks everything before changing anything: an unknown key or a
 bad value is an error that names the key, and the current look stays as it was.
@@ -112,6 +113,8 @@ def capture(looks: Looks) -> Preset:
             | round(m.background[2] * 255),
             "freeze": int(m.freeze),
             "composition": looks.composition,
+            "ink": m.ink,
+            "colour": looks.colour,
         }
     )
     for look in looks.layers.values():
@@ -124,12 +127,14 @@ def apply_preset(looks: Looks, preset: Preset) -> int:
     """Apply a validated preset; return how many live layers it matched by name."""
     master = looks.master
     for key, value in preset.master.items():
-        if key == "composition":
-            continue  # not a renderer setting: the looks' layout, set below
+        if key in ("composition", "colour"):
+            continue  # not renderer settings: the looks' layout and tints, set below
         master = master_with(master, key, value)
     looks.master = master
     if "composition" in preset.master:
         looks.composition = str(preset.master["composition"])  # layers move there, eased
+    if "colour" in preset.master:
+        looks.colour = str(preset.master["colour"])
     by_name = {name.casefold(): props for name, props in preset.layers.items()}
     matched = 0
     for look in looks.layers.values():

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bridge.generate.feeds import LookaheadFeed, Stem
+from bridge.show.colour import DEFAULT_COLOUR
 from bridge.show.compositions import DEFAULT_COMPOSITION
 from bridge.show.looks import Looks
 from bridge.show.show import Show
@@ -72,11 +73,13 @@ def offline_show(
     n_frames: int,
     tempo: float | None = None,
     composition: str = DEFAULT_COMPOSITION,
+    colour: str = DEFAULT_COLOUR,
 ) -> tuple[Show, LookaheadFeed]:
     """The offline show on ``compositor``: stems as tracks, pictures generated ahead,
-    ``composition`` as the layout; call ``show.update(i / fps)`` for frame ``i``."""
+    ``composition`` as the layout, ``colour`` as the colour mode; call
+    ``show.update(i / fps)`` for frame ``i``."""
     feed = LookaheadFeed(list(stems), generator_for, fps=fps, n_frames=n_frames)
-    looks = Looks(fade_in=RENDER_FADE_IN, composition=composition)
+    looks = Looks(fade_in=RENDER_FADE_IN, composition=composition, colour_mode=colour)
     return Show(FileSource(stems, tempo), feed, compositor, looks=looks), feed
 
 
@@ -120,9 +123,10 @@ def render_stems(
     threads: int = 1,
     progress: bool = True,
     composition: str = DEFAULT_COMPOSITION,
+    colour: str = DEFAULT_COLOUR,
 ) -> dict[str, float]:
     """Render stems to ``out`` (.mp4/.mov/.mkv, or a directory for PNG frames), the layers
-    placed by ``composition``.
+    placed by ``composition`` and coloured as ``colour`` says (bridge/show/colour.py).
 
     Returns a summary: frames, seconds of video, wall seconds, images generated.
     """
@@ -157,6 +161,7 @@ def render_stems(
                 n_frames=n_frames,
                 tempo=tempo,
                 composition=composition,
+                colour=colour,
             )
             summary = render_to_sink(
                 compositor,
@@ -184,6 +189,7 @@ def render_stills(
     tempo: float | None = None,
     threads: int = 1,
     composition: str = DEFAULT_COMPOSITION,
+    colour: str = DEFAULT_COLOUR,
     progress: bool = True,
 ) -> list[np.ndarray]:
     """Frames ``frames`` (indices at ``fps``) of the render :func:`render_stems` would make,
@@ -210,6 +216,7 @@ def render_stills(
             n_frames=n_frames,
             tempo=tempo,
             composition=composition,
+            colour=colour,
         )
         keep = set(wanted)
         for index in tqdm(range(n_frames), desc="storyboard", disable=not progress):

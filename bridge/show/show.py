@@ -128,17 +128,21 @@ class Show:
         keys = list(self.looks.layers)
         styles = {key: self.looks.style(key) for key in keys}
         self.feed.follow(styles)
+        self.feed.want_chroma(self.looks.colour != "track")  # chroma only where it is seen
         pictures, records = self.feed.take(t, keys)
         width, height = self.compositor.size
-        self.looks.compose(t, records, width / height)  # where each layer sits this frame
+        beat_phase = self.source.beat_phase(t)
+        tempo = self.source.tempo(t)
+        self.looks.compose(t, records, width / height, beat_phase, tempo)  # where layers sit
         scene = self.compositor.scene
         settings = self.looks.all_settings()
         for key, layer in settings.items():
             if self._applied.get(key) != layer:  # unchanged settings cost nothing
                 scene.set_layer(key, layer)
                 self._applied[key] = layer
-        if scene.master != self.looks.master:
-            scene.set_master(self.looks.master)
+        master = self.looks.render_master()
+        if scene.master != master:
+            scene.set_master(master)
         for key, picture in pictures.items():
             if key not in settings:
                 continue
@@ -159,7 +163,7 @@ class Show:
             if key in settings
         }
         self._publish(settings, styles, records)
-        return features, self.source.beat_phase(t)
+        return features, beat_phase
 
     def _publish(self, settings: dict, styles: dict, records: dict) -> None:
         snapshots = []

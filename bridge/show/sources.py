@@ -30,6 +30,9 @@ class TrackSource(Protocol):
     def beat_phase(self, t: float) -> float | None:
         """Where in the beat ``t`` is (0 … 1), or None without a running transport."""
 
+    def tempo(self, t: float) -> float | None:
+        """The tempo at ``t`` in BPM, or None when unknown."""
+
     def controls(self) -> Iterator[ControlEvent]:
         """Controls that arrived since the last call, oldest first."""
 
@@ -63,6 +66,13 @@ class StreamSource:
             beat = clock.state(time.monotonic()) if clock.has_transport else None
         return beat.beat_phase if beat is not None and beat.playing else None
 
+    def tempo(self, t: float) -> float | None:
+        """Live's tempo while its transport plays."""
+        clock = self.service.clock
+        with self.service.lock:
+            beat = clock.state(time.monotonic()) if clock.has_transport else None
+        return beat.tempo if beat is not None and beat.playing else None
+
     def controls(self) -> Iterator[ControlEvent]:
         inbox = self.service.ingest.controls
         while inbox:
@@ -73,7 +83,7 @@ class FileSource:
     """Stems from audio files: fixed tracks, and a beat from ``tempo`` (BPM) if given."""
 
     def __init__(self, stems: Sequence[Stem], tempo: float | None = None) -> None:
-        self.tempo = tempo
+        self.bpm = tempo
         self.infos = [
             TrackInfo(
                 key=i,
@@ -92,10 +102,13 @@ class FileSource:
         return self.infos
 
     def beat_phase(self, t: float) -> float | None:
-        if not self.tempo:
+        if not self.bpm:
             return None
-        beats = t * self.tempo / 60.0
+        beats = t * self.bpm / 60.0
         return beats - math.floor(beats)
+
+    def tempo(self, t: float) -> float | None:
+        return self.bpm or None
 
     def controls(self) -> Iterator[ControlEvent]:
         return iter(())

@@ -29,6 +29,8 @@ from bridge.show.compositions import (
     COMPOSITIONS,
     LAYOUTS,
     ROLE_HOLD_SECONDS,
+    SCORE_BEATS,
+    SCORE_STAMP_BEATS,
     STACKED,
     TRANSITION_SECONDS,
     ComposedTrack,
@@ -38,6 +40,7 @@ from bridge.show.compositions import (
     Voice,
     grid_layout,
     grid_shape,
+    score_layout,
     stage_layout,
 )
 from bridge.show.keyboard import LooksKeyboard
@@ -310,6 +313,64 @@ def test_keys_c_and_shift_c_switch_the_composition() -> None:
     assert looks.composition == COMPOSITIONS[-1]
 
 
+def voice(key: str, role: str | None, index: int, register: float) -> Voice:
+    return Voice(key, (index, key), role, register)
+
+
+def test_score_gives_each_voice_a_lane_by_register_with_its_picture_at_the_right() -> None:
+    voices = [voice("hi", "lead", 0, 0.7), voice("lo", "bass", 1, 0.2), voice("mid", "pad", 2, 0.4)]
+    placements = score_layout(voices, ASPECT)
+    ys = [placements[key].y for key in ("lo", "mid", "hi")]
+    assert ys == sorted(ys) and ys[0] == pytest.approx(-1 / 3)  # lanes of a third, low first
+    for p in placements.values():
+        assert p.width == p.height == pytest.approx(ASPECT * SCORE_STAMP_BEATS / SCORE_BEATS)
+        assert p.x + p.width / 2 == pytest.approx(ASPECT / 2)  # at the right edge
+        assert inside_frame(p)
+    many = score_layout([voice(str(i), None, i, i / 20) for i in range(20)], ASPECT)
+    assert all(p.height <= 1 / 20 for p in many.values())  # narrow lanes: the lane's height
+    assert score_layout([], ASPECT) == {}
+
+
+def score_looks() -> Looks:
+    looks = Looks(composition="score")
+    looks.sync([info("a", "Kick", 0)])
+    looks.advance(0.0)
+    looks.advance(1.0)  # faded in
+    return looks
+
+
+def test_score_lays_pictures_down_on_the_beat_and_scrolls_with_the_tempo() -> None:
+    looks = score_looks()
+    stamps = []
+    for i in range(91):  # 1.5 s at 60 fps, 120 BPM: beats start at frames 0, 30, 60, 90
+        t = i / 60
+        looks.compose(t, {}, ASPECT, beat_phase=(t * 2.0) % 1.0, tempo=120.0)
+        stamps.append(looks.settings("a").opacity)
+    every = 30 * SCORE_STAMP_BEATS
+    assert [i for i, opacity in enumerate(stamps) if opacity] == [0, every]
+    assert stamps[0] == 1.0
+    master = looks.render_master()
+    assert master.trails_on and master.scroll == pytest.approx(2.0 / SCORE_BEATS)
+    # One picture width scrolls by between two pictures: they lie side by side.
+    place = looks.composer.placement("a")
+    seconds = every / 60
+    assert master.scroll * seconds * ASPECT == pytest.approx(place.width)
+    looks.apply(MasterControl("composition", "stage"))  # switching away stops the scroll
+    assert looks.render_master() == looks.master and not looks.master.trails_on
+    assert looks.settings("a").opacity == 1.0
+
+
+def test_without_a_transport_the_score_keeps_time_on_the_clock() -> None:
+    looks = score_looks()
+    stamped = []
+    for i in range(200):  # 2 s at 100 fps; 120 BPM assumed: a picture every second
+        looks.compose(i / 100, {}, ASPECT)
+        if looks.stamp:
+            stamped.append(i)
+    assert stamped == [0, 100]
+    assert looks.render_master().scroll == pytest.approx(2.0 / SCORE_BEATS)
+
+
 def test_presets_keep_the_composition_and_roles(tmp_path) -> None:
     looks = Looks(composition="grid")
     looks.sync([info("a", "Pad", 0)])
@@ -322,6 +383,21 @@ def test_presets_keep_the_composition_and_roles(tmp_path) -> None:
     assert load_preset(other, "layout", tmp_path) == 1
     assert other.composition == "grid" and other.role("x") == "pad"
     assert capture(other).master["composition"] == "grid"
+
+
+def test_ink_is_a_master_property_kept_in_presets(tmp_path) -> None:
+    assert osc("/syn/master/ink", "field") == MasterControl("ink", "field")
+    assert osc("/syn/master/ink", 0) == MasterControl("ink", "stroke")
+    with pytest.raises(ProtocolError):
+        osc("/syn/master/ink", "vector")
+    looks = Looks()
+    assert looks.master.ink == "stroke"
+    looks.apply(MasterControl("ink", "field"))
+    assert looks.master.ink == "field"
+    save_preset(looks, "fields", tmp_path)
+    other = Looks()
+    load_preset(other, "fields", tmp_path)
+    assert other.master.ink == "field" and capture(other).master["ink"] == "field"
 
 
 def osc(address: str, *args) -> object:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 import soundfile
+from PIL import Image
 
 from bridge.generate.feeds import LOOKAHEAD, LookaheadFeed, Stem
 from bridge.generate.generator_api import SyncGenerator
+from bridge.show import render as render_module
+from bridge.show.compositions import SCORE_BEATS, SCORE_STAMP_BEATS
 from bridge.show.looks import Looks
 from bridge.show.render import RENDER_FADE_IN, mixdown
 from bridge.show.show import Show
@@ -23,14 +28,23 @@ def window_picture(windows: np.ndarray) -> np.ndarray:
     return np.clip((windows + 1.0) * 160.0, 0, 255).astype(np.uint8)
 
 
-def render_frames(stems: list[Stem], n: int, fps: float = 30.0) -> list[np.ndarray]:
+def render_frames(
+    stems: list[Stem],
+    n: int,
+    fps: float = 30.0,
+    colour: str = "track",
+    composition: str = "stage",
+) -> list[np.ndarray]:
     frames = []
     with HeadlessRenderer((160, 96), internal_height=48) as renderer:
         compositor = renderer.compositor
         generator = SyncGenerator(window_picture)
         feed = LookaheadFeed(stems, lambda style: generator, fps=fps, n_frames=n)
         show = Show(
-            FileSource(stems, tempo=124.0), feed, compositor, looks=Looks(fade_in=RENDER_FADE_IN)
+            FileSource(stems, tempo=124.0),
+            feed,
+            compositor,
+            looks=Looks(fade_in=RENDER_FADE_IN, colour_mode=colour, composition=composition),
         )
         for i in range(n):
             features, beat = show.update(i / fps)
@@ -136,3 +150,71 @@ def test_render_command_refuses_bad_input(tmp_path) -> None:
     assert main(["render", str(wav), "-o", str(tmp_path / "x.avi")]) == 2
     odd = ["render", str(wav), "-o", str(tmp_path / "x.mp4"), "--size", "321x181"]
     assert main(odd) == 2  # H.264 needs even sides: a clear error, not a crash
+
+
+def test_the_show_stepped_on_an_injected_clock_gives_renders_frames(tmp_path, monkeypatch):
+    """``render_stems`` (PNG frames) equals the same show assembly stepped by hand: stems as
+    a FileSource, the look-ahead feed, a HeadlessRenderer, frame i at t = i / fps."""
+    generator = SyncGenerator(window_picture)
+
+    @contextmanager
+    def in_process_styles(stems, threads):
+        yield lambda style: generator
+
+    monkeypatch.setattr(render_module, "style_processes", in_process_styles)
+    stems = [
+        Stem(name, audio, PALETTE[i], style="squiggle")
+        for i, (name, audio) in enumerate(demo_stems(bars=1))
+    ]
+    fps, seconds, size = 15.0, 1.0, (192, 108)
+    out = tmp_path / "frames"
+    summary = render_module.render_stems(
+        stems, out, fps=fps, size=size, seconds=seconds, tempo=124.0, progress=False
+    )
+    n = round(seconds * fps)
+    assert summary["frames"] == n
+    written = [np.asarray(Image.open(out / f"frame_{i:06d}.png")) for i in range(n)]
+
+    stepped = []
+    with HeadlessRenderer(size) as renderer:
+        compositor = renderer.compositor
+        feed = LookaheadFeed(stems, lambda style: generator, fps=fps, n_frames=n)
+        looks = Looks(fade_in=RENDER_FADE_IN)
+        show = Show(FileSource(stems, tempo=124.0), feed, compositor, looks=looks)
+        for i in range(n):
+            t = i / fps  # the test is the clock
+            features, beat = show.update(t)
+            compositor.render(t, features, beat)
+            stepped.append(compositor.read())
+        feed.finish()
+    assert any(frame.any() for frame in stepped[n // 2 :])  # the stems drew something
+    for i, (mine, theirs) in enumerate(zip(stepped, written, strict=True)):
+        assert mine.shape == theirs.shape and mine.tobytes() == theirs.tobytes(), f"frame {i}"
+
+
+def test_colour_that_follows_tone_renders_the_same_frames_every_time(stems: list[Stem]) -> None:
+    """Tone and wheel colours change the picture and stay byte-exact offline."""
+    track = render_frames(stems, 20)
+    for mode in ("tone", "wheel"):
+        first, again = render_frames(stems, 20, colour=mode), render_frames(stems, 20, colour=mode)
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(first, again, strict=True))
+        assert any(a.tobytes() != b.tobytes() for a, b in zip(first, track, strict=True))
+
+
+def test_the_score_scrolls_what_it_laid_down_and_is_byte_exact(stems: list[Stem]) -> None:
+    """``score`` offline: the same frames every time; after a few beats the pictures laid
+    down at the right edge have scrolled left, one picture width per picture."""
+    n = 60  # the stems' 2 s at 30 fps: four beats at 124 BPM, 1/4 of the frame scrolled
+    first, again = (
+        render_frames(stems, n, composition="score"),
+        render_frames(stems, n, composition="score"),
+    )
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(first, again, strict=True))
+    last = first[-1].max(axis=2)
+    width = last.shape[1]
+    inked_columns = np.flatnonzero((last > 40).any(axis=0))
+    picture = width * SCORE_STAMP_BEATS / SCORE_BEATS  # how far it scrolls per picture
+    assert inked_columns.min() < width - 1.5 * picture  # laid down beats ago, moved left
+    # the newest is laid down at the right edge every other beat (at most 30 frames ago)
+    assert any((frame.max(axis=2)[:, -4:] > 40).any() for frame in first[-30:])
+    assert not (last[:, : width // 2] > 40).any()  # not further than the time allows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bridge.generate.analysis_feed import SILENT_FEATURES, TrackAnalyser
+from bridge.generate.analysis_feed import SILENT_FEATURES, PendingAudio, TrackAnalyser
 from bridge.ingest.stream import CLIP_LIMIT, TrackStream, sanitise
 from models.analysis import analyse, sliding_windows, to_unit
 from models.resample import StreamingResampler
@@ -113,3 +113,57 @@ def test_track_analysers_follow_the_registry() -> None:
         assert analysers.pull(service) == ([], [(uuid, 1)]) and len(analysers) == 0
     finally:
         service.receiver.stop()
+
+
+def chroma_after(signal: np.ndarray, block: int) -> list[tuple[tuple[float, ...], float]]:
+    """The analyser's smoothed (chroma, tonalness) after each block of ``signal`` (22,050 Hz)."""
+    analyser = TrackAnalyser(chroma=True)
+    out = []
+    for start in range(0, signal.size, block):
+        analyser.update(PendingAudio(signal[start : start + block], 22050.0, 0, None))
+        out.append((analyser.features.chroma, analyser.features.tonalness))
+    return out
+
+
+def test_smoothed_chroma_is_steady_on_a_note_moves_on_a_new_one_and_holds_in_silence() -> None:
+    rate = 22050
+    t = np.arange(rate // 2) / rate
+    a4 = 0.3 * np.sin(2 * np.pi * 440.0 * t)
+    e5 = 0.3 * np.sin(2 * np.pi * 659.26 * t)
+    signal = np.concatenate([a4, e5, np.zeros(rate // 2)]).astype(np.float32)
+    hop = 735  # 30 updates a second
+    steps = chroma_after(signal, hop)
+    a_steps = steps[2:15]  # update i ends at (i + 1) / 30 s: 0.1 … 0.5 s, A4 sounding
+    assert all(max(c) == c[9] for c, _ in a_steps)  # A
+    assert np.ptp([c[9] for c, _ in a_steps]) < 0.01  # steady: no flicker
+    assert max(steps[15][0]) == steps[15][0][9]  # 0.03 s into E5 the colour is still A's …
+    assert max(steps[26][0]) == steps[26][0][4]  # … and E's 0.4 s in
+    held = steps[-1]
+    assert max(held[0]) == held[0][4] and held[1] > 0.5  # silence keeps the last note
+    assert sum(held[0]) == pytest.approx(1.0)
+
+
+def test_smoothed_chroma_does_not_depend_on_how_audio_is_grouped() -> None:
+    rng = np.random.default_rng(4)
+    t = np.arange(22050) / 22050
+    signal = (0.2 * np.sin(2 * np.pi * 261.63 * t) * (t < 0.6)).astype(np.float32)
+    signal += 0.02 * rng.standard_normal(t.size).astype(np.float32)
+    whole = chroma_after(signal, signal.size)[-1]
+    for block in (64, 735, 4096):
+        chroma, tonalness = chroma_after(signal, block)[-1]
+        np.testing.assert_allclose(chroma, whole[0], atol=1e-6)
+        assert tonalness == pytest.approx(whole[1], abs=1e-6)
+
+
+def test_chroma_costs_nothing_until_a_colour_mode_asks_for_it() -> None:
+    """Chroma is ~18× the rest of the analysis: a track's analyser computes it only while a
+    colour mode follows tone, and starts from silence when turned on."""
+    t = np.arange(22050) / 22050.0
+    note = (0.5 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
+    analyser = TrackAnalyser()
+    analyser.update(PendingAudio(note[:11025], 22050.0, 0, None))
+    assert analyser.stream.last.chroma is None and max(analyser.features.chroma) == 0.0
+    analyser.set_chroma(True)
+    analyser.update(PendingAudio(note[11025:], 22050.0, 0, None))
+    chroma = analyser.features.chroma
+    assert analyser.stream.last.chroma is not None and max(chroma) == chroma[9]  # A

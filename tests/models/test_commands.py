@@ -68,10 +68,12 @@ def test_clear_errors_for_bad_inputs(tiny_style_dir: Path, tmp_path: Path, caplo
 def test_evaluate_writes_json_and_markdown(tiny_style_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "eval"
     argv = ["evaluate", "--style-dir", str(tiny_style_dir), "--out", str(out)]
-    assert main([*argv, "--n-clips", "18", "--n-images", "24"]) == 0
+    assert main([*argv, "--n-clips", "18", "--n-images", "24", "--no-instruments"]) == 0
     result = json.loads((out / "evaluation.json").read_text())
     assert result["determinism"]["batch_of_one_identical"] is True
     assert result["realism"]["swd_real_vs_real_mean"] > 0
     assert -1.0 <= result["synaesthesia"]["loudness_vs_ink_mass"]["rho"] <= 1.0
     report = (out / "report.md").read_text()
     assert "Cycle accuracy" in report and (out / "synaesthesia.png").is_file()
+    assert result["instruments"] == {"skipped": "not asked for (--no-instruments)"}
+    assert "Skipped: not asked for" in report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+import numpy as np
 import pytest
 
 from cli.arguments import parse_size
@@ -38,6 +39,21 @@ def test_preview_renders_png_frames(tmp_path):
     )
     assert code == 0
     assert len(list(out.glob("frame_*.png"))) == 2
+
+
+def test_preview_draws_field_ink_when_asked(tmp_path):
+    """``--ink field`` reaches the compositor: its frames differ from stroke mode's."""
+    from PIL import Image
+
+    frames = {}
+    for ink in ("stroke", "field"):
+        out = tmp_path / ink
+        args = ["preview", "--out", str(out), "--seconds", "0.1", "--fps", "10"]
+        args += ["--layers", "3", "--size", "128x96", "--no-progress", "--ink", ink]
+        assert main(args) == 0
+        frames[ink] = np.asarray(Image.open(out / "frame_000000.png"))
+    assert frames["stroke"].shape == frames["field"].shape
+    assert not np.array_equal(frames["stroke"], frames["field"])
 
 
 def test_preview_refuses_bad_arguments(tmp_path, caplog, capsys):

@@ -82,6 +82,34 @@ def test_trails_fade_the_previous_frame_towards_the_background(small):
     np.testing.assert_array_equal(small.read()[0, 0], [0, 0, 51])
 
 
+@pytest.mark.parametrize("ink", ["stroke", "field"])
+def test_scroll_moves_the_trails_by_whole_pixels_without_blurring(ctx, ink):
+    """A bar drawn once scrolls left at ``scroll`` frame widths per second: 60 px wide at
+    0.25 widths/s and 30 fps is half a pixel a frame, so it moves one pixel every second
+    frame, its profile exactly as drawn (only faded by the trails' keep, never blurred);
+    what scrolls in at the right is background."""
+    comp = Compositor(ctx, (60, 8), internal_height=None, field_size=16, ink=ink)
+    comp.scene.set_master(MasterSettings(trails=0.999, trails_on=True, scroll=0.25, ink=ink))
+    bar = np.zeros((16, 16), np.uint8)
+    bar[:, 12:] = 255  # the field's right quarter: columns 45 … 59 of the frame
+    comp.set_layer("x", plain(tint=(1, 1, 1)))
+    comp.push_image("x", bar, 0.0)
+    comp.render(0.0)
+    comp.scene.update_layer("x", muted=True)
+    comp.render(1 / 30)  # the trails alone, not moved yet (half a pixel is carried)
+    first = comp.read()[4, :, 0].astype(float)
+    assert first[-1] > 250 and first[30] == 0
+    for frame in range(2, 21):
+        comp.render(frame / 30)
+        row = comp.read()[4, :, 0].astype(float)
+        shift = frame // 2
+        kept = 0.999 ** (2 * (frame - 1))  # trails are per 1/60 s
+        # (within the half-float feedback's rounding; a blur would move edges by tens)
+        np.testing.assert_allclose(row[: 60 - shift], first[shift:] * kept, atol=3.0)
+        assert not row[60 - shift :].any()  # background scrolled in
+    comp.release()
+
+
 def test_freeze_holds_the_picture_until_released(small):
     small.set_layer("x", plain())
     small.push_image("x", full_ink(), 0.0)

@@ -58,6 +58,9 @@ def test_master_and_reactive_validation():
         MasterSettings(trails=1.0)
     with pytest.raises(SettingsError, match="background_alpha"):
         MasterSettings(background_alpha=2)
+    with pytest.raises(SettingsError, match="ink"):
+        MasterSettings(ink="vector")
+    assert MasterSettings().ink == "stroke"
     with pytest.raises(SettingsError, match="onset_decay"):
         ReactiveSettings(onset_decay=0.0)
     off = ReactiveSettings.off()

@@ -81,6 +81,23 @@ def test_ink_mode_switches_while_running(ctx):
     comp.release()
 
 
+def test_the_master_ink_setting_switches_the_compositor_each_frame(ctx):
+    """``MasterSettings.ink`` is applied by the next render, as the OSC property sets it."""
+    image = np.zeros((4, 4), np.uint8)
+    image[:, :2] = 255
+    expected = {ink: render_one(ctx, ink, (8, 8), 4, image, fit="stretch") for ink in INK_MODES}
+    comp = Compositor(ctx, (8, 8), internal_height=4, field_size=64, ink="field")
+    assert comp.scene.master.ink == "field"  # the constructor's choice is the master's
+    comp.set_layer("x", plain(fit="stretch"))
+    comp.push_image("x", image, 0.0)
+    for ink in ("field", "stroke", "field"):
+        comp.scene.set_master(MasterSettings(ink=ink))
+        comp.render(0.0)
+        assert comp.ink == ink
+        np.testing.assert_array_equal(comp.read(), expected[ink])
+    comp.release()
+
+
 def test_internal_size_follows_the_device():
     assert device_internal_height("auto", software=True) == "auto"
     assert device_internal_height("auto", software=False) is None  # a GPU: full size
@@ -105,7 +122,7 @@ def test_full_ink_is_the_same_picture_in_both_modes(ctx):
     frames = []
     for ink in INK_MODES:
         comp = Compositor(ctx, (6, 4), internal_height=None, field_size=16, ink=ink)
-        comp.scene.set_master(MasterSettings(background=(0.2, 0.4, 0.6)))
+        comp.scene.set_master(MasterSettings(background=(0.2, 0.4, 0.6), ink=ink))
         for i, blend in enumerate(("screen", "overlay", "difference", "plus-lighter")):
             comp.set_layer(i, plain(blend=blend, tint=synthetic.settings(i).tint, opacity=0.7))
             comp.push_image(i, np.full((16, 16), 255, np.uint8), 0.0)
