@@ -185,7 +185,8 @@ def add_composition_option(parser: argparse.ArgumentParser) -> None:
         choices=COMPOSITION_NAMES,
         default=COMPOSITION_NAMES[0],
         help="layout of the layers: stage (each voice placed by its sound; the default), "
-        "grid (one cell per track in Live's order) or stack (all centred)",
+        "grid (one cell per track in Live's order), stack (all centred) or score (time "
+        "scrolls across the frame, one lane per voice)",
     )
     parser.add_argument(
         "--colour",

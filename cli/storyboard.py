@@ -40,11 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     board.add_argument("files", nargs="+", type=Path, help="audio files, one layer each")
     board.add_argument("-o", "--out", type=Path, required=True, help="the sheet (.png)")
     board.add_argument(
-        "--every", type=number(0.01, 3600.0), default=None, help="N: beats or seconds (4 / 2)"
+        "--every",
+        type=number(0.01, 3600.0),
+        default=None,
+        help="a frame every N seconds (2), or N beats with --beats (4)",
     )
-    unit = board.add_mutually_exclusive_group()
-    unit.add_argument("--beats", action="store_true", help="N counts beats (needs --tempo)")
-    unit.add_argument("--seconds", action="store_true", help="N counts seconds (the default)")
+    board.add_argument("--beats", action="store_true", help="--every counts beats (needs --tempo)")
     board.add_argument("--tempo", type=TEMPO, default=None, help="BPM (beats, bar labels)")
     board.add_argument("--beats-per-bar", type=whole(1, 99), default=4, help="for bar labels (4)")
     add_composition_option(board)
@@ -57,7 +58,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     board.add_argument("--fps", type=FPS, default=30.0, help="render frame rate (30)")
     board.add_argument(
-        "--duration", type=SECONDS, default=None, help="only the first this many seconds"
+        "--seconds",
+        "--duration",
+        dest="duration",
+        type=SECONDS,
+        default=None,
+        help="only the first this many seconds (as render's --seconds)",
     )
     board.add_argument("--columns", type=whole(1, 32), default=4, help="thumbnails per row (4)")
     board.add_argument(

@@ -205,21 +205,30 @@ class TrackAnalysers:
         analysers are dropped).
         """
         pending = []
-        with service.lock:
+        new: dict[Hashable, tuple[AnalysisConfig, int]] = {}
+        with service.lock:  # only copying under the lock: the ingest thread waits on it
             live = service.registry.tracks
             for key, track in live.items():
                 config = config_for(key) if config_for is not None else self.config
                 analyser = self.analysers.get(key)
                 if analyser is None or analyser.config != config:
-                    analyser = self.analysers[key] = TrackAnalyser(config, self.chroma)
-                analyser.set_chroma(self.chroma)
-                audio, analyser.position = take_pending(
-                    track.stream, analyser.position, analyser.epoch
-                )
+                    # Made after the lock; it reads from its stream's epoch start, as any
+                    # new analyser does (position 0, no epoch yet).
+                    audio, position = take_pending(track.stream, 0, -1)
+                    new[key] = (config, position)
+                else:
+                    audio, analyser.position = take_pending(
+                        track.stream, analyser.position, analyser.epoch
+                    )
                 pending.append((key, audio))
             gone = [key for key in self.analysers if key not in live]
+        for key, (config, position) in new.items():
+            analyser = self.analysers[key] = TrackAnalyser(config, self.chroma)
+            analyser.position = position
         for key in gone:
             del self.analysers[key]
+        for key, _ in pending:
+            self.analysers[key].set_chroma(self.chroma)
         ready = [key for key, audio in pending if self.analysers[key].update(audio)]
         return ready, gone
 

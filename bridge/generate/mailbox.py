@@ -7,11 +7,16 @@ it always shows the latest one.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+#: Letter versions come from one counter for every mailbox, so a mailbox made again for a
+#: track that came back (same key) never answers with versions its reader has seen already.
+_versions = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,8 @@ class Letter(Generic[T]):
 
 
 class Mailbox(Generic[T]):
-    """Holds the newest value and how many were ever posted."""
+    """Holds the newest value and how many were ever posted. Versions increase across all
+    mailboxes of the process, so a reader's ``seen_version`` stays valid for a new mailbox."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -35,7 +41,7 @@ class Mailbox(Generic[T]):
             self._posted += 1
             if self._letter is not None and self._taken_version < self._letter.version:
                 self.overwritten += 1
-            self._letter = Letter(value, self._posted)
+            self._letter = Letter(value, next(_versions))
 
     def take_new(self, seen_version: int) -> Letter[T] | None:
         """The newest letter if it is newer than ``seen_version``, else None."""

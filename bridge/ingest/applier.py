@@ -1,8 +1,10 @@
 """The ingest thread: applies queued events to the track registry and the transport.
 
-Everything that costs time per packet — sequence handling, resampling, the incremental
-log-mel — happens here, off the receive thread. Readers (the terminal view, the inference
-worker, the renderer) take :attr:`Ingest.lock` while they look at the registry.
+What each packet costs beyond decoding — sequence handling, clean-up, filing samples in the
+track's ring — happens here, off the receive thread. Resampling and analysis are the
+inference worker's (:mod:`bridge.generate.worker`), done at the rate pictures are made.
+Readers (the terminal view, the worker, the show) take :attr:`Ingest.lock` while they look
+at the registry.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The UDP receive thread: datagrams in, validated events out, nothing heavy.
 
-The thread only reads the socket, decodes, validates and enqueues; sequence handling,
-resampling and analysis run on the ingest thread so a burst of packets never waits on
-DSP. Every datagram that cannot be used is counted under a reason from
+The thread only reads the socket, decodes, validates and enqueues; sequence handling and
+the rings are the ingest thread's, and analysis the inference worker's, so a burst of
+packets never waits on either. Every datagram that cannot be used is counted under a reason from
 :mod:`bridge.ingest.protocol` and dropped; the loop itself never raises.
 """
 

@@ -153,6 +153,11 @@ def fitted(cell: Placement, aspect: float, wide: bool, margin: float) -> Placeme
     return Placement(cell.x, cell.y, side * margin, side * margin)
 
 
+#: How far (0 … 1 register scale, ~0.6 octave) a voice's running register must move from
+#: the one it was placed by before layouts place it again.
+REGISTER_MARGIN = 0.08
+
+
 # ---------------------------------------------------------------------------------- roles
 
 
@@ -178,6 +183,10 @@ class RoleEstimator:
     onset_rate: float = 0.0
     heard: float = 0.0  # seconds of sound so far
     role: str | None = None
+    #: The register layouts order voices by: taken when the role is decided or changes, and
+    #: again only when the running estimate moves :data:`REGISTER_MARGIN` away from it, so
+    #: two voices of close register never swap places back and forth.
+    settled_register: float | None = None
     _armed: bool = True
     _pending: str | None = None
     _pending_since: float = 0.0  # seconds of sound at which ``_pending`` became the answer
@@ -220,6 +229,9 @@ class RoleEstimator:
         if self.heard < ROLE_FIRST_SECONDS:
             return
         wanted = self.candidate()
+        settled = self.settled_register
+        if settled is None or abs(self.register - settled) > REGISTER_MARGIN:
+            self.settled_register = self.register
         if self.role is None:
             self.role = wanted
             self._pending = None
@@ -230,6 +242,12 @@ class RoleEstimator:
             self._pending, self._pending_since = wanted, self.heard
         elif self.heard - self._pending_since >= ROLE_HOLD_SECONDS:
             self.role, self._pending = wanted, None
+            self.settled_register = self.register
+
+    @property
+    def lane_register(self) -> float:
+        """The register a layout orders this voice by (see :attr:`settled_register`)."""
+        return self.register if self.settled_register is None else self.settled_register
 
 
 # -------------------------------------------------------------------------------- layouts
@@ -336,10 +354,12 @@ def _row(
 
 
 def score_layout(voices: Sequence[Voice], aspect: float) -> dict[Hashable, Placement]:
-    """One lane per voice across the frame, ordered by register (lowest at the bottom; ties
-    in Live's order), each voice's picture a square at the right edge of its lane, as wide
-    as the score scrolls between two pictures (``aspect · SCORE_STAMP_BEATS / SCORE_BEATS``),
-    or :data:`SCORE_MARGIN` of the lane's height when lanes are narrower than that."""
+    """One lane per voice across the frame, ordered by register (the spectral centroid as
+    :class:`RoleEstimator` settles it, so lanes never swap on a small wobble; lowest at the
+    bottom; ties in Live's order). Each voice's picture is a square at the right edge of its
+    lane, as wide as the score scrolls between two pictures
+    (``aspect · SCORE_STAMP_BEATS / SCORE_BEATS``), or :data:`SCORE_MARGIN` of the lane's
+    height when lanes are narrower than that."""
     ordered = sorted(voices, key=lambda v: (round(v.register, 2), v.order))
     if not ordered:
         return {}
@@ -436,7 +456,7 @@ class Composer:
                 estimator.update(record, dt)
             if track.present:
                 role = track.role if track.role in ROLES else estimator.role
-                voices.append(Voice(track.key, track.order, role, estimator.register))
+                voices.append(Voice(track.key, track.order, role, estimator.lane_register))
         targets = LAYOUTS[composition](voices, aspect)
         for key, target in targets.items():
             motion = self._motions.get(key)

@@ -457,3 +457,31 @@ def test_the_show_places_each_sound_the_same_whatever_its_name_and_order() -> No
     assert straight["Bass"][0][1] < straight["Kick"][0][1] < 0.5  # bass below percussion
     assert straight["Pad"][2] == "stretch" and straight["Bass"][2] == "stretch"
     assert len({place[0] for place in straight.values()}) == 4  # four places, not one
+
+
+def test_voices_of_close_register_keep_their_places() -> None:
+    """Two voices whose running centroids wobble around each other (0.46/0.42 against 0.44)
+    are ordered once and keep their lanes; one that really moves is placed again."""
+    from bridge.generate.analysis_feed import FeatureRecord
+    from bridge.show.compositions import REGISTER_MARGIN, RoleEstimator, Voice, score_layout
+
+    a, b = RoleEstimator(), RoleEstimator()
+    orders = set()
+    for i in range(30 * 20):  # 20 s at 30 frames/s
+        wobble = 0.46 if (i // 90) % 2 == 0 else 0.42
+        a.update(FeatureRecord(level=0.8, onset=0.0, centroid=wobble, flatness=0.05), 1 / 30)
+        b.update(FeatureRecord(level=0.8, onset=0.0, centroid=0.44, flatness=0.05), 1 / 30)
+        if i > 30:
+            voices = [
+                Voice("a", (0,), a.role, a.lane_register),
+                Voice("b", (1,), b.role, b.lane_register),
+            ]
+            lanes = score_layout(voices, 16 / 9)
+            orders.add(lanes["a"].y < lanes["b"].y)
+    assert len(orders) == 1
+    for _ in range(30 * 10):  # a: now clearly higher
+        a.update(
+            FeatureRecord(level=0.8, onset=0.0, centroid=0.44 + 2 * REGISTER_MARGIN, flatness=0.05),
+            1 / 30,
+        )
+    assert a.lane_register > b.lane_register + REGISTER_MARGIN

@@ -218,3 +218,18 @@ def test_keyboard_with_no_layers_says_so() -> None:
     keys = LooksKeyboard(Looks())
     assert keys.handle("b") and keys.message == "no layers yet"
     assert keys.handle("tab") and keys.message == "no layers yet"
+
+
+def test_a_mailbox_made_again_for_a_returning_track_is_not_ignored() -> None:
+    """The reader remembers the last version it took per track; when the track leaves and
+    comes back under the same key, its new mailbox's first picture is still new to it."""
+    from bridge.generate.mailbox import Mailbox
+
+    first = Mailbox()
+    for i in range(50):
+        first.post(i)
+    seen = first.take_new(0).version
+    again = Mailbox()  # the track was removed and came back: a fresh mailbox
+    again.post("back")
+    letter = again.take_new(seen)
+    assert letter is not None and letter.value == "back"
