@@ -6,17 +6,26 @@
 # used). Only as root with apt; elsewhere the tests that need them skip and say why.
 set -u
 need=()
+bare=()  # installed without their recommends (fluidsynth recommends qsynth and Qt)
 command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
 command -v oscsend >/dev/null 2>&1 || need+=(liblo-tools)
-command -v fluidsynth >/dev/null 2>&1 || need+=(fluidsynth)
-[ -f /usr/share/sounds/sf2/TimGM6mb.sf2 ] || need+=(timgm6mb-soundfont)
-[ -f /usr/share/sounds/sf3/MuseScore_General_Lite.sf3 ] || need+=(musescore-general-soundfont-small)
-[ ${#need[@]} -eq 0 ] && exit 0
+command -v fluidsynth >/dev/null 2>&1 || bare+=(fluidsynth)
+[ -f /usr/share/sounds/sf2/TimGM6mb.sf2 ] || bare+=(timgm6mb-soundfont)
+[ -f /usr/share/sounds/sf3/MuseScore_General_Lite.sf3 ] || bare+=(musescore-general-soundfont-small)
+[ ${#need[@]} -eq 0 ] && [ ${#bare[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "system-deps: installing ${need[*]}"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") \
-    >/dev/null 2>&1 || echo "system-deps: apt-get failed; tests needing ${need[*]} will skip"
+  echo "system-deps: installing ${need[*]} ${bare[*]}"
+  apt-get update -qq >/dev/null 2>&1
+  export DEBIAN_FRONTEND=noninteractive
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 \
+      || echo "system-deps: apt-get failed; tests needing ${need[*]} will skip"
+  fi
+  if [ ${#bare[@]} -gt 0 ]; then
+    apt-get install -y -qq --no-install-recommends "${bare[@]}" >/dev/null 2>&1 \
+      || echo "system-deps: apt-get failed; tests needing ${bare[*]} will skip"
+  fi
 else
-  echo "system-deps: not root with apt; tests needing ${need[*]} will skip"
+  echo "system-deps: not root with apt; tests needing ${need[*]} ${bare[*]} will skip"
 fi
 exit 0
