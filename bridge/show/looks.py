@@ -34,6 +34,7 @@ from bridge.ingest.protocol import (
     Selector,
 )
 from bridge.ingest.registry import DeviceParams
+from bridge.ingest.transport import BeatState
 from bridge.show import colour
 from bridge.show.compositions import (
     COMPOSITIONS,
@@ -154,9 +155,7 @@ class Looks:
         #: The tempo (BPM) and beat stamp of the last :meth:`compose` (for the ``score``).
         self.tempo = SCORE_DEFAULT_TEMPO
         self.stamp = True
-        self._last_phase: float | None = None
         self._last_beat: int | None = None  # the beat of the last picture laid down
-        self._beats = 0  # beats counted from the transport's phase
         self._last_time: float | None = None
 
     # -- tracks --------------------------------------------------------------------------
@@ -210,35 +209,30 @@ class Looks:
         now: float,
         records: Mapping[Hashable, FeatureRecord],
         aspect: float,
-        beat_phase: float | None = None,
-        tempo: float | None = None,
+        transport: BeatState | None = None,
     ) -> None:
         """Place every layer for the frame at ``now`` (seconds, the show's clock) on a frame
         ``aspect`` (width / height) wide, from this frame's features (for the stage's role
         estimates). Layers without a place yet (before the first call) sit at the centre.
 
-        ``beat_phase`` (0 … 1 within the beat, None without a transport) and ``tempo``
-        (BPM, None when unknown: :data:`SCORE_DEFAULT_TEMPO`) time the ``score``: its
-        pictures are laid down on the frame where every
-        :data:`~bridge.show.compositions.SCORE_STAMP_BEATS`-th beat starts (counted from
-        the first frame; on ``now`` at ``tempo`` without a transport), and it scrolls one
-        picture width in that time."""
+        ``transport`` (a playing transport, or None: :data:`SCORE_DEFAULT_TEMPO` on the
+        show's clock) times the ``score``: its pictures are laid down on the frame where a
+        beat whose number (Live's song position, in quarter notes) is a multiple of
+        :data:`~bridge.show.compositions.SCORE_STAMP_BEATS` starts, so they sit on Live's
+        bars whenever the show started, and it scrolls one picture width in that time."""
         self.aspect = aspect
         self.records = dict(records)
+        tempo = transport.tempo if transport is not None else None
         self.tempo = tempo if tempo is not None and tempo > 0 else SCORE_DEFAULT_TEMPO
-        if beat_phase is not None:
-            last = self._last_phase  # a beat starts where the phase wraps
-            beat = 0 if last is None else self._beats + int(beat_phase < last)
-            self._last_phase = beat_phase
+        if transport is not None:
+            beat = math.floor(transport.beat + 1e-9)
         else:
             beat = math.floor(now * self.tempo / 60.0 + 1e-9)
-            self._last_phase = None
         stamp = self._last_beat is None or (
             beat != self._last_beat and beat % SCORE_STAMP_BEATS == 0
         )
         if stamp or self._last_beat is None:
             self._last_beat = beat
-        self._beats = beat
         #: Whether the ``score`` lays its pictures down on this frame.
         self.stamp = stamp
         tracks = [

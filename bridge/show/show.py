@@ -131,9 +131,9 @@ class Show:
         self.feed.want_chroma(self.looks.colour != "track")  # chroma only where it is seen
         pictures, records = self.feed.take(t, keys)
         width, height = self.compositor.size
-        beat_phase = self.source.beat_phase(t)
-        tempo = self.source.tempo(t)
-        self.looks.compose(t, records, width / height, beat_phase, tempo)  # where layers sit
+        transport = self.source.transport(t)  # one look at the transport per frame
+        beat_phase = transport.beat_phase if transport is not None else None
+        self.looks.compose(t, records, width / height, transport)  # where layers sit
         scene = self.compositor.scene
         settings = self.looks.all_settings()
         for key, layer in settings.items():

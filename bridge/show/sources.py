@@ -10,7 +10,6 @@ The show is the same live and offline; its track source is one of:
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterator, Sequence
 from typing import Protocol
@@ -19,6 +18,7 @@ from bridge.generate.feeds import Stem
 from bridge.ingest.applier import ControlEvent
 from bridge.ingest.registry import DeviceParams, TrackState
 from bridge.ingest.service import BridgeService
+from bridge.ingest.transport import BeatState
 from bridge.show.looks import TrackInfo
 from bridge.simulate.simulator import stable_uuid
 
@@ -27,11 +27,9 @@ class TrackSource(Protocol):
     def tracks(self, t: float) -> list[TrackInfo]:
         """Every track the show should know at time ``t`` (seconds on the show's clock)."""
 
-    def beat_phase(self, t: float) -> float | None:
-        """Where in the beat ``t`` is (0 … 1), or None without a running transport."""
-
-    def tempo(self, t: float) -> float | None:
-        """The tempo at ``t`` in BPM, or None when unknown."""
+    def transport(self, t: float) -> BeatState | None:
+        """The transport at ``t`` (tempo, absolute beat, time signature) while it plays, or
+        None without a running one."""
 
     def controls(self) -> Iterator[ControlEvent]:
         """Controls that arrived since the last call, oldest first."""
@@ -59,19 +57,12 @@ class StreamSource:
                 for track in self.service.registry.tracks.values()
             ]
 
-    def beat_phase(self, t: float) -> float | None:
-        """Live's beat extrapolated to now (the transport runs on the wall clock)."""
+    def transport(self, t: float) -> BeatState | None:
+        """Live's transport extrapolated to now (it runs on the wall clock), while it plays."""
         clock = self.service.clock
         with self.service.lock:
-            beat = clock.state(time.monotonic()) if clock.has_transport else None
-        return beat.beat_phase if beat is not None and beat.playing else None
-
-    def tempo(self, t: float) -> float | None:
-        """Live's tempo while its transport plays."""
-        clock = self.service.clock
-        with self.service.lock:
-            beat = clock.state(time.monotonic()) if clock.has_transport else None
-        return beat.tempo if beat is not None and beat.playing else None
+            state = clock.state(time.monotonic()) if clock.has_transport else None
+        return state if state is not None and state.playing else None
 
     def controls(self) -> Iterator[ControlEvent]:
         inbox = self.service.ingest.controls
@@ -101,14 +92,11 @@ class FileSource:
     def tracks(self, t: float) -> list[TrackInfo]:
         return self.infos
 
-    def beat_phase(self, t: float) -> float | None:
+    def transport(self, t: float) -> BeatState | None:
+        """A transport playing at ``bpm`` from 0 s in 4/4, or None without a tempo."""
         if not self.bpm:
             return None
-        beats = t * self.bpm / 60.0
-        return beats - math.floor(beats)
-
-    def tempo(self, t: float) -> float | None:
-        return self.bpm or None
+        return BeatState(self.bpm, True, t * self.bpm / 60.0, 4, 4)
 
     def controls(self) -> Iterator[ControlEvent]:
         return iter(())

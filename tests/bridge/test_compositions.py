@@ -8,6 +8,7 @@ and order and finds every sound where it was.
 from __future__ import annotations
 
 import json
+import math
 from itertools import pairwise
 
 import numpy as np
@@ -25,6 +26,7 @@ from bridge.ingest.protocol import (
     interpret,
 )
 from bridge.ingest.registry import DeviceParams
+from bridge.ingest.transport import BeatState
 from bridge.show.compositions import (
     COMPOSITIONS,
     LAYOUTS,
@@ -344,7 +346,7 @@ def test_score_lays_pictures_down_on_the_beat_and_scrolls_with_the_tempo() -> No
     stamps = []
     for i in range(91):  # 1.5 s at 60 fps, 120 BPM: beats start at frames 0, 30, 60, 90
         t = i / 60
-        looks.compose(t, {}, ASPECT, beat_phase=(t * 2.0) % 1.0, tempo=120.0)
+        looks.compose(t, {}, ASPECT, BeatState(120.0, True, t * 2.0, 4, 4))
         stamps.append(looks.settings("a").opacity)
     every = 30 * SCORE_STAMP_BEATS
     assert [i for i, opacity in enumerate(stamps) if opacity] == [0, every]
@@ -485,3 +487,18 @@ def test_voices_of_close_register_keep_their_places() -> None:
             1 / 30,
         )
     assert a.lane_register > b.lane_register + REGISTER_MARGIN
+
+
+def test_score_pictures_sit_on_lives_beats_whenever_the_show_started() -> None:
+    """Started mid-bar (Live at beat 5.3), the score lays its pictures down where Live's
+    even-numbered beats start, not where the show happened to start counting."""
+    looks = score_looks()
+    stamped = []
+    for i in range(181):  # 3 s at 60 fps, 120 BPM, from song position 5.3
+        beat = 5.3 + i / 30
+        looks.compose(i / 60, {}, ASPECT, BeatState(120.0, True, beat, 4, 4))
+        if looks.settings("a").opacity:
+            stamped.append(beat)
+    later = [b for b in stamped[1:]]
+    assert later and all(math.floor(b + 1e-9) % SCORE_STAMP_BEATS == 0 for b in later)
+    assert all(b - math.floor(b + 1e-9) < 1 / 30 + 1e-9 for b in later)  # on the beat's frame
