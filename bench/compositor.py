@@ -12,6 +12,10 @@ that field mode's.
     .venv/bin/python bench/compositor.py
     .venv/bin/python bench/compositor.py --internal-height 144 216 --layers 16 --sizes 1920x1080
     .venv/bin/python bench/compositor.py --layers 16 --sizes 1920x1080 --ink stroke field
+    .venv/bin/python bench/compositor.py --layers 16 --sizes 1920x1080 --trails 0.98 --scroll 0.1
+
+``--trails``/``--scroll`` measure ``score``'s case: the previous frame kept and scrolled
+sideways (in stroke mode its edge records travel with it and are redrawn every frame).
 """
 
 from __future__ import annotations
@@ -115,7 +119,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--push-rate", type=float, default=0.0, help="new ink images per second per layer"
     )
+    parser.add_argument(
+        "--trails", type=float, default=None, help="keep the previous frame (per 1/60 s), 0..0.999"
+    )
+    parser.add_argument(
+        "--scroll", type=float, default=0.0, help="with --trails: frame widths per second"
+    )
     args = parser.parse_args(argv)
+    trails = {}
+    if args.trails is not None:
+        trails = {"trails": args.trails, "trails_on": True, "scroll": args.scroll}
 
     from renderer.headless import HeadlessRenderer
     from renderer.settings import MasterSettings
@@ -124,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         None if h == "full" else (h if h == "auto" else int(h)) for h in args.internal_height
     ]
     print(f"# compositor benchmark — {load_note()} at start")
+    if trails:
+        print(f"# trails {args.trails} per 1/60 s, scroll {args.scroll} frame widths/s")
     cores = os.cpu_count() or 1
     print(
         "| output | internal | ink | upscale | layers | render fps | render+read fps "
@@ -153,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
                     synthetic = SyntheticSet(n, seed=1, field_size=args.field_size)
                     for layer_id in list(comp.layer_slots()):
                         comp.remove_layer(layer_id)
-                    comp.scene.set_master(MasterSettings(sharpness=args.sharpness, ink=ink))
+                    comp.scene.set_master(
+                        MasterSettings(sharpness=args.sharpness, ink=ink, **trails)
+                    )
                     for i in range(n):
                         settings = synthetic.settings(i)
                         if args.layout == "grid":

@@ -229,9 +229,14 @@ class Compositor:
         self._display_fbo: moderngl.Framebuffer | None = None
         self._feedback: list[moderngl.Texture] = []
         self._trail_fbos: list[moderngl.Framebuffer] = []
-        # stroke mode, internal size: picture change D and edge record (see shaders.py)
+        # stroke mode, internal size: picture change D and edge record (see shaders.py);
+        # with trails the edge record ping-pongs with the picture (the one written last is
+        # ``_strokes[1]``) and D is also kept at half-float for the next frame to carry
         self._strokes: list[moderngl.Texture] = []
+        self._edges: list[moderngl.Texture] = []
+        self._carries: list[moderngl.Texture] = []
         self._ink_box: tuple[int, int, int, int] | None = None
+        self._edge_written: moderngl.Texture | None = None  # the edge record drawn last
         self._stage: moderngl.Texture | None = None  # "balanced": 2× internal, sharpened
         self._stage_fbo: moderngl.Framebuffer | None = None
         self._current = 0
@@ -261,6 +266,9 @@ class Compositor:
             program["LayerBlock"].binding = 0
             if trails:
                 program["u_previous"].value = 1
+                if key[2]:
+                    program["u_previous_edge"].value = shaders.PREVIOUS_EDGE_UNIT
+                    program["u_previous_delta"].value = shaders.PREVIOUS_DELTA_UNIT
             self._composite_programs[key] = program
         return program
 
@@ -305,19 +313,24 @@ class Compositor:
         self._display = self.ctx.texture(self._internal, 4)
         self._display.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self._display.repeat_x = self._display.repeat_y = False
-        if self.ink == "stroke":
-            for _ in range(2):  # D and the edge record, RGBA8 (llvmpipe filters it fastest)
+        stroke = self.ink == "stroke"
+        if stroke:
+            # D and two edge records (ping-pong for trails), RGBA8: llvmpipe filters it fastest
+            for _ in range(3):
                 texture = self.ctx.texture(self._internal, 4)
                 texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
                 texture.repeat_x = texture.repeat_y = False
                 self._strokes.append(texture)
-        extra = list(self._strokes)
+            self._edges = self._strokes[1:]
+            self._carries = [self.ctx.texture(self._internal, 4, dtype="f2") for _ in range(2)]
+        extra = self._strokes[:2]
         self._display_fbo = self.ctx.framebuffer(color_attachments=[self._display, *extra])
-        for _ in range(2):
+        for index in range(2):
             feedback = self.ctx.texture(self._internal, 4, dtype="f2")
             self._feedback.append(feedback)
+            records = [self._strokes[0], self._edges[index], self._carries[index]] if stroke else []
             self._trail_fbos.append(
-                self.ctx.framebuffer(color_attachments=[self._display, feedback, *extra])
+                self.ctx.framebuffer(color_attachments=[self._display, feedback, *records])
             )
         self._has_frame = self._feedback_valid = False
         self._scroll_carry = 0.0
@@ -538,6 +551,9 @@ class Compositor:
             self._fields.use(0)
             if trails:
                 self._feedback[previous].use(1)
+                if self.ink == "stroke":
+                    self._edges[previous].use(shaders.PREVIOUS_EDGE_UNIT)
+                    self._carries[previous].use(shaders.PREVIOUS_DELTA_UNIT)
                 keep = trail_keep(master.trails, dt) if self._feedback_valid else 0.0
                 program["u_keep"].value = keep
                 program["u_shift"].value = (self._scroll_step(master.scroll, dt), 0)
@@ -548,9 +564,14 @@ class Compositor:
             self._backgrounds[self.ink]["u_background"].value = background
             self._draw_tiles(program, planned, trails)
 
-        # stroke mode: where the present must draw edges (output px, GL origin bottom-left)
+        # stroke mode: where the present must draw edges (output px, GL origin bottom-left):
+        # around the layers, or everywhere while trails carry edges drawn earlier
         scale = self._size[1] / self._internal[1]
-        self._ink_box = ink_box(planned, self._size, margin=2.0 * scale)
+        if trails:
+            self._ink_box = (0, 0, *self._size)
+        else:
+            self._ink_box = ink_box(planned, self._size, margin=2.0 * scale)
+        self._edge_written = self._edges[self._current if trails else 0] if self._edges else None
         self._has_frame = True
         self._feedback_valid = trails
 
@@ -647,8 +668,9 @@ class Compositor:
         self.ctx.scissor = (x, y, w, h)
         program = self._stroke_present
         self._display.use(2)
-        for unit, texture in enumerate(self._strokes, start=3):
-            texture.use(unit)
+        assert self._edge_written is not None
+        self._strokes[0].use(3)
+        self._edge_written.use(4)
         scale = self._size[1] / self._internal[1]  # output px per internal px
         program["u_distance_gain"].value = 255.0 / 127.0 * shaders.MAX_DISTANCE * scale
         program["u_code_radius"].value = 0.5 - shaders.CODE_TOLERANCE / 255.0
@@ -689,12 +711,13 @@ class Compositor:
         if self._output_fbo is not None:
             self.ctx.detect_framebuffer(0).use()
         targets = [*self._trail_fbos, *self._feedback, self._display_fbo, self._display]
-        targets += [self._stage_fbo, self._stage, *self._strokes]
+        targets += [self._stage_fbo, self._stage, *self._strokes, *self._carries]
         for obj in [*targets, self._output_fbo, self._output]:
             if obj is not None:
                 obj.release()
         self._feedback, self._trail_fbos = [], []
         self._display = self._display_fbo = None
         self._stage = self._stage_fbo = None
-        self._strokes = []
+        self._strokes, self._edges, self._carries = [], [], []
+        self._edge_written = None
         self._output = self._output_fbo = None

@@ -161,14 +161,17 @@ def plan_frame(
 ) -> list[DrawLayer]:
     """The layers to draw this frame, bottom first.
 
-    A layer is drawn when it is visible (mute/solo), has received an image, has a non-zero
-    opacity and a non-vanishing size. ``features`` must already be sanitised; a layer with no
-    entry is not audio-modulated (its beat hooks still follow ``beat_phase``).
+    A layer is drawn when the master's ``layers_on`` is set, it is visible (mute/solo), has
+    received an image, has a non-zero opacity and a non-vanishing size. ``features`` must
+    already be sanitised; a layer with no entry is not audio-modulated (its beat hooks still
+    follow ``beat_phase``).
     ``frame_size`` is the (width, height) the layers are composited at.
     """
     width, height = frame_size
     aspect = width / height
     planned: list[DrawLayer] = []
+    if not snapshot.master.layers_on:
+        return planned
     for layer_id, settings in snapshot.visible():
         state = states.get(layer_id)
         if state is None or state.field_shape is None or settings.opacity <= 0.0:

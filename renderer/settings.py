@@ -220,6 +220,9 @@ class MasterSettings:
     - ``scroll``: with trails on, how fast the kept picture moves sideways, in frame widths
       per second (positive: to the left, as time flows in a score); −10 … 10. It moves by
       whole internal pixels (the fraction carried to the next frame), so nothing blurs.
+    - ``layers_on``: whether this frame draws the layers at all; a ``score`` sets it only on
+      the frames where it lays its pictures down, and in between only the trails scroll.
+      The layers keep their own opacity (what a HUD or controller shows).
     """
 
     opacity: float = 1.0
@@ -232,6 +235,7 @@ class MasterSettings:
     sharpness: float = 1.0
     ink: str = "stroke"
     scroll: float = 0.0
+    layers_on: bool = True
 
     def __post_init__(self) -> None:
         owner = "MasterSettings"
@@ -247,7 +251,7 @@ class MasterSettings:
         set_(self, "trails", _check_range(owner, "trails", self.trails, 0.0, 0.999))
         set_(self, "sharpness", _check_range(owner, "sharpness", self.sharpness, 0.0, 1.0))
         set_(self, "scroll", _check_range(owner, "scroll", self.scroll, -10.0, 10.0))
-        for flag in ("trails_on", "freeze"):
+        for flag in ("trails_on", "freeze", "layers_on"):
             if not isinstance(getattr(self, flag), bool):
                 raise SettingsError(f"{owner}.{flag} must be True or False")
         if self.ink not in INK_MODES:

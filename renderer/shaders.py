@@ -29,6 +29,14 @@ the same layer (two layers' edges within about an internal pixel) the present sh
 unchanged there. Every record is RGBA8 — llvmpipe filters 8-bit textures fastest — so the
 present costs three bilinear fetches per output pixel and none per layer.
 
+With trails, the edge records travel with the picture: the previous frame's edge record and
+its D (kept at half-float precision, so a fading edge fades with its picture instead of
+sticking at one 8-bit step) are read at the same whole-pixel shift as the picture, and the
+trail's edge enters the layer loop as the first edge hypothesis — the picture without it and
+with it, both faded like the picture. A current layer's nearer edge replaces it, as any
+nearer edge does. So pictures laid down earlier and scrolled (``score``) keep edges one
+output pixel wide, not the internal picture's bilinear blur.
+
 Features that can be off (trails, transparency, sharpening) are compile-time variants, not
 uniform branches: Mesa's llvmpipe runs both sides of a branch under a mask, so a switched-off
 feature would still cost its full price.
@@ -130,8 +138,15 @@ CODE_TOLERANCE = 1.5
 
 def stroke_location(trails: bool) -> int:
     """Colour attachment index of the first stroke-mode output (after display and feedback);
-    the delta picture D goes there, the edge record right after it."""
+    the delta picture D goes there, the edge record right after it, and with trails the
+    half-float D that the next frame's trails carry after that."""
     return 2 if trails else 1
+
+
+#: The composite pass's texture units: fields, previous picture, previous edge record and
+#: previous half-float D (the last two with trails in stroke mode).
+PREVIOUS_EDGE_UNIT = 5
+PREVIOUS_DELTA_UNIT = 6
 
 
 def composite_fragment(
@@ -150,6 +165,7 @@ def composite_fragment(
     defines = "".join(f"#define {name}\n" for name, on in flags if on)
     defines += f"#define STROKE_LOCATION {stroke_location(trails)}\n"
     defines += f"#define EDGE_LOCATION {stroke_location(trails) + 1}\n"
+    defines += f"#define CARRY_LOCATION {stroke_location(trails) + 2}\n"
     defines += f"#define EDGE_BAND {EDGE_BAND:.1f}\n#define MAX_DISTANCE {MAX_DISTANCE:.1f}\n"
     defines += f"#define LAYER_CODES {LAYER_CODES}\n"
     return f"""
@@ -171,6 +187,8 @@ layout(std140) uniform LayerBlock {{
 
 uniform sampler2DArray u_fields;
 uniform sampler2D u_previous;
+uniform sampler2D u_previous_edge;   // trails in stroke mode: last frame's edge record
+uniform sampler2D u_previous_delta;  // trails in stroke mode: last frame's D, half-float
 uniform vec4 u_background;  // premultiplied
 uniform float u_keep;       // trails: fraction of the previous frame kept
 uniform ivec2 u_shift;      // trails: where the previous frame is read, in whole pixels
@@ -191,6 +209,9 @@ layout(location = STROKE_LOCATION) out vec4 f_delta;
 // when softness asks for a ramp wider than a pixel) as (128 + 127 r / MAX_DISTANCE) / 255;
 // g, b: the layer's code on a circle of radius 0.5 about (0.5, 0.5); a: its coverage here
 layout(location = EDGE_LOCATION) out vec4 f_edge;
+#ifdef TRAILS
+layout(location = CARRY_LOCATION) out vec4 f_carry;  // D at half-float, for the next trails
+#endif
 #endif
 {_BLEND_FUNCTIONS}
 void main() {{
@@ -200,7 +221,7 @@ void main() {{
     // long it scrolls); what scrolls in from outside is background.
     ivec2 from_px = ivec2(gl_FragCoord.xy) + u_shift;
     bool held = all(greaterThanEqual(from_px, ivec2(0)))
-        && all(lessThan(from_px, textureSize(u_previous, 0)));
+        && all(lessThan(from_px, textureSize(u_previous, 0))) && u_keep > 0.0;
     vec4 previous = held ? texelFetch(u_previous, from_px, 0) : u_background;
     vec4 dst = mix(u_background, previous, u_keep);
 #else
@@ -209,9 +230,24 @@ void main() {{
 #ifdef STROKES
     vec4 dst_b = dst;        // dst is the picture without the edge layer from here on
     float best = EDGE_BAND;  // nearest edge so far, in edge half-widths
-    float edge_index = -1.0; // the layer's index in the frame; -1: none
+    float edge_index = -1.0; // the layer's index in the frame; -1: none; -2: the trail's
     float edge_coverage = 0.0;
     float edge_distance = 0.0;
+    float carried_px = 1e9;  // a layer's edge must be nearer than the trail's to replace it
+#ifdef TRAILS
+    // the trail's own edge, if it has one that still changes the picture: the first
+    // hypothesis pair, faded with the picture; any current layer's edge is nearer
+    vec4 carried_edge = held ? texelFetch(u_previous_edge, from_px, 0) : vec4(0.5);
+    vec4 carried = held ? texelFetch(u_previous_delta, from_px, 0) : vec4(0.0);
+    bool has_edge = length(carried_edge.gb - 0.5) > 0.25
+        && any(greaterThan(abs(carried), vec4(1.0 / 1024.0)));
+    carried = has_edge ? carried : vec4(0.0);
+    dst = mix(u_background, previous - carried * carried_edge.a, u_keep);
+    dst_b = mix(u_background, previous + carried * (1.0 - carried_edge.a), u_keep);
+    edge_index = has_edge ? -2.0 : -1.0;
+    edge_coverage = has_edge ? carried_edge.a : 0.0;
+    carried_px = has_edge ? abs(carried_edge.r * 255.0 - 128.0) / 127.0 * MAX_DISTANCE : 1e9;
+#endif
 #endif
     for (int k = 0; k < u_count; ++k) {{
         vec4 row0 = layers[k].row0;
@@ -231,9 +267,10 @@ void main() {{
         // the nearer edge becomes the one drawn at output resolution: both hypotheses
         // restart from the picture so far (the previous edge at its coverage here)
         float distance = abs(ink - params.y) / max(params.z, 1e-4);
-        bool take = distance <= best && full > 0.0;
         // ink change per output pixel, or the softness ramp's width if that is wider
         float ramp = max(length(vec2(dFdx(ink), dFdy(ink))) / u_out_scale, 2.0 * params.w);
+        float signed_px = (ink - params.y) / max(ramp * u_out_scale, 1e-5);  // internal px
+        bool take = distance <= best && full > 0.0 && abs(signed_px) < carried_px;
         vec4 so_far = mix(dst, dst_b, edge_coverage);
         vec4 from_a = take ? so_far : dst;
         vec4 from_b = take ? so_far : dst_b;
@@ -242,7 +279,7 @@ void main() {{
         best = take ? distance : best;
         edge_index = take ? float(layers[k].ints.z) : edge_index;
         edge_coverage = take ? coverage : edge_coverage;
-        edge_distance = take ? (ink - params.y) / max(ramp * u_out_scale, 1e-5) : edge_distance;
+        edge_distance = take ? signed_px : edge_distance;
 #else
         dst = composite(dst, layers[k].color.rgb, alpha, layers[k].ints.y);
 #endif
@@ -253,6 +290,11 @@ void main() {{
     vec2 code = edge_index < 0.0 ? vec2(0.5) : 0.5 + 0.5 * vec2(cos(angle), sin(angle));
     float stored = (128.0 + 127.0 * clamp(edge_distance / MAX_DISTANCE, -1.0, 1.0)) / 255.0;
     f_edge = vec4(stored, code, edge_coverage);
+#ifdef TRAILS
+    // a carried edge keeps its stored distance and code exactly (whole-pixel shifts)
+    f_edge = edge_index == -2.0 ? vec4(carried_edge.rgb, edge_coverage) : f_edge;
+    f_carry = dst_b - dst;
+#endif
     dst = mix(dst, dst_b, edge_coverage);
 #endif
     f_color = dst;

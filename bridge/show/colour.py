@@ -7,11 +7,12 @@ steady note holds a steady colour). Three modes, the master ``colour`` property:
 
 - ``track``: Live's track colour as it is (the look before colour followed tone).
 - ``tone``: the track's colour family, turned by what it plays. The chroma's mean on the
-  circle of fifths (below) turns the hue by :data:`TONE_SPREAD` / 6 degrees per fifth
-  from C — the sharp side (G, D, A, E, B) one way, the flat side (F, B♭, E♭, A♭, D♭) the
-  other, up to :data:`TONE_SPREAD` at F♯, where the two sides meet (the one jump, a
-  tritone from C) — and pales the colour towards that far side, so every pitch class has
-  its own shade within the track's family. How far it turns is scaled by the
+  circle of fifths (below), at angle θ from C, turns the hue by :data:`TONE_SPREAD` · sin θ
+  — the sharp side (G, D, A, E, B) one way, most at A, the flat side (F, B♭, E♭, A♭, D♭)
+  the other, most at E♭ — and pales the colour by :data:`TONE_PALING` · (1 − cos θ) / 2,
+  most at F♯, a tritone from C. The circle of fifths thus maps onto a closed loop around
+  the track's own colour: no jump anywhere (a melody round F♯ does not flicker), and every
+  pitch class has its own shade within the track's family. How far it turns is scaled by the
   *confidence* (:func:`confidence`): a kick or hi-hat keeps its family's own hue.
   Brightness follows level.
 - ``wheel``: one colour wheel for the whole picture, whatever the track colours: the
@@ -40,8 +41,9 @@ from renderer.settings import RGB, tint_from_live_color
 #: The master ``colour`` modes, in the order a controller's index counts them.
 COLOUR_MODES: tuple[str, ...] = COLOUR_NAMES
 DEFAULT_COLOUR = "track"
-#: ``tone``: degrees the hue turns at most either way from the track's own (at F♯).
-TONE_SPREAD = 60.0
+#: ``tone``: degrees the hue turns at most either way from the track's own (at A and E♭);
+#: kept under half the 30–60° between neighbouring Live colours so families stay apart.
+TONE_SPREAD = 40.0
 #: tonalness × the chroma mean's length at which a pitch counts as fully clear (a plain
 #: triad reaches about 0.35, one held tone 0.9, a kick about 0.02, hi-hats under 0.01).
 CLEAR_PITCH = 0.3
@@ -105,7 +107,7 @@ def tone_tint(color: int, record: FeatureRecord) -> RGB:
     """``tone`` mode: the track colour (Live's 0x00RRGGBB) turned by pitch, dimmed by level."""
     hue, saturation, value = colorsys.rgb_to_hsv(*tint_from_live_color(color))
     angle, sure = confidence(record)
-    hue = (hue + TONE_SPREAD / 360.0 * sure * angle / math.pi) % 1.0
+    hue = (hue + TONE_SPREAD / 360.0 * sure * math.sin(angle)) % 1.0
     saturation *= 1.0 - TONE_PALING * sure * (1.0 - math.cos(angle)) / 2.0
     return _clamp_rgb(colorsys.hsv_to_rgb(hue, saturation, value * level_value(record.level)))
 

@@ -270,8 +270,6 @@ class Looks:
         look = self.layers[key]
         info = look.info
         opacity = float(self.value(key, "opacity")) * look.presence  # type: ignore[arg-type]
-        if self.composition == "score" and not self.stamp:
-            opacity = 0.0  # between beats the score only scrolls what was laid down
         index = info.track_index if info.track_index >= 0 else 10_000
         (x, y), scale, fit = self.composer.placement(key).layer_fields(self.aspect)
         reactive = scaled_reactive(float(self.value(key, "gain")), self.reactive)  # type: ignore[arg-type]
@@ -306,7 +304,14 @@ class Looks:
         if self.composition != "score":
             return self.master
         scroll = self.tempo / 60.0 / SCORE_BEATS
-        return replace(self.master, trails=SCORE_TRAILS, trails_on=True, scroll=scroll)
+        # between the beats where it lays pictures down the score only scrolls them
+        return replace(
+            self.master,
+            trails=SCORE_TRAILS,
+            trails_on=True,
+            scroll=scroll,
+            layers_on=self.stamp,
+        )
 
     # -- controls --------------------------------------------------------------------------
     def matching(self, selector: Selector) -> list[Hashable]:

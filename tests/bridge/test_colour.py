@@ -68,8 +68,9 @@ def test_tone_mode_stays_in_the_family_and_every_pitch_class_has_its_own_shade()
     assert all(t > 1.0 for t in sharp) and all(t < -1.0 for t in flat)
     assert hsv(tints[6])[1] < hsv(tints[0])[1]  # F♯, across the circle: palest
     # Without a clear pitch (a drum) the hue stays the family's; silence only dims.
-    assert hue_turn(base, tints[7]) == pytest.approx(colour.TONE_SPREAD / 6)  # a fifth up
-    assert hue_turn(base, tints[5]) == pytest.approx(-colour.TONE_SPREAD / 6)  # a fifth down
+    assert hue_turn(base, tints[7]) == pytest.approx(colour.TONE_SPREAD / 2)  # a fifth up
+    assert hue_turn(base, tints[5]) == pytest.approx(-colour.TONE_SPREAD / 2)  # a fifth down
+    assert hue_turn(base, tints[9]) == pytest.approx(colour.TONE_SPREAD)  # A: the most
     drum = colour.tint("tone", ORANGE, note(7, tonalness=0.0))
     assert drum == pytest.approx(base)
     quiet = colour.tint("tone", ORANGE, note(0, level=0.0))
@@ -123,3 +124,25 @@ def test_looks_colour_layers_by_their_features_and_presets_keep_the_mode(tmp_pat
     assert other.colour == "tone" and capture(other).master["colour"] == "tone"
     with pytest.raises(ValueError, match="colour"):
         Looks(colour_mode="sepia")
+
+
+def test_tone_mode_has_no_jump_round_the_circle_of_fifths() -> None:
+    """A pitch gliding all the way round the circle of fifths (two neighbouring pitch
+    classes cross-faded in 16 steps each) changes the tint by small steps only, F♯ included:
+    a melody around F♯ does not flicker between the two ends of the family."""
+    base = tint_from_live_color(ORANGE)
+    steps = []
+    for k in range(12):
+        here, there = (7 * k) % 12, (7 * (k + 1)) % 12  # neighbours on the circle of fifths
+        for j in range(16):
+            chroma = [0.0] * 12
+            chroma[here], chroma[there] = 1.0 - j / 16, j / 16
+            steps.append(
+                colour.tint(
+                    "tone", ORANGE, FeatureRecord(chroma=tuple(chroma), tonalness=1.0, level=1.0)
+                )
+            )
+    steps.append(steps[0])
+    jumps = [max(abs(a - b) for a, b in zip(p, q)) for p, q in zip(steps, steps[1:])]
+    assert max(jumps) < 0.06  # 1/192 of the loop: no step larger than a small shade change
+    assert max(abs(hue_turn(base, t)) for t in steps) <= colour.TONE_SPREAD + 1e-6

@@ -347,10 +347,10 @@ def test_score_lays_pictures_down_on_the_beat_and_scrolls_with_the_tempo() -> No
     for i in range(91):  # 1.5 s at 60 fps, 120 BPM: beats start at frames 0, 30, 60, 90
         t = i / 60
         looks.compose(t, {}, ASPECT, BeatState(120.0, True, t * 2.0, 4, 4))
-        stamps.append(looks.settings("a").opacity)
+        stamps.append(looks.render_master().layers_on)
+        assert looks.settings("a").opacity == 1.0  # what a HUD shows: the layer's own
     every = 30 * SCORE_STAMP_BEATS
-    assert [i for i, opacity in enumerate(stamps) if opacity] == [0, every]
-    assert stamps[0] == 1.0
+    assert [i for i, stamped in enumerate(stamps) if stamped] == [0, every]
     master = looks.render_master()
     assert master.trails_on and master.scroll == pytest.approx(2.0 / SCORE_BEATS)
     # One picture width scrolls by between two pictures: they lie side by side.
@@ -359,6 +359,7 @@ def test_score_lays_pictures_down_on_the_beat_and_scrolls_with_the_tempo() -> No
     assert master.scroll * seconds * ASPECT == pytest.approx(place.width)
     looks.apply(MasterControl("composition", "stage"))  # switching away stops the scroll
     assert looks.render_master() == looks.master and not looks.master.trails_on
+    assert looks.render_master().layers_on
     assert looks.settings("a").opacity == 1.0
 
 
@@ -497,7 +498,7 @@ def test_score_pictures_sit_on_lives_beats_whenever_the_show_started() -> None:
     for i in range(181):  # 3 s at 60 fps, 120 BPM, from song position 5.3
         beat = 5.3 + i / 30
         looks.compose(i / 60, {}, ASPECT, BeatState(120.0, True, beat, 4, 4))
-        if looks.settings("a").opacity:
+        if looks.render_master().layers_on:
             stamped.append(beat)
     later = [b for b in stamped[1:]]
     assert later and all(math.floor(b + 1e-9) % SCORE_STAMP_BEATS == 0 for b in later)

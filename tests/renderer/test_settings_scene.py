@@ -61,6 +61,9 @@ def test_master_and_reactive_validation():
     with pytest.raises(SettingsError, match="ink"):
         MasterSettings(ink="vector")
     assert MasterSettings().ink == "stroke"
+    assert MasterSettings().layers_on
+    with pytest.raises(SettingsError, match="layers_on"):
+        MasterSettings(layers_on=1)
     with pytest.raises(SettingsError, match="onset_decay"):
         ReactiveSettings(onset_decay=0.0)
     off = ReactiveSettings.off()

@@ -4,6 +4,8 @@ moderngl's own tests (small framebuffers, exact numbers where the maths gives th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -203,3 +205,65 @@ def test_layers_meeting_fall_back_to_the_composite_without_false_edges(ctx):
             edge_near |= np.roll(np.roll(gradient > 8, dy, axis=0), dx, axis=1)
     assert (~edge_near).mean() > 0.25
     assert error[("stroke", 45)][~edge_near].max() <= 16
+
+
+def scrolled_disc(ctx, ink: str, frames: int, trails: float = 0.999, step_px: int = 3):
+    """The ``score`` case: a disc laid down once at 1920×1080 (internal "auto"), then only
+    the trails scroll it left by ``step_px`` internal pixels a frame while its layer is
+    invisible. Returns (compositor, output px it moved)."""
+    comp = Compositor(ctx, (1920, 1080), field_size=64, ink=ink)
+    comp.set_layer("disc", plain())
+    comp.push_image("disc", disc_field(), 0.0)
+    dt = 1.0 / 30.0
+    scroll = step_px / (comp.internal_size[0] * dt)
+    master = MasterSettings(ink=ink, trails=trails, trails_on=True, scroll=scroll)
+    comp.scene.set_master(master)
+    comp.render(0.0)
+    comp.scene.set_master(replace(master, layers_on=False))  # as the score between beats
+    for frame in range(1, frames + 1):
+        comp.render(frame * dt)
+    moved = step_px * frames * 1080 / comp.internal_size[1]
+    return comp, moved
+
+
+def test_scrolled_trails_keep_stroke_edges_crisp(ctx):
+    """What ``score`` shows most of the time: pictures laid down earlier, scrolled by the
+    trails with no layer visible. Their edges stay as crisp as a live layer's (≤ 2 px at
+    1080p on a reduced internal size), where field mode's stay soft."""
+    widths = {}
+    for ink in INK_MODES:
+        comp, moved = scrolled_disc(ctx, ink, frames=12)
+        assert comp.stats.layers_drawn == 0  # only the trails are on screen
+        frame = comp.read()[..., 0]
+        radius = DISC_RADIUS * 1080 / DISC_SIDE
+        widths[ink] = rise_widths(frame, (960.0 - moved, 540.0), radius, angles=32)
+        comp.release()
+    assert comp.internal_size[1] < 1080  # the reduced size this is about
+    assert widths["stroke"].max() <= 2.0
+    assert np.median(widths["field"]) > 2 * np.median(widths["stroke"])
+
+
+def test_fading_trails_leave_no_ghost_edges(ctx):
+    """Carried edges fade with the trail: once the picture has faded to the background,
+    nothing of its outline is left at output resolution."""
+    comp, _ = scrolled_disc(ctx, "stroke", frames=90, trails=0.8, step_px=1)
+    assert np.abs(comp.read().astype(int)).max() <= 1
+    comp.release()
+
+
+def test_a_layer_over_scrolled_trails_is_crisp_and_so_are_the_trails(ctx):
+    """A picture laid down while older ones scroll: both edges crisp in one frame."""
+    comp, moved = scrolled_disc(ctx, "stroke", frames=20)
+    comp.scene.set_master(replace(comp.scene.master, layers_on=True))
+    comp.set_layer("disc", plain(opacity=0.0))
+    comp.set_layer("new", plain(position=(0.3, 0.0)))
+    comp.push_image("new", disc_field(), 0.0)
+    comp.render(21 / 30.0)
+    frame = comp.read()[..., 0]
+    radius = DISC_RADIUS * 1080 / DISC_SIDE
+    moved += 3 * 1080 / comp.internal_size[1]
+    old = rise_widths(frame, (960.0 - moved, 540.0), radius, angles=32)
+    new = rise_widths(frame, (960.0 + 0.3 * 960.0, 540.0), radius, angles=32)
+    assert comp.stats.layers_drawn == 1
+    assert old.max() <= 2.0 and new.max() <= 2.0
+    comp.release()
