@@ -2,9 +2,11 @@
 
 The ``cli`` package owns the console script; each of its modules registers one area's
 subcommands and calls into that area: ``cli.show`` (bridge, demo, render, simulate),
-``cli.storyboard`` (contact sheets of an offline render),
+``cli.storyboard`` (contact sheets of an offline render), ``cli.structure`` (bars, motifs
+and sections of stems or a mix),
 ``cli.models`` (train, draw, cycle, evaluate, styles), ``cli.renderer`` (preview of synthetic
-ink layers) and ``cli.device`` (build-device, read-device). They are cheap to import: anything
+ink layers), ``cli.device`` (build-device, read-device) and ``cli.rig`` (devices: the
+sound-card inputs). They are cheap to import: anything
 heavy (torch, moderngl) is imported inside the function that runs a command, so
 ``synaesthete simulate`` starts in well under a second.
 """
@@ -23,9 +25,11 @@ from collections.abc import Callable, Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "cli.show",
     "cli.storyboard",
+    "cli.structure",
     "cli.models",
     "cli.renderer",
     "cli.device",
+    "cli.rig",
 )
 
 

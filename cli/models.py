@@ -7,6 +7,7 @@ and everything heavy are imported inside the ``run_*`` functions.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -34,11 +35,24 @@ def _register_train(subparsers: argparse._SubParsersAction) -> None:
         description="Train a style. Re-running the same command resumes from the last epoch. "
         "Under torchrun (WORLD_SIZE > 1) it runs data-parallel with DDP.",
     )
-    p.add_argument("--name", required=True, help="style name, e.g. 'squiggle'")
+    p.add_argument(
+        "--name", default=None, help="style name, e.g. 'squiggle' (required without --config)"
+    )
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="a training config JSON (as a run's config.json, e.g. models/recipes/squiggle.json): "
+        "what to learn comes from it and the flags above it are ignored; --name renames the style",
+    )
     p.add_argument(
         "--images", default="squiggles", help="'squiggles', 'glyphs' or a folder of png/jpg"
     )
-    p.add_argument("--audio", default="synth", help="'synth' or a folder of sound files")
+    p.add_argument(
+        "--audio",
+        default="synth",
+        help="'synth', 'music', 'instruments' or a folder of sound files; join several with +",
+    )
     p.add_argument(
         "--n-images", type=whole(1, 100_000), default=1024, help="procedural drawings to use"
     )
@@ -87,9 +101,18 @@ def train_config_from_args(args: argparse.Namespace):
         OptimConfig,
         StyleConfig,
         TrainConfig,
+        read_config_json,
     )
     from models.paths import check_style_name
 
+    if args.config is not None:
+        cfg = TrainConfig.from_dict(read_config_json(args.config))
+        if args.name is not None and args.name != cfg.style.name:
+            check_style_name(args.name)
+            cfg = dataclasses.replace(cfg, style=dataclasses.replace(cfg.style, name=args.name))
+        return cfg
+    if args.name is None:
+        raise ValueError("give --name (or --config)")
     check_style_name(args.name)
     return TrainConfig(
         style=StyleConfig(
@@ -124,12 +147,12 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         cfg = train_config_from_args(args)
         opts = RunOptions(
-            run_dir=args.run_dir or Path("runs") / args.name,
+            run_dir=args.run_dir or Path("runs") / cfg.style.name,
             device=args.device,
             threads=args.threads,
             max_steps=args.max_steps,
             progress=not args.no_progress,
-            install_dir=None if args.no_install else user_styles_dir() / args.name,
+            install_dir=None if args.no_install else user_styles_dir() / cfg.style.name,
         )
         result = train(cfg, opts)
     except (ValueError, ConfigError, DataError, CheckpointError, RuntimeError) as exc:

@@ -20,6 +20,8 @@ from bridge.ingest.protocol import (
     MAX_PCM_SAMPLES,
 )
 from cli.arguments import FPS, PORT, SECONDS, SEED, TEMPO, THREADS, number, parse_size, whole
+from cli.control import add_control_options, control_options, controls_without_picture
+from cli.rig import add_input_options, add_video_out_options
 from models.paths import DEFAULT_STYLE
 
 if TYPE_CHECKING:
@@ -75,6 +77,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--stats-json", type=Path, default=None, help="write final counters to this JSON file"
     )
     _add_show_options(bridge)
+    add_input_options(bridge)
+    add_video_out_options(bridge)
+    add_control_options(bridge)
     bridge.add_argument(
         "--no-render",
         action="store_true",
@@ -134,6 +139,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="render headless into this video (default without a display: demo.mp4)",
     )
     demo.add_argument("--window", action="store_true", help="insist on a window")
+    add_video_out_options(demo)
     demo.add_argument(
         "--style", default=DEFAULT_STYLE, help=f"style for every track ({DEFAULT_STYLE})"
     )
@@ -178,8 +184,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def add_composition_option(parser: argparse.ArgumentParser) -> None:
-    """``--composition`` and ``--colour``: the layout and colour mode the show starts with
-    (both can be switched live)."""
+    """``--composition``, ``--colour``, ``--no-structure`` and ``--form``: the layout, the
+    colour mode and what the music's structure shows when the show starts (all switchable
+    live)."""
     parser.add_argument(
         "--composition",
         choices=COMPOSITION_NAMES,
@@ -194,6 +201,19 @@ def add_composition_option(parser: argparse.ArgumentParser) -> None:
         default=COLOUR_NAMES[0],
         help="track (Live's track colours; the default), tone (each track's colour turned "
         "by the pitch it plays) or wheel (one pitch-class colour wheel for all)",
+    )
+    parser.add_argument(
+        "--no-structure",
+        dest="structure",
+        action="store_false",
+        help="ignore the music's structure (by default a repeated motif returns to its "
+        "drawing's place and flashes, and each section has its own colours)",
+    )
+    parser.add_argument(
+        "--form",
+        action="store_true",
+        help="draw the form strip: the set so far, a row of bars per track coloured by "
+        "motif, with section marks, along the bottom edge",
     )
 
 
@@ -253,8 +273,15 @@ def run_bridge(args: argparse.Namespace) -> int:
             "cannot listen on %s:%d: %s (is another bridge running?)", args.host, args.port, exc
         )
         return 2
+    from bridge.rig.session import RigInputs
     from bridge.show.live import display_available
 
+    try:
+        rig = RigInputs(service, inputs=args.input, link=args.link, style=args.style)
+    except (RuntimeError, ValueError) as exc:
+        service.stop()  # close the socket it bound
+        log.error("%s", exc)
+        return 2
     wants_picture = not args.no_render and (
         args.headless or args.out is not None or display_available()
     )
@@ -263,9 +290,18 @@ def run_bridge(args: argparse.Namespace) -> int:
             "no display here: showing the terminal view only; add --headless --out show.mp4 "
             "to render the picture, or --no-render to silence this"
         )
-    if wants_picture:
-        return _run_live(service, args)
-    return _run_terminal(service, args)
+    try:
+        rig.start()
+    except (RuntimeError, ValueError) as exc:
+        service.stop()
+        log.error("%s", exc)
+        return 2
+    try:
+        if wants_picture:
+            return _run_live(service, args)
+        return _run_terminal(service, args)
+    finally:
+        rig.stop()
 
 
 def _live_options(args: argparse.Namespace, seconds: float | None) -> LiveOptions:
@@ -287,6 +323,12 @@ def _live_options(args: argparse.Namespace, seconds: float | None) -> LiveOption
         generator_process=not getattr(args, "in_process", False),
         composition=args.composition,
         colour=args.colour,
+        structure=getattr(args, "structure", True),
+        form=getattr(args, "form", False),
+        control=control_options(args),
+        ndi=getattr(args, "ndi", None),
+        virtual_camera=getattr(args, "vcam", None),
+        transparent=getattr(args, "transparent", False),
     )
 
 
@@ -305,7 +347,8 @@ def _run_live(service: BridgeService, args: argparse.Namespace) -> int:
         code = 2
     finally:
         if args.stats_json is not None:
-            _write_stats(service, args.stats_json, None, show.summary())
+            counters = show.controls.counters() if show.controls is not None else None
+            _write_stats(service, args.stats_json, None, show.summary(), controls=counters)
     return code
 
 
@@ -316,15 +359,16 @@ def _run_terminal(service: BridgeService, args: argparse.Namespace) -> int:
     view = TerminalView()
     start = time.monotonic()
     worker = FeatureWorker(service, args.analyse_hz) if args.analyse_hz > 0 else None
+    controls = None  # MIDI, feedback and OSCQuery without a picture (cli/control.py)
     try:
-        with service:
+        with service, controls_without_picture(service, args) as controls:
             if worker is not None:
                 worker.start()
             while args.duration is None or time.monotonic() - start < args.duration:
                 time.sleep(args.refresh)
                 snapshot = service.snapshot()
                 if args.stats:
-                    _print_stats_line(snapshot)
+                    _print_stats_line(snapshot, controls.counters() if controls else None)
                 else:
                     view.show(snapshot)
     except KeyboardInterrupt:
@@ -333,17 +377,19 @@ def _run_terminal(service: BridgeService, args: argparse.Namespace) -> int:
         if worker is not None:
             worker.stop()
         if args.stats_json is not None:
-            _write_stats(service, args.stats_json, worker)
+            counters = controls.counters() if controls is not None else None
+            _write_stats(service, args.stats_json, worker, controls=counters)
     return 0
 
 
-def _print_stats_line(snapshot: Snapshot) -> None:
+def _print_stats_line(snapshot: Snapshot, controls: dict[str, int] | None = None) -> None:
     packets = sum(t.counters["packets"] for t in snapshot.tracks)
     lost = sum(t.counters["lost"] for t in snapshot.tracks)
     dropped = sum(v for k, v in snapshot.counters.items() if k != "controls")
+    extra = "".join(f" {k}={v}" for k, v in sorted((controls or {}).items()) if v)
     print(
         f"tracks={len(snapshot.tracks)} datagrams={snapshot.datagrams} packets={packets} "
-        f"lost={lost} dropped={dropped} queue={snapshot.queue_depth}",
+        f"lost={lost} dropped={dropped} queue={snapshot.queue_depth}{extra}",
         flush=True,
     )
 
@@ -353,10 +399,12 @@ def _write_stats(
     path: Path,
     worker: FeatureWorker | None,
     live: dict[str, object] | None = None,
+    controls: dict[str, int] | None = None,
 ) -> None:
     snapshot = service.snapshot()
     data = {
         "live": live or {},
+        "controls": controls or {},  # MIDI, feedback and the show's control counters
         "analysis_updates": worker.updates if worker else 0,
         "analysis_busy_seconds": worker.busy_seconds if worker else 0.0,
         "datagrams": snapshot.datagrams,
@@ -591,6 +639,8 @@ def run_render(args: argparse.Namespace) -> int:
             progress=not args.quiet_progress,
             composition=args.composition,
             colour=args.colour,
+            structure=args.structure,
+            form=args.form,
         )
     except (AudioFileError, ValueError, OSError) as exc:
         log.error("%s", exc)

@@ -174,6 +174,8 @@ def run_storyboard(args: argparse.Namespace) -> int:
             composition=args.composition,
             colour=args.colour,
             progress=not args.quiet_progress,
+            structure=args.structure,
+            form=args.form,
         )
     except (AudioFileError, ValueError, OSError) as exc:
         log.error("%s", exc)

@@ -133,3 +133,24 @@ def load_into(module: nn.Module, tensors: dict[str, torch.Tensor], prefix: str) 
             "check that config.json belongs to these weights"
         )
     module.load_state_dict(given, strict=True)
+
+
+def warm_start(module: nn.Module, tensors: dict[str, torch.Tensor], prefix: str) -> list[str]:
+    """Copy the ``prefix.*`` tensors whose name and shape ``module`` shares; everything else
+    of ``module`` keeps its initial values. Returns the names left at their initial values.
+
+    Raises:
+        CheckpointError: the file has tensors ``module`` lacks or shapes it differs in (it
+            belongs to a different network, not to an older version of this one).
+    """
+    own = module.state_dict()
+    given = {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+    extra = sorted(set(given) - set(own))
+    wrong = sorted(k for k in set(given) & set(own) if given[k].shape != own[k].shape)
+    if extra or wrong:
+        raise CheckpointError(
+            f"cannot start '{prefix}' from these weights: unexpected {extra[:5]}, "
+            f"mis-shaped {wrong[:5]}"
+        )
+    module.load_state_dict({**own, **{k: v.to(own[k].dtype) for k, v in given.items()}})
+    return sorted(set(own) - set(given))

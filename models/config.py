@@ -46,7 +46,15 @@ LIMITS: dict[str, dict[str, tuple[float, float]]] = {
         "latent": (1, 4096),
     },
     "DiscriminatorConfig": {"ndf": (1, 256), "n_layers": (1, 4)},
-    "LossConfig": {"cycle": (0.0, 1000.0), "identity": (0.0, 1000.0)},
+    "LossConfig": {
+        "cycle": (0.0, 1000.0),
+        "identity": (0.0, 1000.0),
+        "temporal": (0.0, 1000.0),
+        "prior_level": (0.0, 1000.0),
+        "prior_busy": (0.0, 1000.0),
+        "prior_soft": (0.0, 1000.0),
+        "prior_height": (0.0, 1000.0),
+    },
     "OptimConfig": {
         "lr": (0.0, 1.0),
         "beta1": (0.0, 1.0),
@@ -61,6 +69,8 @@ LIMITS: dict[str, dict[str, tuple[float, float]]] = {
         "n_clips": (0, 10_000),
         "window_step": (1, 4096),
         "silence_share": (0.0, 0.5),
+        "pair_shift": (1, 64),
+        "gain_spread_db": (0.0, 80.0),
         "blank_share": (0.0, 0.5),
         "seed": (0, 2**32 - 1),
     },
@@ -248,17 +258,51 @@ class DiscriminatorConfig:
 
 @dataclass(frozen=True)
 class LossConfig:
-    """CycleGAN loss weights: LSGAN adversarial terms plus L1 cycle and identity terms.
+    """CycleGAN loss weights: LSGAN adversarial terms plus L1 cycle and identity terms, and
+    the synaesthesia terms (all 0, off, by default; see :mod:`models.cyclegan`).
 
     Identity is off by default: with two different domains it would ask the image generator
     to copy a spectrogram into a drawing.
+
+    Attributes:
+        cycle, identity: as in Zhu et al. 2017.
+        temporal: temporal coherence: the distance between the pictures of two windows
+            :attr:`DataConfig.pair_shift` frames apart, over the mean distance between the
+            batch's pictures (so a held note holds its shape without all pictures collapsing
+            into one).
+        prior_level: louder → more ink (rank correlation of level and ink mass in a batch).
+        prior_busy: noisier → busier (``noise_descriptor`` and edge density).
+        prior_soft: slower attack → softer stroke (attack and −softness).
+        prior_height: higher → higher (spectral centroid and the ink's vertical centre).
+        noise_descriptor: which audio descriptor ``prior_busy`` reads: ``"flatness"`` or
+            ``"noisiness"`` (level-robust; :mod:`models.descriptors`).
     """
 
     cycle: float = 10.0
     identity: float = 0.0
+    temporal: float = 0.0
+    prior_level: float = 0.0
+    prior_busy: float = 0.0
+    prior_soft: float = 0.0
+    prior_height: float = 0.0
+    noise_descriptor: str = "flatness"
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.noise_descriptor not in ("flatness", "noisiness"):
+            raise ConfigError(
+                f"noise_descriptor must be 'flatness' or 'noisiness', got {self.noise_descriptor!r}"
+            )
+
+    @property
+    def priors(self) -> dict[str, float]:
+        """The rank-correlation weights by name (``level``, ``busy``, ``soft``, ``height``)."""
+        return {
+            "level": self.prior_level,
+            "busy": self.prior_busy,
+            "soft": self.prior_soft,
+            "height": self.prior_height,
+        }
 
 
 @dataclass(frozen=True)
@@ -306,7 +350,11 @@ class DataConfig:
 
     Attributes:
         images: ``"squiggles"``, ``"glyphs"`` or a folder of png/jpg drawings.
-        audio: ``"synth"`` or a folder of sound files.
+        audio: one source or several joined by ``+``: ``"synth"`` (the first procedural
+            set), ``"music"`` (:mod:`models.music`: plucks, pads, bells, noise hits, drums,
+            distorted bass, formant voices, chords over a 45 dB range), ``"instruments"``
+            (real sampled instruments, :func:`models.instruments.training_set`) or a folder
+            of sound files.
         n_images: procedural images to draw (ignored for folders).
         n_clips: procedural clips to render (ignored for folders).
         window_step: frames between successive audio windows cut from one clip.
@@ -317,6 +365,10 @@ class DataConfig:
             silence. Off by default: with 8 % blank pages the squiggle run collapsed by
             epoch 3 to near-blank pictures that hid the audio in faint ink.
         seed: data seed (procedural sets and shuffling).
+        pair_shift: frames between a window and its partner for the temporal term (3 hops
+            ≈ 35 ms at the default analysis).
+        gain_spread_db: the ``instruments`` and folder sources are played back at a gain drawn
+            per clip from ``[-gain_spread_db, 0]`` dB (0: as recorded), so levels vary.
     """
 
     images: str = "squiggles"
@@ -327,6 +379,8 @@ class DataConfig:
     silence_share: float = 0.08
     blank_share: float = 0.0
     seed: int = 0
+    pair_shift: int = 3
+    gain_spread_db: float = 0.0
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -337,16 +391,43 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class StyleConfig:
-    """What inference needs to rebuild a style's generators and feed them."""
+    """What inference needs to rebuild a style's generators and feed them.
+
+    Attributes:
+        name: the style's name.
+        analysis: the analysis window the generators were trained on.
+        generator: both generators' shape.
+        image_size: pictures are ``image_size`` square.
+        descriptors: audio descriptors the audio→image generator computes from each window
+            and is conditioned on (:data:`models.descriptors.AUDIO_DESCRIPTORS`); empty for a
+            style that sees only the window (every style written before them: a config
+            without the key loads as before).
+        low_at_bottom: pictures are drawn with the lowest mel band at the bottom (the
+            generators flip the band axis on the way in and out); False for older styles.
+    """
 
     name: str
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     image_size: int = 64
+    descriptors: tuple[str, ...] = ()
+    low_at_bottom: bool = False
 
     def __post_init__(self) -> None:
         check_fields(self)
         check_fields(self.analysis)
+        if not isinstance(self.descriptors, tuple) or not all(
+            isinstance(d, str) for d in self.descriptors
+        ):
+            raise ConfigError(f"descriptors must be a list of names, got {self.descriptors!r}")
+        from models.descriptors import check_descriptor_names
+
+        try:
+            check_descriptor_names(self.descriptors)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        if not isinstance(self.low_at_bottom, bool):
+            raise ConfigError(f"low_at_bottom must be true or false, got {self.low_at_bottom!r}")
         if not STYLE_NAME_PATTERN.fullmatch(self.name):
             raise ConfigError(f"invalid style name {self.name[:80]!r}")
         size, a = self.image_size, self.analysis
@@ -361,7 +442,15 @@ class StyleConfig:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": CONFIG_VERSION, **dataclasses.asdict(self)}
+        """Plain JSON values; the two newer keys are written only when set, so an older
+        style's file stays byte for byte what it was."""
+        out = dataclasses.asdict(self)
+        out["descriptors"] = list(self.descriptors)
+        if not self.descriptors:
+            del out["descriptors"]
+        if not self.low_at_bottom:
+            del out["low_at_bottom"]
+        return {"version": CONFIG_VERSION, **out}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> StyleConfig:
@@ -376,12 +465,20 @@ class StyleConfig:
             analysis=_build(AnalysisConfig, raw.get("analysis", {}), "analysis"),
             generator=_build(GeneratorConfig, raw.get("generator", {}), "generator"),
             image_size=raw.get("image_size", 64),
+            descriptors=_name_tuple(raw.get("descriptors", []), "descriptors"),
+            low_at_bottom=raw.get("low_at_bottom", False),
         )
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything one training run used; saved with each checkpoint for reproducibility."""
+    """Everything one training run used; saved with each checkpoint for reproducibility.
+
+    Attributes:
+        init_from: a style folder whose generator weights start this run (a warm start:
+            every tensor of the new generators that the folder has, with the same shape;
+            FiLM layers it lacks start at the identity). Empty: fresh weights.
+    """
 
     style: StyleConfig
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
@@ -389,6 +486,7 @@ class TrainConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     data: DataConfig = field(default_factory=DataConfig)
     seed: int = 0
+    init_from: str = ""
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -396,6 +494,8 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out["style"] = self.style.to_dict()
+        if not self.init_from:
+            del out["init_from"]
         return {"version": CONFIG_VERSION, **out}
 
     @classmethod
@@ -413,10 +513,17 @@ class TrainConfig:
             optim=_build(OptimConfig, raw.get("optim", {}), "optim"),
             data=_build(DataConfig, raw.get("data", {}), "data"),
             seed=raw.get("seed", 0),
+            init_from=raw.get("init_from", ""),
         )
 
 
 T = TypeVar("T")
+
+
+def _name_tuple(raw: object, what: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        raise ConfigError(f"{what} must be a list of names, got {raw!r}"[:200])
+    return tuple(raw)
 
 
 def _object(raw: object, what: str) -> dict[str, Any]:

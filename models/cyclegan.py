@@ -15,9 +15,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from models.analysis import DEFAULT_ANALYSIS, AnalysisConfig
 from models.config import LossConfig, OptimConfig
+from models.descriptors import audio_descriptors, picture_descriptors, rank_correlation
 
-#: Loss names reported every step, in a fixed order for logs.
+#: Loss names reported every step, in a fixed order for logs. ``temporal`` is the coherence
+#: ratio (near-pair over random-pair picture distance); ``rho_*`` are the batch's soft rank
+#: correlations of the synaesthetic priors (reported whether or not they are trained).
 LOSS_NAMES: tuple[str, ...] = (
     "g_gan_image",
     "g_gan_audio",
@@ -26,7 +30,58 @@ LOSS_NAMES: tuple[str, ...] = (
     "identity",
     "d_image",
     "d_audio",
+    "temporal",
+    "rho_level",
+    "rho_busy",
+    "rho_soft",
+    "rho_height",
 )
+
+#: Added to the random-pair distance of the temporal term so an all-blank batch is no
+#: division by zero (ink distances are in units of the [-1, 1] field).
+TEMPORAL_EPS = 0.01
+
+
+def temporal_ratio(fake: torch.Tensor, fake_next: torch.Tensor) -> torch.Tensor:
+    """Mean L1 distance between the pictures of window pairs a few frames apart, over the
+    mean L1 distance between different windows' pictures in the batch (each with its
+    neighbour in the batch order). Small: neighbouring windows give neighbouring pictures
+    while different sounds still give different ones. ``(B, 1, S, S)`` each, B ≥ 2."""
+    near = torch.mean(torch.abs(fake - fake_next))
+    far = torch.mean(torch.abs(fake - torch.roll(fake, 1, dims=0)))
+    return near / (far + TEMPORAL_EPS)
+
+
+def prior_correlations(
+    audio: torch.Tensor,
+    fake_image: torch.Tensor,
+    analysis: AnalysisConfig,
+    noise_descriptor: str = "flatness",
+) -> dict[str, torch.Tensor]:
+    """The synaesthetic priors' rank correlations over a batch: louder → more ink, noisier →
+    more edges, slower attack → softer strokes, brighter/higher → ink higher up.
+
+    Args:
+        audio: ``(B, 1, n_mels, n_frames)`` unit windows (band 0 lowest).
+        fake_image: ``(B, 1, S, S)`` their pictures in [-1, 1], row 0 the top.
+        analysis: the windows' analysis (dB range).
+        noise_descriptor: the audio descriptor that stands for "noisy" (``flatness`` or
+            ``noisiness``, see :mod:`models.descriptors`).
+
+    Returns:
+        ``{"level", "busy", "soft", "height"}``: each a scalar ρ in [-1, 1], differentiable
+        in the pictures.
+    """
+    names = ("level", noise_descriptor, "attack", "centroid")
+    with torch.no_grad():
+        d = audio_descriptors(audio, analysis, names)
+    p = picture_descriptors(fake_image)
+    return {
+        "level": rank_correlation(d[:, 0], p["ink"]),
+        "busy": rank_correlation(d[:, 1], p["edges"]),
+        "soft": rank_correlation(-d[:, 2], p["softness"]),
+        "height": rank_correlation(d[:, 3], p["height"]),
+    }
 
 
 class ImagePool:
@@ -66,8 +121,16 @@ class GeneratorPair(nn.Module):
         self.g_audio = g_audio
         self.identity = identity
 
-    def forward(self, audio: torch.Tensor, image: torch.Tensor) -> dict[str, torch.Tensor]:
-        fake_image = self.g_image(audio)
+    def forward(
+        self, audio: torch.Tensor, image: torch.Tensor, audio_next: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """Every generated tensor; with ``audio_next`` (each window's partner a few frames
+        later) also ``fake_image_next``, from the same forward as ``fake_image``."""
+        if audio_next is not None:
+            both = self.g_image(torch.cat([audio, audio_next]))
+            fake_image, fake_image_next = both.chunk(2)
+        else:
+            fake_image = self.g_image(audio)
         fake_audio = self.g_audio(image)
         out = {
             "fake_image": fake_image,
@@ -75,6 +138,8 @@ class GeneratorPair(nn.Module):
             "fake_audio": fake_audio,
             "rec_image": self.g_image(fake_audio),
         }
+        if audio_next is not None:
+            out["fake_image_next"] = fake_image_next
         if self.identity:
             out["idt_image"] = self.g_image(image)
             out["idt_audio"] = self.g_audio(audio)
@@ -108,6 +173,7 @@ class CycleGANStep:
     loss: LossConfig
     pool_image: ImagePool
     pool_audio: ImagePool
+    analysis: AnalysisConfig = DEFAULT_ANALYSIS
 
     @classmethod
     def create(
@@ -118,6 +184,7 @@ class CycleGANStep:
         loss: LossConfig,
         optim: OptimConfig,
         seed: int,
+        analysis: AnalysisConfig = DEFAULT_ANALYSIS,
     ) -> CycleGANStep:
         betas = (optim.beta1, optim.beta2)
         opt_g = torch.optim.Adam(generators.parameters(), lr=optim.lr, betas=betas)
@@ -132,6 +199,7 @@ class CycleGANStep:
             loss,
             ImagePool(optim.pool_size, seed),
             ImagePool(optim.pool_size, seed + 1),
+            analysis,
         )
 
     def set_lr(self, lr: float) -> None:
@@ -139,13 +207,19 @@ class CycleGANStep:
             for group in opt.param_groups:
                 group["lr"] = lr
 
-    def step(self, audio: torch.Tensor, image: torch.Tensor) -> dict[str, float]:
-        """One generator update then one discriminator update; returns the losses."""
+    def step(
+        self, audio: torch.Tensor, image: torch.Tensor, audio_next: torch.Tensor | None = None
+    ) -> dict[str, float]:
+        """One generator update then one discriminator update; returns the losses.
+
+        ``audio_next``: each window's partner :attr:`DataConfig.pair_shift` frames later,
+        for the temporal term (ignored while ``loss.temporal`` is 0)."""
         bare_d_image, bare_d_audio = _bare(self.d_image), _bare(self.d_audio)
         _set_requires_grad(bare_d_image, False)
         _set_requires_grad(bare_d_audio, False)
         self.opt_g.zero_grad(set_to_none=True)
-        out = self.generators(audio, image)
+        use_next = audio_next is not None and self.loss.temporal > 0 and audio.shape[0] > 1
+        out = self.generators(audio, image, audio_next if use_next else None)
         g_gan_image = lsgan(bare_d_image(out["fake_image"]), True)
         g_gan_audio = lsgan(bare_d_audio(out["fake_audio"]), True)
         cycle_audio = torch.mean(torch.abs(out["rec_audio"] - audio))
@@ -155,11 +229,23 @@ class CycleGANStep:
             identity = torch.mean(torch.abs(out["idt_image"] - image)) + torch.mean(
                 torch.abs(out["idt_audio"] - audio)
             )
+        temporal = torch.zeros((), device=audio.device)
+        if use_next:
+            temporal = temporal_ratio(out["fake_image"], out["fake_image_next"])
+        rhos = prior_correlations(
+            audio, out["fake_image"], self.analysis, self.loss.noise_descriptor
+        )
+        prior = sum(
+            (w * (1.0 - rhos[k]) for k, w in self.loss.priors.items() if w > 0),
+            torch.zeros((), device=audio.device),
+        )
         total_g = (
             g_gan_image
             + g_gan_audio
             + self.loss.cycle * (cycle_audio + cycle_image)
             + self.loss.identity * self.loss.cycle * 0.5 * identity
+            + self.loss.temporal * temporal
+            + prior
         )
         total_g.backward()
         self.opt_g.step()
@@ -176,5 +262,15 @@ class CycleGANStep:
         d_audio = 0.5 * (lsgan(pred_audio[:n], True) + lsgan(pred_audio[n:], False))
         (d_image + d_audio).backward()
         self.opt_d.step()
-        values = (g_gan_image, g_gan_audio, cycle_audio, cycle_image, identity, d_image, d_audio)
+        values = (
+            g_gan_image,
+            g_gan_audio,
+            cycle_audio,
+            cycle_image,
+            identity,
+            d_image,
+            d_audio,
+            temporal,
+            *(rhos[k] for k in ("level", "busy", "soft", "height")),
+        )
         return {name: float(v.detach()) for name, v in zip(LOSS_NAMES, values, strict=True)}

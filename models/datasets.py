@@ -74,11 +74,19 @@ class Domain:
         data: the sample array.
         meta: one dict per sample (procedural parameters, or the source file).
         skipped: files that could not be (fully) used, with their kind and detail.
+        partners: audio only: ``partners[i]`` is the window a few frames after ``data[i]``
+            in the same clip (for the temporal-coherence term), or None.
     """
 
     data: np.ndarray
     meta: list[dict[str, object]]
     skipped: list[Skipped] = field(default_factory=list)
+    partners: np.ndarray | None = None
+
+    def take(self, index: np.ndarray) -> Domain:
+        """The samples at ``index`` (and their partners)."""
+        partners = None if self.partners is None else self.partners[index]
+        return Domain(self.data[index], [self.meta[i] for i in index], self.skipped, partners)
 
 
 def orient_ink(gray: np.ndarray) -> tuple[np.ndarray, float]:
@@ -168,6 +176,37 @@ def clip_windows(signal: np.ndarray, cfg: AnalysisConfig, step: int) -> np.ndarr
     return sliding_windows(to_unit(analyse(signal, cfg).mel_db, cfg), cfg, step=step)
 
 
+def clip_window_pairs(
+    signal: np.ndarray, cfg: AnalysisConfig, step: int, shift: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Windows ``step`` frames apart and, for each, the window ``shift`` frames later.
+
+    Returns:
+        ``(windows, partners)``, both ``(N, n_mels, n_frames)`` unit windows; window ``i``
+        starts at frame ``i * step``, its partner at ``i * step + shift``. ``N`` is 0 for a
+        clip shorter than one window plus ``shift`` frames.
+    """
+    every = sliding_windows(to_unit(analyse(signal, cfg).mel_db, cfg), cfg, step=1)
+    starts = np.arange(0, max(len(every) - shift, 0), step)
+    return every[starts], every[starts + shift]
+
+
+def pair_domain(
+    clips: list[tuple[np.ndarray, dict[str, object]]], cfg: AnalysisConfig, step: int, shift: int
+) -> Domain:
+    """Windows and partners (:func:`clip_window_pairs`) of mono clips at ``cfg.sample_rate``,
+    each window's meta its clip's plus ``first_frame``. Clips too short give no windows."""
+    windows, partners, meta = [], [], []
+    for signal, info in clips:
+        a, b = clip_window_pairs(signal, cfg, step, shift)
+        windows.append(a)
+        partners.append(b)
+        meta += [{**info, "first_frame": i * step} for i in range(len(a))]
+    empty = np.zeros((0, cfg.n_mels, cfg.n_frames), np.float32)
+    data = np.concatenate(windows) if windows else empty
+    return Domain(data, meta, partners=np.concatenate(partners) if partners else empty)
+
+
 class SoundError(ValueError):
     """A file cannot be used as a sound; ``kind`` is a key of :data:`SKIP_KINDS`."""
 
@@ -196,7 +235,14 @@ def read_sound(path: Path, max_seconds: float | None = None) -> tuple[np.ndarray
         raise SoundError(exc.kind, message) from exc
 
 
-def audio_folder(folder: Path, cfg: AnalysisConfig, step: int) -> Domain:
+def audio_folder(
+    folder: Path,
+    cfg: AnalysisConfig,
+    step: int,
+    shift: int = 3,
+    gain_spread_db: float = 0.0,
+    seed: int = 0,
+) -> Domain:
     """Every usable sound under ``folder`` mixed to mono, resampled, cut into windows.
 
     Any file libsndfile can decode is used, whatever its suffix. Files that are not sounds,
@@ -204,17 +250,24 @@ def audio_folder(folder: Path, cfg: AnalysisConfig, step: int) -> Domain:
     files longer than :data:`MAX_SOUND_SECONDS` are cut; both are reported, one line per
     kind.
 
+    Each file is played at a gain drawn from ``[-gain_spread_db, 0]`` dB (seeded by ``seed``
+    and the file's position), so one folder covers a range of levels.
+
     Returns:
-        a :class:`Domain` of ``(N, n_mels, n_frames)`` float32 windows in [-1, 1].
+        a :class:`Domain` of ``(N, n_mels, n_frames)`` float32 windows in [-1, 1], with their
+        partners ``shift`` frames later.
 
     Raises:
         DataError: the folder is missing or holds no usable sound.
     """
-    windows, meta, skipped = [], [], []
+    windows, partners, meta, skipped = [], [], [], []
+    rng = np.random.default_rng([seed, 0xF0])
     for path in _files(folder, "audio"):
+        gain = 10.0 ** (-rng.uniform(0.0, gain_spread_db) / 20.0) if gain_spread_db else 1.0
         try:
             samples, rate, cut_short = read_sound(path)
-            cut = clip_windows(resample(samples, rate, cfg.sample_rate), cfg, step)
+            signal = resample(samples, rate, cfg.sample_rate) * np.float32(gain)
+            cut, later = clip_window_pairs(signal, cfg, step, shift)
         except SoundError as exc:
             skipped.append(Skipped(str(path), exc.kind, str(exc)))
             continue
@@ -230,11 +283,12 @@ def audio_folder(folder: Path, cfg: AnalysisConfig, step: int) -> Domain:
                 Skipped(str(path), "cut", f"only its first {MAX_SOUND_SECONDS:.0f} s are used")
             )
         windows.append(cut)
+        partners.append(later)
         meta += [{"file": str(path), "window": i} for i in range(len(cut))]
     report_skipped("audio", folder, skipped)
     if not windows:
         raise DataError(f"no usable sounds under {folder}{_summary(skipped)}")
-    return Domain(np.concatenate(windows), meta, skipped)
+    return Domain(np.concatenate(windows), meta, skipped, np.concatenate(partners))
 
 
 #: A window with fewer cells than this share above ``SILENT_UNIT`` counts as silence.
@@ -262,7 +316,7 @@ def balance_silence(domain: Domain, share: float, seed: int) -> Domain:
         rng = np.random.default_rng([seed, 0x51])
         silent_idx = np.sort(rng.choice(silent_idx, keep_silent, replace=False))
     keep = np.sort(np.concatenate([loud_idx, silent_idx]))
-    return Domain(domain.data[keep], [domain.meta[i] for i in keep], domain.skipped)
+    return domain.take(keep)
 
 
 def add_blank_pages(domain: Domain, share: float) -> Domain:
@@ -336,19 +390,73 @@ def image_domain(
     return image_folder(Path(source), size)
 
 
-def audio_domain(
-    source: str, *, count: int, cfg: AnalysisConfig, step: int, seed: int = 0, start: int = 0
-) -> Domain:
-    """``source`` is ``"synth"`` or a folder of sounds. Synth windows keep their clip's
-    parameters plus the window's first frame, so evaluation can relate sound to picture."""
-    if source != "synth":
-        return audio_folder(Path(source), cfg, step)
-    from models.synth import render_clip, synth_params
+#: Named procedural or rendered audio sources (anything else is a folder).
+AUDIO_SOURCES: tuple[str, ...] = ("synth", "music", "instruments")
 
-    windows, meta = [], []
-    for index in range(start, start + count):
-        params = synth_params(index, seed=seed)
-        cut = clip_windows(render_clip(params, sample_rate=cfg.sample_rate, seed=seed), cfg, step)
-        windows.append(cut)
-        meta += [{**params.to_dict(), "first_frame": i * step} for i in range(len(cut))]
-    return Domain(np.concatenate(windows), meta)
+
+def audio_domain(
+    source: str,
+    *,
+    count: int,
+    cfg: AnalysisConfig,
+    step: int,
+    seed: int = 0,
+    start: int = 0,
+    shift: int = 3,
+    gain_spread_db: float = 0.0,
+) -> Domain:
+    """Audio windows (with partners ``shift`` frames later) from ``source``: ``"synth"``,
+    ``"music"`` (``count`` clips each), ``"instruments"`` (the training soundfont's notes,
+    pads and drums, :func:`models.instruments.training_set`), a folder of sounds, or several
+    of these joined by ``+``. Procedural windows keep their clip's parameters plus the
+    window's first frame, so evaluation can relate sound to picture.
+
+    Raises:
+        DataError: a folder is missing or unusable, or ``instruments`` cannot be rendered
+            here (fluidsynth or the soundfont is missing).
+    """
+    parts = [p for p in source.split("+") if p] if "+" in source else [source]
+    if len(parts) > 1:
+        domains = [
+            audio_domain(
+                p,
+                count=count,
+                cfg=cfg,
+                step=step,
+                seed=seed,
+                start=start,
+                shift=shift,
+                gain_spread_db=gain_spread_db,
+            )
+            for p in parts
+        ]
+        return Domain(
+            np.concatenate([d.data for d in domains]),
+            [m for d in domains for m in d.meta],
+            [s for d in domains for s in d.skipped],
+            np.concatenate([d.partners for d in domains if d.partners is not None]),
+        )
+    if source == "synth":
+        from models.synth import render_clip, synth_params
+
+        clips = []
+        for index in range(start, start + count):
+            params = synth_params(index, seed=seed)
+            signal = render_clip(params, sample_rate=cfg.sample_rate, seed=seed)
+            clips.append((signal, params.to_dict()))
+        return pair_domain(clips, cfg, step, shift)
+    if source == "music":
+        from models.music import music_set
+
+        return pair_domain(
+            music_set(count, seed=seed, start=start, sample_rate=cfg.sample_rate), cfg, step, shift
+        )
+    if source == "instruments":
+        from models.instruments import FluidsynthMissingError, training_clips
+
+        try:
+            clips = training_clips(cfg.sample_rate, gain_spread_db=gain_spread_db, seed=seed)
+        except FluidsynthMissingError as exc:
+            raise DataError(f"cannot render the training instruments: {exc}") from exc
+        return pair_domain(clips, cfg, step, shift)
+    return audio_folder(Path(source), cfg, step, shift, gain_spread_db, seed)

@@ -481,3 +481,49 @@ def _cached_render(
         )
         tmp.replace(path)
     return rendered
+
+
+#: The training side's rendered subset: every other training program, three registers and
+#: two velocities (324 notes, a cache of about 60 MB), plus the pad and the drum loop.
+TRAIN_CLIP_PROGRAMS: tuple[int, ...] = TRAIN_PROGRAMS[::2]
+TRAIN_CLIP_OFFSETS: tuple[int, ...] = (-12, 0, 12)
+TRAIN_CLIP_VELOCITIES: tuple[int, ...] = (40, 100)
+
+
+def training_clips(
+    sample_rate: int = 22050, *, gain_spread_db: float = 0.0, seed: int = 0, cache: bool = True
+) -> list[tuple[np.ndarray, dict[str, object]]]:
+    """Mono training clips from :func:`training_set` (the subset above): each note, the pad
+    and the drum loop, each played at a gain drawn from ``[-gain_spread_db, 0]`` dB (seeded),
+    with a meta dict (program, pitch, velocity, gain).
+
+    Raises:
+        FluidsynthMissingError: fluidsynth or the training soundfont is not installed.
+    """
+    data = training_set(
+        sample_rate,
+        programs=TRAIN_CLIP_PROGRAMS,
+        offsets=TRAIN_CLIP_OFFSETS,
+        velocities=TRAIN_CLIP_VELOCITIES,
+        cache=cache,
+    )
+    rng = np.random.default_rng([seed, 0x1A5])
+    out: list[tuple[np.ndarray, dict[str, object]]] = []
+
+    def add(signal: np.ndarray, meta: dict[str, object]) -> None:
+        gain_db = -float(rng.uniform(0.0, gain_spread_db)) if gain_spread_db else 0.0
+        scaled = (np.asarray(signal, np.float32) * np.float32(10.0 ** (gain_db / 20.0))).copy()
+        out.append((scaled, {**meta, "gain_db": gain_db}))
+
+    for i in range(len(data.notes)):
+        add(
+            data.notes[i],
+            {
+                "program": int(data.program[i]),
+                "pitch": int(data.pitch[i]),
+                "velocity": int(data.velocity[i]),
+            },
+        )
+    add(data.pad, {"program": TRAIN_PAD.program, "pad": True})
+    add(data.drums, {"drums": True})
+    return out

@@ -11,10 +11,34 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from models.config import DiscriminatorConfig, GeneratorConfig
+from models.analysis import DEFAULT_ANALYSIS, AnalysisConfig
+from models.config import DiscriminatorConfig, GeneratorConfig, StyleConfig
+from models.descriptors import audio_descriptors, check_descriptor_names
+
+#: Width of the descriptor embedding that drives every FiLM layer.
+FILM_HIDDEN = 32
 
 
-def _norm(kind: str, channels: int) -> nn.Module:
+class FiLMNorm(nn.Module):
+    """Instance norm whose scale and shift come from a descriptor embedding (FiLM, Perez et
+    al. 2018; as AdaIN, Huang & Belongie 2017, with learned statistics): ``norm(x) · (1 + γ)
+    + β`` with ``(γ, β)`` a linear map of the embedding ``(B, FILM_HIDDEN)``. Instance norm
+    alone removes a window's dB offset; this puts level and timbre back."""
+
+    def __init__(self, kind: str, channels: int) -> None:
+        super().__init__()
+        self.norm = _plain_norm(kind, channels)
+        self.film = nn.Linear(FILM_HIDDEN, 2 * channels)
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor | None = None) -> torch.Tensor:
+        x = self.norm(x)
+        if h is None:
+            return x
+        gamma, beta = self.film(h).unsqueeze(-1).unsqueeze(-1).chunk(2, dim=1)
+        return x * (1.0 + gamma) + beta
+
+
+def _plain_norm(kind: str, channels: int) -> nn.Module:
     # Instance norm without affine parameters, as in the reference; its statistics are per
     # sample, so a window's output does not depend on what else is in the batch.
     if kind == "instance":
@@ -22,35 +46,54 @@ def _norm(kind: str, channels: int) -> nn.Module:
     return nn.Identity()
 
 
+def _norm(kind: str, channels: int, film: bool = False) -> nn.Module:
+    return FiLMNorm(kind, channels) if film else _plain_norm(kind, channels)
+
+
+def _run(layers: nn.Sequential, x: torch.Tensor, h: torch.Tensor | None) -> torch.Tensor:
+    """Run ``layers`` in order, handing the descriptor embedding to the layers that take it."""
+    for layer in layers:
+        x = (
+            layer(x, h)
+            if isinstance(layer, (FiLMNorm, ResidualBlock, GlobalBottleneck))
+            else layer(x)
+        )
+    return x
+
+
 class ResidualBlock(nn.Module):
     """Two reflection-padded 3×3 convolutions added back onto the input."""
 
-    def __init__(self, channels: int, norm: str) -> None:
+    def __init__(self, channels: int, norm: str, film: bool = False) -> None:
         super().__init__()
         self.body = nn.Sequential(
             nn.ReflectionPad2d(1),
             nn.Conv2d(channels, channels, 3),
-            _norm(norm, channels),
+            _norm(norm, channels, film),
             nn.ReLU(inplace=True),
             nn.ReflectionPad2d(1),
             nn.Conv2d(channels, channels, 3),
-            _norm(norm, channels),
+            _norm(norm, channels, film),
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.body(x)
+    def forward(self, x: torch.Tensor, h: torch.Tensor | None = None) -> torch.Tensor:
+        return x + _run(self.body, x, h)
 
 
-def _down(c_in: int, c_out: int, norm: str) -> list[nn.Module]:
-    return [nn.Conv2d(c_in, c_out, 3, stride=2, padding=1), _norm(norm, c_out), nn.ReLU(True)]
+def _down(c_in: int, c_out: int, norm: str, film: bool = False) -> list[nn.Module]:
+    return [
+        nn.Conv2d(c_in, c_out, 3, stride=2, padding=1),
+        _norm(norm, c_out, film),
+        nn.ReLU(True),
+    ]
 
 
-def _up(c_in: int, c_out: int, norm: str) -> list[nn.Module]:
+def _up(c_in: int, c_out: int, norm: str, film: bool = False) -> list[nn.Module]:
     return [
         nn.Upsample(scale_factor=2, mode="nearest"),
         nn.ReflectionPad2d(1),
         nn.Conv2d(c_in, c_out, 3),
-        _norm(norm, c_out),
+        _norm(norm, c_out, film),
         nn.ReLU(True),
     ]
 
@@ -59,14 +102,16 @@ class GlobalBottleneck(nn.Module):
     """Squeeze a (C, H, W) map to one ``latent`` vector and back, so the decoder draws from
     a summary of the whole window rather than from each time position separately."""
 
-    def __init__(self, channels: int, size: int, latent: int, norm: str) -> None:
+    def __init__(
+        self, channels: int, size: int, latent: int, norm: str, film: bool = False
+    ) -> None:
         super().__init__()
         squeezes = 0
         while size >> squeezes > 4:
             squeezes += 1
         layers: list[nn.Module] = []
         for _ in range(squeezes):
-            layers += _down(channels, channels, norm)
+            layers += _down(channels, channels, norm, film)
         self.encode = nn.Sequential(*layers)
         small = size >> squeezes
         self.shape = (channels, small, small)
@@ -75,43 +120,92 @@ class GlobalBottleneck(nn.Module):
         self.from_latent = nn.Sequential(nn.Linear(latent, flat), nn.ReLU(True))
         ups: list[nn.Module] = []
         for _ in range(squeezes):
-            ups += _up(channels, channels, norm)
+            ups += _up(channels, channels, norm, film)
         self.decode = nn.Sequential(*ups)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = self.to_latent(self.encode(x))
-        return self.decode(self.from_latent(z).view(-1, *self.shape))
+    def forward(self, x: torch.Tensor, h: torch.Tensor | None = None) -> torch.Tensor:
+        z = self.to_latent(_run(self.encode, x, h))
+        return _run(self.decode, self.from_latent(z).view(-1, *self.shape), h)
 
 
 class ResnetGenerator(nn.Module):
-    """Maps a (B, 1, S, S) field in [-1, 1] to another (B, 1, S, S) field in [-1, 1]."""
+    """Maps a (B, 1, S, S) field in [-1, 1] to another (B, 1, S, S) field in [-1, 1].
 
-    def __init__(self, cfg: GeneratorConfig, image_size: int = 64) -> None:
+    Args:
+        cfg: the network's shape.
+        image_size: ``S``.
+        descriptors: audio descriptors (:data:`models.descriptors.AUDIO_DESCRIPTORS`) this
+            network computes from its *input window* and feeds to FiLM on every norm layer;
+            empty (the default, and every style trained before them): plain instance norm,
+            the same modules and weights as before.
+        analysis: the analysis the input windows come from (its dB range turns the unit
+            window back into levels); used only with ``descriptors``.
+        flip_input, flip_output: flip the first spatial axis (mel bands) of the input or the
+            output, so that windows (band 0 lowest) are drawn with low frequencies at the
+            bottom of the picture (row 0 the top) and pictures turn back into windows the
+            right way up. The audio→image generator flips its input, the image→audio one
+            its output.
+    """
+
+    def __init__(
+        self,
+        cfg: GeneratorConfig,
+        image_size: int = 64,
+        *,
+        descriptors: tuple[str, ...] = (),
+        analysis: AnalysisConfig = DEFAULT_ANALYSIS,
+        flip_input: bool = False,
+        flip_output: bool = False,
+    ) -> None:
         super().__init__()
         if image_size % (1 << cfg.n_down):
             raise ValueError(f"image_size {image_size} must be divisible by 2**n_down")
+        self.descriptors = check_descriptor_names(descriptors)
+        self.analysis = analysis
+        self.flip_input = flip_input
+        self.flip_output = flip_output
+        film = bool(self.descriptors)
         layers: list[nn.Module] = [
             nn.ReflectionPad2d(3),
             nn.Conv2d(1, cfg.ngf, 7),
-            _norm(cfg.norm, cfg.ngf),
+            _norm(cfg.norm, cfg.ngf, film),
             nn.ReLU(True),
         ]
         channels = cfg.ngf
         for _ in range(cfg.n_down):
-            layers += _down(channels, channels * 2, cfg.norm)
+            layers += _down(channels, channels * 2, cfg.norm, film)
             channels *= 2
         if cfg.layout == "global":
             size = image_size >> cfg.n_down
-            layers.append(GlobalBottleneck(channels, size, cfg.latent, cfg.norm))
-        layers += [ResidualBlock(channels, cfg.norm) for _ in range(cfg.n_blocks)]
+            layers.append(GlobalBottleneck(channels, size, cfg.latent, cfg.norm, film))
+        layers += [ResidualBlock(channels, cfg.norm, film) for _ in range(cfg.n_blocks)]
         for _ in range(cfg.n_down):
-            layers += _up(channels, channels // 2, cfg.norm)
+            layers += _up(channels, channels // 2, cfg.norm, film)
             channels //= 2
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(channels, 1, 7), nn.Tanh()]
         self.model = nn.Sequential(*layers)
+        self.embed: nn.Module | None = None
+        if film:
+            self.embed = nn.Sequential(
+                nn.Linear(len(self.descriptors), FILM_HIDDEN),
+                nn.ReLU(True),
+                nn.Linear(FILM_HIDDEN, FILM_HIDDEN),
+                nn.ReLU(True),
+            )
+
+    def condition(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The descriptor embedding ``(B, FILM_HIDDEN)`` of input windows ``x`` (band 0
+        lowest), or None for an unconditioned network."""
+        if self.embed is None:
+            return None
+        return self.embed(audio_descriptors(x, self.analysis, self.descriptors))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
+        h = self.condition(x)
+        if self.flip_input:
+            x = torch.flip(x, dims=(2,))
+        y = self.model(x) if h is None else _run(self.model, x, h)
+        return torch.flip(y, dims=(2,)) if self.flip_output else y
 
 
 class PatchDiscriminator(nn.Module):
@@ -146,10 +240,18 @@ def init_weights(module: nn.Module, gain: float = 0.02) -> None:
                 nn.init.zeros_(m.bias)
 
 
-def build_generator(cfg: GeneratorConfig, image_size: int = 64) -> ResnetGenerator:
-    """Factory: an initialised generator for ``cfg``."""
-    net = ResnetGenerator(cfg, image_size)
+def build_generator(
+    cfg: GeneratorConfig, image_size: int = 64, **kwargs: object
+) -> ResnetGenerator:
+    """Factory: an initialised generator for ``cfg`` (``kwargs`` as :class:`ResnetGenerator`).
+    FiLM layers start at the identity (γ = β = 0), so a conditioned network starts as the
+    plain one and learns how much the descriptors matter."""
+    net = ResnetGenerator(cfg, image_size, **kwargs)  # type: ignore[arg-type]
     init_weights(net)
+    for m in net.modules():
+        if isinstance(m, FiLMNorm):
+            nn.init.zeros_(m.film.weight)
+            nn.init.zeros_(m.film.bias)
     return net
 
 
@@ -162,3 +264,23 @@ def build_discriminator(cfg: DiscriminatorConfig) -> PatchDiscriminator:
 
 def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
+
+
+def style_generators(
+    cfg: StyleConfig, *, initialise: bool = True
+) -> tuple[ResnetGenerator, ResnetGenerator]:
+    """The (audio→image, image→audio) pair a style config describes: the first computes and
+    is conditioned on ``cfg.descriptors``; with ``cfg.low_at_bottom`` the first flips its
+    input's band axis and the second its output's, so the cycle maps windows to windows.
+    ``initialise`` draws fresh weights (training); without it the weights are left for a
+    state dict to fill (loading)."""
+    make = build_generator if initialise else ResnetGenerator
+    g_image = make(
+        cfg.generator,
+        cfg.image_size,
+        descriptors=cfg.descriptors,
+        analysis=cfg.analysis,
+        flip_input=cfg.low_at_bottom,
+    )
+    g_audio = make(cfg.generator, cfg.image_size, flip_output=cfg.low_at_bottom)
+    return g_image, g_audio  # type: ignore[return-value]

@@ -206,6 +206,7 @@ class Style:
             min_batch=self.min_batch,
             chunk=self.chunk,
             analysis=self.analysis,
+            descriptors=self.config.descriptors,
         )
 
     # ----- inference -----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from models.checkpoint import (
     save_tensors,
 )
 from models.config import ConfigError, StyleConfig, read_config_json
-from models.networks import ResnetGenerator
+from models.networks import ResnetGenerator, style_generators
 
 WEIGHTS_FILE = "weights.safetensors"
 CONFIG_FILE = "config.json"
@@ -82,8 +82,7 @@ def read_style(
             f"({max_weight_bytes:,})"
         )
     tensors = load_tensors(weights_path)
-    g_image = ResnetGenerator(cfg.generator, cfg.image_size)
-    g_audio = ResnetGenerator(cfg.generator, cfg.image_size)
+    g_image, g_audio = style_generators(cfg, initialise=False)
     load_into(g_image, tensors, "image")
     load_into(g_audio, tensors, "audio")
     unknown = sorted(k for k in tensors if not k.startswith(("image.", "audio.")))

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch.utils.data import DistributedSampler
 
+from models.checkpoint import load_tensors, warm_start
 from models.config import ConfigError, TrainConfig
 from models.cyclegan import LOSS_NAMES, CycleGANStep, GeneratorPair
 from models.datasets import (
@@ -36,9 +37,9 @@ from models.distributed import (
     mean_across,
     select_device,
 )
-from models.networks import build_discriminator, build_generator
+from models.networks import build_discriminator, style_generators
 from models.pictures import ink_to_unit, save_png, spectrogram_picture, tile, unit_to_uint8
-from models.stylefile import write_style
+from models.stylefile import WEIGHTS_FILE, write_style
 from models.train_state import Progress, has_state, load_state, save_state, saved_config
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,9 @@ class TrainResult:
     style_dir: Path | None
 
 
-def _domains(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+def _domains(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(audio, partners, images)`` as ``(N, 1, S, S)`` tensors: audio windows, each
+    window's partner ``pair_shift`` frames later, and ink fields in [-1, 1]."""
     data = cfg.data
     images = image_domain(
         data.images, count=data.n_images, seed=data.seed, size=cfg.style.image_size
@@ -88,6 +91,8 @@ def _domains(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
         cfg=cfg.style.analysis,
         step=data.window_step,
         seed=data.seed,
+        shift=data.pair_shift,
+        gain_spread_db=data.gain_spread_db,
     )
     images = add_blank_pages(images, data.blank_share)
     audio = balance_silence(audio, data.silence_share, data.seed)
@@ -96,12 +101,14 @@ def _domains(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
             raise DataError(f"no {what} to train on; use more or different data")
     image_t = torch.from_numpy(ink_to_unit(images.data)).unsqueeze(1)
     audio_t = torch.from_numpy(np.ascontiguousarray(audio.data)).unsqueeze(1)
+    partners = audio.partners if audio.partners is not None else audio.data
+    next_t = torch.from_numpy(np.ascontiguousarray(partners)).unsqueeze(1)
     if audio_t.shape[2:] != image_t.shape[2:]:
         raise ConfigError(
             f"audio windows {tuple(audio_t.shape[2:])} and images {tuple(image_t.shape[2:])} "
             "differ in shape; set n_mels = n_frames = image_size"
         )
-    return audio_t, image_t
+    return audio_t, next_t, image_t
 
 
 def _epoch_indices(
@@ -209,7 +216,7 @@ def _train(
 ) -> TrainResult:
     torch.manual_seed(cfg.seed)
     started = time.monotonic()
-    audio_all, image_all = _domains(cfg)
+    audio_all, audio_next_all, image_all = _domains(cfg)
     if ctx.is_main:
         log.info(
             "data: %d audio windows, %d images (%.1f s)",
@@ -217,8 +224,10 @@ def _train(
             len(image_all),
             time.monotonic() - started,
         )
-    g_image = build_generator(cfg.style.generator, cfg.style.image_size).to(device)
-    g_audio = build_generator(cfg.style.generator, cfg.style.image_size).to(device)
+    g_image, g_audio = style_generators(cfg.style)
+    if cfg.init_from:
+        _warm_start(Path(cfg.init_from), g_image, g_audio, ctx)
+    g_image, g_audio = g_image.to(device), g_audio.to(device)
     d_image = build_discriminator(cfg.discriminator).to(device)
     d_audio = build_discriminator(cfg.discriminator).to(device)
     pair: torch.nn.Module = GeneratorPair(g_image, g_audio, identity=cfg.loss.identity > 0)
@@ -232,7 +241,13 @@ def _train(
         wrapped_d_image = DistributedDataParallel(d_image, device_ids=ids)
         wrapped_d_audio = DistributedDataParallel(d_audio, device_ids=ids)
     stepper = CycleGANStep.create(
-        pair, wrapped_d_image, wrapped_d_audio, cfg.loss, cfg.optim, cfg.seed + 7919 * ctx.rank
+        pair,
+        wrapped_d_image,
+        wrapped_d_audio,
+        cfg.loss,
+        cfg.optim,
+        cfg.seed + 7919 * ctx.rank,
+        cfg.style.analysis,
     )
     nets = {"g_image": g_image, "g_audio": g_audio, "d_image": d_image, "d_audio": d_audio}
     optimizers = {"opt_g": stepper.opt_g, "opt_d": stepper.opt_d}
@@ -277,9 +292,11 @@ def _train(
         bar = _progress_bar(n_steps, epoch, cfg, opts, ctx)
         sums = dict.fromkeys(LOSS_NAMES, 0.0)
         for i in range(n_steps):
-            a = audio_all[audio_idx[i * batch : (i + 1) * batch]].to(device)
+            picked = audio_idx[i * batch : (i + 1) * batch]
+            a = audio_all[picked].to(device)
+            a_next = audio_next_all[picked].to(device) if cfg.loss.temporal > 0 else None
             b = image_all[image_idx[i * batch : (i + 1) * batch]].to(device)
-            losses = stepper.step(a, b)
+            losses = stepper.step(a, b, a_next)
             progress.step += 1
             for k, v in losses.items():
                 sums[k] += v
@@ -336,6 +353,16 @@ def _train(
             write_style(opts.install_dir, cfg.style, g_image, g_audio, record)
             log.info("installed style %r in %s", cfg.style.name, opts.install_dir)
     return TrainResult(progress, last, style_dir)
+
+
+def _warm_start(
+    folder: Path, g_image: torch.nn.Module, g_audio: torch.nn.Module, ctx: DistContext
+) -> None:
+    """Start both generators from a style folder's weights (see ``TrainConfig.init_from``)."""
+    tensors = load_tensors(folder / WEIGHTS_FILE)
+    fresh = warm_start(g_image, tensors, "image") + warm_start(g_audio, tensors, "audio")
+    if ctx.is_main:
+        log.info("generators start from %s (%d tensors new)", folder, len(fresh))
 
 
 def _progress_bar(n_steps: int, epoch: int, cfg: TrainConfig, opts: RunOptions, ctx: DistContext):

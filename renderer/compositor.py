@@ -41,6 +41,7 @@ from renderer.frame_plan import (
 )
 from renderer.gl_wait import gil_free_finish, is_software_renderer
 from renderer.ink import InkFieldStore, as_ink_image
+from renderer.overlay import Box, ImageOverlay
 from renderer.reactive import (
     decay_onset_envelope,
     sanitize_beat_phase,
@@ -219,6 +220,7 @@ class Compositor:
             )
         }
         self._vaos: dict[int, moderngl.VertexArray] = {}
+        self._overlay = ImageOverlay(ctx)
 
         self._size = (0, 0)
         self._internal = (0, 0)
@@ -433,7 +435,15 @@ class Compositor:
             if self._wait_between_passes:  # the present pass samples this
                 self._wait()
         self._draw_present(master, target)
+        self._overlay.draw(self._size, flip=target is None)
         self.stats.frames += 1
+
+    def set_overlay(self, image: np.ndarray | None, box: Box | None = None) -> None:
+        """Draw ``image`` (H×W×4 uint8, premultiplied, row 0 at the top) over every frame
+        from the next one on, in ``box`` = (x, y, width, height) output pixels from the
+        top-left (stretched to fit, nearest texel: make it the box's size); ``None``
+        removes it. Raises :class:`renderer.overlay.OverlayError` for a bad image or box."""
+        self._overlay.set(image, box)
 
     def finish(self) -> None:
         """Wait until the last :meth:`render` is complete, letting other Python threads
@@ -459,6 +469,7 @@ class Compositor:
         ]
         for obj in [*self._vaos.values(), *programs, self._layer_block, self._fields]:
             obj.release()
+        self._overlay.release()
         self._vaos.clear()
         self._composite_programs.clear()
 

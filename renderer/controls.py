@@ -42,6 +42,10 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
     KeyBinding("[ / ]", "trails-less", "shorter / longer trails"),
     KeyBinding("F", "freeze", "freeze / unfreeze the picture"),
     KeyBinding("C / Shift+C", "composition-next", "next / previous composition (layout)"),
+    KeyBinding("O / Shift+O", "colour-next", "next / previous colour mode (track, tone, wheel)"),
+    KeyBinding("Y", "structure", "show the music's structure (motif places, sections) or not"),
+    KeyBinding("G", "form", "form strip on / off (the set's bars, motifs and sections)"),
+    KeyBinding("L", "midi-learn", "MIDI learn: press L, then a key, then move a control"),
     KeyBinding("P", "screenshot", "save a PNG screenshot"),
     KeyBinding("F11", "toggle-fullscreen", "window ↔ fullscreen"),
     KeyBinding("Esc / Q", "quit", "close the window"),
@@ -60,12 +64,24 @@ _PLAIN_KEYS = {
     "]": "trails-more",
     "f": "freeze",
     "c": "composition-next",
+    "o": "colour-next",
+    "y": "structure",
+    "g": "form",
+    "l": "midi-learn",
     "p": "screenshot",
     "f11": "toggle-fullscreen",
     "escape": "quit",
     "q": "quit",
 }
-_SHIFT_KEYS = {"tab": "select-previous", "b": "blend-previous", "c": "composition-previous"}
+_SHIFT_KEYS = {
+    "tab": "select-previous",
+    "b": "blend-previous",
+    "c": "composition-previous",
+    "o": "colour-previous",
+}
+
+#: Every action a key is bound to (plain or with Shift), e.g. for MIDI learn's targets.
+KEY_ACTIONS = frozenset(_PLAIN_KEYS.values()) | frozenset(_SHIFT_KEYS.values())
 
 #: Actions the window itself handles; the rest go to :class:`KeyboardControls`.
 WINDOW_ACTIONS = frozenset({"toggle-hud", "screenshot", "toggle-fullscreen", "quit"})
@@ -136,6 +152,11 @@ class ControlTarget(Protocol):
         +1 next, −1 previous; returns its name, or None when the target has no
         compositions (a bare renderer places layers only as their settings say)."""
 
+    def switch(self, name: str, step: int) -> str | None:
+        """Move the owner's look switch ``name`` on by ``step``: ``colour`` (the colour
+        mode, ±1 through the list) or ``structure`` / ``form`` (on ↔ off); returns the new
+        value as the HUD shows it, or None when the target has no such switch."""
+
 
 class KeyboardControls:
     """The one map from keyboard actions to edits, over any :class:`ControlTarget`;
@@ -163,6 +184,8 @@ class KeyboardControls:
         """
         if action.startswith("select-"):
             return self._select(action.removeprefix("select-"))
+        if action == "midi-learn":
+            return self.midi_learn()
         target = self.target
         master = target.master()
         if action == "trails":
@@ -179,6 +202,10 @@ class KeyboardControls:
         if action in ("composition-next", "composition-previous"):
             name = target.step_composition(1 if action == "composition-next" else -1)
             return f"composition {name}" if name else "no compositions here"
+        if action in _SWITCHES:
+            switch, step = _SWITCHES[action]
+            value = target.switch(switch, step)
+            return f"{switch} {value}" if value is not None else f"no {switch} switch here"
         if action not in _LAYER_ACTIONS:
             raise ValueError(f"unknown control action {action!r}")
         layer_id = self.selected_layer()
@@ -188,6 +215,10 @@ class KeyboardControls:
             return f"{target.layer_name(layer_id)}: {self._edit(layer_id, action)}"
         except KeyError:  # removed by another controller between the two calls
             return f"layer {layer_id!r} is gone"
+
+    def midi_learn(self) -> str:
+        """Start MIDI learn; a bare renderer has no MIDI (the bridge's show overrides this)."""
+        return "MIDI learn needs the bridge: synaesthete bridge --midi"
 
     def _edit(self, layer_id: Hashable, action: str) -> str:
         target = self.target
@@ -215,6 +246,13 @@ class KeyboardControls:
         return f"selected layer {ids.index(choice) + 1}: {self.target.layer_name(choice)}"
 
 
+#: Actions that move a look switch of the owner (:meth:`ControlTarget.switch`).
+_SWITCHES = {
+    "colour-next": ("colour", 1),
+    "colour-previous": ("colour", -1),
+    "structure": ("structure", 1),
+    "form": ("form", 1),
+}
 _LAYER_ACTIONS = frozenset(
     {"blend-next", "blend-previous", "opacity-up", "opacity-down", "mute", "solo"}
 )
@@ -254,6 +292,9 @@ class SceneTarget:
 
     def step_composition(self, step: int) -> str | None:
         return None  # layouts belong to the bridge's show; a bare scene has none
+
+    def switch(self, name: str, step: int) -> str | None:
+        return None  # colour modes and structure belong to the bridge's looks
 
 
 def scene_controls(scene: Scene) -> KeyboardControls:

@@ -441,6 +441,20 @@ void main() {
 }
 """
 
+IMAGE_OVERLAY_VERTEX = """
+#version 330
+// An image drawn over the finished frame (the form strip): u_rect = (x0, y0, x1, y1) in
+// clip space; u_flip when the frame's rows are written top-down for read-back.
+uniform vec4 u_rect;
+uniform bool u_flip;
+out vec2 v_uv;
+void main() {
+    vec2 corner = vec2(float(gl_VertexID & 1), float((gl_VertexID >> 1) & 1));
+    v_uv = u_flip ? corner : vec2(corner.x, 1.0 - corner.y);
+    gl_Position = vec4(mix(u_rect.xy, u_rect.zw, corner), 0.0, 1.0);
+}
+"""
+
 OVERLAY_FRAGMENT = """
 #version 330
 uniform sampler2D u_text;  // premultiplied RGBA, row 0 at the top

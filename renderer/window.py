@@ -164,6 +164,7 @@ class Window:
         self.last_screenshot: Path | None = None
         self._status_providers: list[StatusProvider] = []
         self._key_handlers: list[KeyHandler] = []
+        self._frame_taps: list[Callable[[tuple[int, int]], None]] = []
         self._key_names = _key_names()
         self._message = ""
         self._screenshot_requested = False
@@ -186,6 +187,11 @@ class Window:
     def add_status_provider(self, provider: StatusProvider) -> None:
         """Add a callable whose lines appear in the HUD, e.g. ``"generation 18/30 fps"``."""
         self._status_providers.append(provider)
+
+    def add_frame_tap(self, tap: Callable[[tuple[int, int]], None]) -> None:
+        """Call ``tap(framebuffer size)`` every frame once the picture is in the back buffer
+        and before the HUD is drawn over it, so what it reads is the show alone."""
+        self._frame_taps.append(tap)
 
     def add_key_handler(self, handler: KeyHandler) -> None:
         """Add ``handler(key_name, shift) -> consumed`` called before the built-in keys."""
@@ -232,6 +238,8 @@ class Window:
             return
         self.compositor.resize(size)
         self.compositor.render(t, features, beat_phase, target=self.ctx.screen)
+        for tap in self._frame_taps:  # the picture without the HUD (e.g. live video out)
+            tap(size)
         if self._screenshot_requested:
             self._screenshot_requested = False
             self._save_screenshot()

@@ -14,18 +14,19 @@ import queue
 import threading
 import time
 from collections import Counter, deque
+from dataclasses import replace
 
 from bridge.ingest.protocol import (
+    CONTROL_EVENTS,
+    SENT_CONTROLS,
     Bye,
+    ControlEvent,
     Event,
+    FeedbackRegister,
     Hello,
-    LayerControl,
-    LayerReset,
-    MasterControl,
     Meta,
     Params,
     Pcm,
-    PresetControl,
     Transport,
 )
 from bridge.ingest.receiver import Arrival
@@ -35,7 +36,7 @@ from bridge.ingest.transport import TransportClock
 
 log = logging.getLogger(__name__)
 
-ControlEvent = LayerControl | LayerReset | MasterControl | PresetControl
+__all__ = ["ControlEvent", "Ingest"]
 
 #: Controls waiting for the show, at most; older ones are dropped (and counted) when nobody
 #: takes them, e.g. while the bridge shows only the terminal view.
@@ -143,7 +144,11 @@ class Ingest:
                 numerator=event.numerator,
                 denominator=event.denominator,
             )
-        elif isinstance(event, (LayerControl, LayerReset, MasterControl, PresetControl)):
+        elif isinstance(event, CONTROL_EVENTS):
+            if isinstance(event, FeedbackRegister) and not event.host:
+                event = replace(event, host=arrival.sender)  # feedback goes to the sender
+            elif isinstance(event, SENT_CONTROLS) and not event.sender and arrival.sender:
+                event = replace(event, sender=arrival.sender)  # feedback sends it no echo
             self.counters["controls"] += 1
             if len(self.controls) == CONTROL_BACKLOG:
                 self.counters["controls_dropped"] += 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import typing
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +47,10 @@ DEFAULT_HOST = "127.0.0.1"
 UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 STYLE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 PRESET_NAME_PATTERN = STYLE_NAME_PATTERN
+#: What MIDI learn may map to: a key action (``opacity-up``) or a control address.
+LEARN_TARGET = re.compile(r"^(/syn/[a-z0-9_/-]{1,120}|[a-z0-9-]{1,40})?$")
+#: The largest relative step taken (in the property's own units or list places).
+MAX_STEP = 1e6
 MAX_NAME_CHARS = 256
 #: A track name is cut to this many characters (the cut ends in "…"); what is kept of it is
 #: what the HUD, the terminal and name selectors see.
@@ -158,17 +163,30 @@ class Transport:
 
 @dataclass(frozen=True)
 class Selector:
-    """Which layer(s) a control message means: by ``uuid``, track ``name`` or ``index``."""
+    """Which layer(s) a control message means: by ``uuid``, track ``name`` or ``index``
+    (Live's 0-based track index), by layer ``number`` (1-based, bottom first, as the HUD
+    and keys 1…9 count), or the ``selected`` layer (value 0)."""
 
     kind: str
     value: str | int
 
 
+#: The selector of ``/syn/selected/...``: whichever layer is selected in the show.
+SELECTED = Selector("selected", 0)
+
+
 @dataclass(frozen=True)
 class LayerControl:
+    """Set ``prop`` of the layer(s) ``selector`` names to ``value``; with ``relative``,
+    ``value`` is a signed step: added to a number (clamped to its range), places moved in
+    a list of names (wrapping), a toggle for 0/1 properties."""
+
     selector: Selector
     prop: str
     value: float | str | int | bool
+    relative: bool = False
+    #: The controller's host, filled in on arrival (feedback sends it no echo); not compared.
+    sender: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -178,8 +196,43 @@ class LayerReset:
 
 @dataclass(frozen=True)
 class MasterControl:
+    """Set one master property; ``relative`` as in :class:`LayerControl`."""
+
     prop: str
     value: float | int | bool | str
+    relative: bool = False
+    sender: str = field(default="", compare=False)  # as in LayerControl
+
+
+@dataclass(frozen=True)
+class SelectLayer:
+    """Select layer ``number`` (1-based, bottom first, as the HUD counts; 0 changes nothing:
+    a TouchOSC button sends it on release), or with ``relative`` move the selection by
+    ``number`` places (wrapping)."""
+
+    number: int
+    relative: bool = False
+    sender: str = field(default="", compare=False)  # as in LayerControl
+
+
+@dataclass(frozen=True)
+class FeedbackRegister:
+    """A controller asks for (``register``) or stops (not ``register``) the state being sent
+    to ``port`` on its host; ``host`` is the sender's address, filled in on arrival."""
+
+    port: int
+    register: bool = True
+    host: str = ""
+
+
+@dataclass(frozen=True)
+class MidiLearn:
+    """``action`` "learn": the next MIDI control moved is mapped to ``target`` (a key action
+    such as ``opacity-up``, or a control address such as ``/syn/selected/opacity``; "" stops
+    learning); "forget": ``target``'s mappings are removed."""
+
+    action: str
+    target: str
 
 
 @dataclass(frozen=True)
@@ -199,7 +252,28 @@ Event = (
     | LayerReset
     | MasterControl
     | PresetControl
+    | SelectLayer
+    | FeedbackRegister
+    | MidiLearn
 )
+
+#: Events that a controller sends for the show (the rest come from devices).
+ControlEvent = (
+    LayerControl
+    | LayerReset
+    | MasterControl
+    | PresetControl
+    | SelectLayer
+    | FeedbackRegister
+    | MidiLearn
+)
+#: The same, as a tuple of classes for ``isinstance``.
+CONTROL_EVENTS: tuple[type, ...] = typing.get_args(ControlEvent)
+#: Controls whose ``sender`` the ingest fills in (feedback echoes nothing back to it).
+SENT_CONTROLS = (LayerControl, MasterControl, SelectLayer)
+#: The strings that make a control's value a relative step (Resolume's OSC convention):
+#: ``/syn/selected/opacity "+" 0.1``.
+RELATIVE_SIGNS = {"+": 1.0, "-": -1.0}
 
 # -------------------------------------------------------------------- argument kinds
 
@@ -287,7 +361,8 @@ class MessageSpec:
     """One address of the protocol.
 
     ``address`` is a template: ``{uuid}`` is the device's uuid, ``{prop}`` a property name
-    from ``props``, ``{index|uuid}`` a track index or uuid. ``variadic`` is a trailing list
+    from ``props``, ``{index|uuid}`` a track index or uuid, ``{number}`` a layer number
+    (1-based, bottom first, as the HUD counts). ``variadic`` is a trailing list
     of float samples. The last ``optional`` arguments may be left out (older senders), and
     ``build`` turns the checked values (by argument name, with the address's ``uuid``,
     ``prop`` or ``selector``) into the event; it may refuse with :class:`ProtocolError`.
@@ -304,6 +379,9 @@ class MessageSpec:
     optional: int = 0
     props: dict[str, Arg] | None = None
     build: Callable[[dict[str, object]], Event] | None = field(default=None, compare=False)
+    #: The ``value`` may follow a "+" or "-" string: a step from the current value
+    #: (``found["relative"]`` is then the sign, +1.0 or -1.0).
+    relative: bool = False
 
     @property
     def type_string(self) -> str:
@@ -347,6 +425,10 @@ MASTER_PROPS: dict[str, Arg] = {
     ),
     "ink": Arg("ink", "s", "how ink is drawn: stroke (crisp edges) or field", choices=INK_MODES),
     "colour": Arg("colour", "s", "track colour, tone (pitch) or wheel", choices=COLOUR_NAMES),
+    "structure": _bool_arg(
+        "structure", "1 shows the music's structure: motif places and accents, section colours"
+    ),
+    "form": _bool_arg("form", "1 draws the form strip: bars, motifs and sections so far"),
 }
 
 MESSAGES: tuple[MessageSpec, ...] = (
@@ -454,9 +536,10 @@ MESSAGES: tuple[MessageSpec, ...] = (
             Arg("selector", "s", "uuid, track name (s) or track index (i)"),
             Arg("value", "f", "see the property table"),
         ),
-        "Set one property of the selected layer(s).",
+        "Set one property of the layer(s) the selector names.",
         props=LAYER_PROPS,
-        build=lambda v: LayerControl(v["selector"], v["prop"], v["value"]),  # type: ignore[arg-type]
+        build=lambda v: _layer_control(v),
+        relative=True,
     ),
     MessageSpec(
         "layer_by_address",
@@ -465,7 +548,48 @@ MESSAGES: tuple[MessageSpec, ...] = (
         (Arg("value", "f", "see the property table"),),
         "Same, with the track index or uuid in the address (for simple controllers).",
         props=LAYER_PROPS,
-        build=lambda v: LayerControl(v["selector"], v["prop"], v["value"]),  # type: ignore[arg-type]
+        build=lambda v: _layer_control(v),
+        relative=True,
+    ),
+    MessageSpec(
+        "layer_number",
+        "/syn/layers/{number}/{prop}",
+        "control",
+        (Arg("value", "f", "see the property table"),),
+        "Same, for layer number N (1-based, bottom first, as the HUD and keys 1…9 count); "
+        "also sent to registered controllers.",
+        props=LAYER_PROPS,
+        build=lambda v: _layer_control(v),
+        relative=True,
+    ),
+    MessageSpec(
+        "selected",
+        "/syn/selected/{prop}",
+        "control",
+        (Arg("value", "f", "see the property table"),),
+        "Same, for the selected layer; also sent to registered controllers.",
+        props=LAYER_PROPS,
+        build=lambda v: _layer_control({**v, "selector": SELECTED}),
+        relative=True,
+    ),
+    MessageSpec(
+        "select",
+        "/syn/select",
+        "control",
+        (
+            Arg(
+                "number",
+                "i",
+                "layer number, 1-based as the HUD counts (0: no change; or a step)",
+                0,
+                4096,
+            ),
+        ),
+        "Select a layer (keys 1…9, Tab); '+'/'-' before the number steps the selection "
+        "(rounded); 0 changes nothing (a button's release). "
+        "Also sent to registered controllers (0: no layers).",
+        build=lambda v: _select(v),
+        relative=True,
     ),
     MessageSpec(
         "layer_reset",
@@ -480,9 +604,14 @@ MESSAGES: tuple[MessageSpec, ...] = (
         "/syn/master/{prop}",
         "control",
         (Arg("value", "f", "see the master property table"),),
-        "Set one property of the whole picture.",
+        "Set one property of the whole picture; also sent to registered controllers.",
         props=MASTER_PROPS,
-        build=lambda v: MasterControl(v["prop"], v["value"]),  # type: ignore[arg-type]
+        build=lambda v: MasterControl(
+            v["prop"],  # type: ignore[arg-type]
+            v["value"] * v["relative"] if "relative" in v else v["value"],  # type: ignore[arg-type, operator]
+            "relative" in v,
+        ),
+        relative=True,
     ),
     MessageSpec(
         "preset_load",
@@ -499,6 +628,80 @@ MESSAGES: tuple[MessageSpec, ...] = (
         (Arg("name", "s", "preset name", pattern=PRESET_NAME_PATTERN),),
         "Save the current look.",
         build=lambda v: PresetControl("save", v["name"]),  # type: ignore[arg-type]
+    ),
+    MessageSpec(
+        "feedback_register",
+        "/syn/feedback/register",
+        "control",
+        (Arg("port", "i", "UDP port on the sender's host to send the state to", 1, 65535),),
+        "Send this controller the state (layers, selection, master) now and on every change.",
+        build=lambda v: FeedbackRegister(v["port"]),  # type: ignore[arg-type]
+    ),
+    MessageSpec(
+        "feedback_unregister",
+        "/syn/feedback/unregister",
+        "control",
+        (Arg("port", "i", "the port given to register", 1, 65535),),
+        "Stop sending the state to this controller.",
+        build=lambda v: FeedbackRegister(v["port"], register=False),  # type: ignore[arg-type]
+    ),
+    MessageSpec(
+        "midi_learn",
+        "/syn/midi/learn",
+        "control",
+        (Arg("target", "s", "a key action or control address; '' stops", pattern=LEARN_TARGET),),
+        "The next MIDI control moved is mapped to the target.",
+        build=lambda v: MidiLearn("learn", v["target"]),  # type: ignore[arg-type]
+    ),
+    MessageSpec(
+        "midi_forget",
+        "/syn/midi/forget",
+        "control",
+        (Arg("target", "s", "a key action or a control address", pattern=LEARN_TARGET),),
+        "Remove every MIDI mapping to the target.",
+        build=lambda v: MidiLearn("forget", v["target"]),  # type: ignore[arg-type]
+    ),
+    MessageSpec(
+        "layer_count",
+        "/syn/layers/count",
+        "reply",
+        (Arg("count", "i", "layers in the show now", 0, 4096),),
+        "To registered controllers: how many layers there are (numbered 1 … count).",
+    ),
+    MessageSpec(
+        "layer_name",
+        "/syn/layers/{number}/name",
+        "reply",
+        (Arg("name", "s", "the track's name (empty: no layer N any more)"),),
+        "To registered controllers: layer N's track name.",
+    ),
+    MessageSpec(
+        "selected_name",
+        "/syn/selected/name",
+        "reply",
+        (Arg("name", "s", "the selected layer's track name (empty: none)"),),
+        "To registered controllers: the selected layer's name.",
+    ),
+    MessageSpec(
+        "layer_motif",
+        "/syn/layers/{number}/motif",
+        "reply",
+        (Arg("motif", "s", "a, b … a new motif; a', a'' … a variation of a; empty: silent"),),
+        "To registered controllers: the motif layer N played in the last bar (docs/structure.md).",
+    ),
+    MessageSpec(
+        "section",
+        "/syn/structure/section",
+        "reply",
+        (Arg("label", "s", "A, B … in order of first appearance; a return keeps its label"),),
+        "To registered controllers: the section the set is in (empty before the first bar).",
+    ),
+    MessageSpec(
+        "bar",
+        "/syn/structure/bar",
+        "reply",
+        (Arg("bar", "i", "bars since the structure analysis started, 1 first", 0, 2**31 - 1),),
+        "To registered controllers: the number of the last complete bar (0: none yet).",
     ),
     MessageSpec(
         "status",
@@ -534,6 +737,29 @@ def _hello(values: dict[str, object]) -> Hello:
         raise ProtocolError(BAD_VALUE, f"stream rate {rate / decimation:g} Hz")
     uuid, nonce = str(values["uuid"]), int(values["nonce"])  # type: ignore[call-overload]
     return Hello(uuid, nonce, proto, rate, decimation, int(values.get("reply_port", 0)))  # type: ignore[call-overload]
+
+
+def _layer_control(values: dict[str, object]) -> LayerControl:
+    sign = values.get("relative")
+    value = values["value"]
+    if sign is not None:
+        return LayerControl(values["selector"], values["prop"], value * sign, True)  # type: ignore[arg-type, operator]
+    return LayerControl(values["selector"], values["prop"], value)  # type: ignore[arg-type]
+
+
+def _select(values: dict[str, object]) -> SelectLayer:
+    sign = values.get("relative")
+    number = round(values["number"])  # type: ignore[call-overload]  # "+" 1.7: 2 places
+    return SelectLayer(number * int(sign), True) if sign is not None else SelectLayer(number)  # type: ignore[call-overload]
+
+
+def _step(name: str, value: object) -> float:
+    """A relative step: any finite number up to :data:`MAX_STEP` in size."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ProtocolError(BAD_TYPES, f"a step for {name} must be a number")
+    if not math.isfinite(value) or abs(value) > MAX_STEP:
+        raise ProtocolError(BAD_VALUE, f"step {value} for {name} is not valid")
+    return float(value)
 
 
 def _selector(value: object) -> Selector:
@@ -583,6 +809,10 @@ def _match(template: list[str], parts: list[str], props: dict[str, Arg] | None) 
             if props is None or part not in props:
                 return None
             found["prop"] = part
+        elif want == "{number}":
+            if not (part.isdigit() and len(part) <= 4 and 1 <= int(part) <= 4096):
+                return None
+            found["selector"] = Selector("number", int(part))
         elif want == "{index|uuid}":
             if part.isdigit() and len(part) <= 4:
                 found["selector"] = Selector("index", int(part))
@@ -623,6 +853,11 @@ def _values(spec: MessageSpec, message: OscMessage, found: dict, uuid: str | Non
         found[spec.variadic.name] = samples
     else:
         values = message.arguments()
+        if spec.relative and len(values) == len(spec.args) + 1:
+            sign = values[-2]
+            if isinstance(sign, str) and sign in RELATIVE_SIGNS:
+                found["relative"] = RELATIVE_SIGNS[sign]
+                del values[-2]
         least = len(spec.args) - spec.optional
         if not least <= len(values) <= len(spec.args):
             count = str(len(spec.args)) if not spec.optional else f"{least}-{len(spec.args)}"
@@ -632,6 +867,8 @@ def _values(spec: MessageSpec, message: OscMessage, found: dict, uuid: str | Non
     for arg, value in zip(spec.args, values, strict=False):
         if arg.name == "selector":
             found["selector"] = _selector(value)
+        elif "relative" in found and arg is spec.args[-1]:
+            found[arg.name] = _step(str(found.get("prop", arg.name)), value)
         elif arg.name == "value" and spec.props is not None:
             found["value"] = _prop_value(spec.props, str(found["prop"]), value)
         else:

@@ -1,10 +1,11 @@
-"""The bridge's replies: OSC sent back to a device (or, later, a controller) over UDP.
+"""The bridge's replies: OSC sent back to a device or a controller over UDP.
 
 A device that wants to know whether a bridge is listening gives a reply port in its hello
 (protocol v2, docs/protocol.md "Replies"); the ingest thread answers each such hello with
 ``/syn/status`` sent to the hello's source address at that port. Sending is one
 non-blocking ``sendto`` per answer, rate-limited per destination so a flood of hellos
-cannot turn the bridge into an amplifier.
+cannot turn the bridge into an amplifier. Controller feedback
+(:mod:`bridge.control.feedback`) goes out of the same socket through :meth:`Replier.send`.
 """
 
 from __future__ import annotations
@@ -54,6 +55,18 @@ class Replier:
             log.debug("status to %s:%d failed: %s", host, port, exc)
             return False
         self.counters["replies"] += 1
+        return True
+
+    def send(self, datagram: bytes, host: str, port: int, counter: str = "feedback") -> bool:
+        """Send one datagram to ``host:port`` from the reply socket (controller feedback);
+        counts ``counter`` when sent, ``{counter}_errors`` when the network refused it."""
+        try:
+            self._sock.sendto(datagram, (host, port))
+        except OSError as exc:  # unreachable, full buffer: the next change is sent again
+            self.counters[f"{counter}_errors"] += 1
+            log.debug("%s to %s:%d failed: %s", counter, host, port, exc)
+            return False
+        self.counters[counter] += 1
         return True
 
     def close(self) -> None:

@@ -132,3 +132,18 @@ def tint(mode: str, color: int, record: FeatureRecord) -> RGB:
     if mode == "wheel":
         return wheel_tint(record)
     raise ValueError(f"colour mode must be one of {', '.join(COLOUR_MODES)}, got {mode!r}")
+
+
+def accented(rgb: RGB, amount: float) -> RGB:
+    """``rgb`` moved ``amount`` (0 … 1, clamped) of the way to white: a recognition flash."""
+    u = min(1.0, max(0.0, amount))
+    r, g, b = (c + (1.0 - c) * u for c in rgb)
+    return (r, g, b)
+
+
+def turned(rgb: RGB, degrees: float) -> RGB:
+    """``rgb`` with its hue turned by ``degrees`` (a section's look); grey stays grey."""
+    if degrees % 360.0 == 0.0:
+        return rgb
+    hue, saturation, value = colorsys.rgb_to_hsv(*rgb)
+    return _clamp_rgb(colorsys.hsv_to_rgb((hue + degrees / 360.0) % 1.0, saturation, value))

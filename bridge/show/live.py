@@ -18,12 +18,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bridge.control.session import ControlOptions, ControlSession
 from bridge.generate.feeds import BackgroundFeed
 from bridge.generate.scheduler import GenerationScheduler
 from bridge.generate.style_cache import StyleCache
@@ -35,9 +36,11 @@ from bridge.show.latency import LatencyStats
 from bridge.show.looks import Looks
 from bridge.show.show import Show, run_headless, run_window
 from bridge.show.sources import StreamSource
+from bridge.show.structure_feed import LiveStructureFeed
 from models.paths import DEFAULT_STYLE, find_style_dir
 
 if TYPE_CHECKING:
+    from renderer.sinks.fanout import SinkSet
     from renderer.video import AudioTrack
 
 log = logging.getLogger(__name__)
@@ -73,6 +76,37 @@ class LiveOptions:
     #: For a recording: given the ``time.monotonic()`` of its first frame, the sound to
     #: mux under it (the demo passes its loop from where the simulator then was), or None.
     soundtrack: Callable[[float], AudioTrack | None] | None = None
+    #: Live video out besides the window or file: an NDI source name, or None.
+    ndi: str | None = None
+    #: A virtual camera: a device ("" for the first free one), or None for none.
+    virtual_camera: str | None = None
+    #: Draw the layers over a transparent background (alpha 0), for NDI keying.
+    transparent: bool = False
+    #: MIDI, OSC feedback and OSCQuery (bridge/control/session.py).
+    control: ControlOptions = field(default_factory=ControlOptions)
+    #: Show the music's structure (motif places, accents, section colours), and the form
+    #: strip; both switchable live. Either on runs the structure analysis.
+    structure: bool = True
+    form: bool = False
+
+
+def open_sinks(options: LiveOptions) -> SinkSet:
+    """The live sinks ``options`` ask for (NDI, virtual camera), opened lazily at the first
+    frame's size; empty (false) when none is asked for."""
+    from renderer.sinks.fanout import SinkSet
+
+    sinks = SinkSet(options.fps)
+    if options.ndi is not None:
+        from renderer.sinks.ndi import NdiSink
+
+        name = options.ndi
+        sinks.add(f"NDI {name}", lambda size, fps: NdiSink(name, size, fps))
+    if options.virtual_camera is not None:
+        from renderer.sinks.virtual_camera import VirtualCameraSink
+
+        device = options.virtual_camera or None
+        sinks.add("virtual camera", lambda size, fps: VirtualCameraSink(size, fps, device=device))
+    return sinks
 
 
 def display_available() -> bool:
@@ -162,6 +196,12 @@ class LiveShow:
             service, self.styles, scheduler=self.scheduler, latency=self.latency
         )
         self.show: Show | None = None
+        #: Bars, motifs and sections from every track's audio (its thread runs in :meth:`run`).
+        self.structure = (
+            LiveStructureFeed(service) if options.structure or options.form else None
+        )
+        #: MIDI ports, feedback and OSCQuery while :meth:`run` runs (None: plain controls).
+        self.controls: ControlSession | None = None
         #: One compositor slot per possible track (the compositor allows up to 128).
         self.max_layers = min(128, service.registry.max_tracks)
         self.stop_requested = threading.Event()
@@ -175,7 +215,10 @@ class LiveShow:
         if now - self._last_stats < interval:
             return
         self._last_stats = now
-        counts = sorted(self.service.counters().items())
+        counters = self.service.counters()
+        if self.controls is not None:  # feedback and MIDI: registered, refused, dropped …
+            counters.update(self.controls.counters())
+        counts = sorted(counters.items())
         dropped = [f"{k} {v}" for k, v in counts if v and k != "controls"]
         counters = ", ".join(dropped) or "nothing dropped"
         lines = [*self.show.status_lines(), self.latency.format_line(), counters]
@@ -194,26 +237,38 @@ class LiveShow:
         sys.setswitchinterval(SWITCH_INTERVAL)
         try:
             self.prepare()
+            self.controls = ControlSession(self.options.control, self.service)
             self.worker.start()
+            if self.structure is not None:
+                self.structure.start()
             try:
                 if self.options.headless or self.options.out is not None:
                     return self._run_headless()
                 return self._run_window()
             finally:
                 self.worker.stop()
+                if self.structure is not None:
+                    self.structure.close()
                 self.styles.close()
+                self.controls.close()
         finally:
             sys.setswitchinterval(previous_interval)  # the host process's own setting again
 
     def assemble(self, compositor) -> Show:  # renderer.compositor.Compositor
         """The show, drawing into ``compositor``."""
+        looks = Looks(composition=self.options.composition, colour_mode=self.options.colour)
+        looks.structure_on, looks.form_on = self.options.structure, self.options.form
+        if self.options.transparent:
+            looks.master = replace(looks.master, background_alpha=0.0)
         self.show = Show(
             StreamSource(self.service),
             BackgroundFeed(self.worker),
             compositor,
-            looks=Looks(composition=self.options.composition, colour_mode=self.options.colour),
+            looks=looks,
             latency=self.latency,
             presets_dir=self.options.presets_dir,
+            control=self.controls.io if self.controls is not None else None,
+            structure=self.structure,
         )
         return self.show
 
@@ -229,12 +284,23 @@ class LiveShow:
             max_layers=self.max_layers,
         ) as window:
             show = self.assemble(window.compositor)
-            run_window(
-                show,
-                window,
-                seconds=options.seconds,
-                on_frame=self._after_frame,
-            )
+            sinks = open_sinks(options)
+            draw = None
+            try:
+                if sinks:
+                    from renderer.sinks.screen import frame_with_sinks
+
+                    sinks.open(window.framebuffer_size())  # a missing device fails now
+                    draw = frame_with_sinks(window, sinks)
+                run_window(
+                    show,
+                    window,
+                    seconds=options.seconds,
+                    on_frame=self._after_frame,
+                    draw=draw,
+                )
+            finally:
+                sinks.close()
         return 0
 
     def _after_frame(self) -> None:
@@ -252,9 +318,13 @@ class LiveShow:
             options.size, internal_height=options.internal_height, max_layers=self.max_layers
         ) as renderer:
             show = self.assemble(renderer.compositor)
+            sinks = open_sinks(options)
+            sinks.open(options.size)  # a missing library or device fails before the show
 
             def on_frame(frame: object) -> None:
                 nonlocal writer, recorder
+                if sinks and frame is not None:
+                    sinks.write(frame)  # type: ignore[arg-type]
                 if options.out is not None:
                     if recorder is None:  # opened at the first frame, so sound lines up
                         first = time.monotonic()
@@ -272,7 +342,7 @@ class LiveShow:
 
             def render(t: float, features: dict, beat_phase: float | None) -> np.ndarray | None:
                 renderer.compositor.render(t, features, beat_phase)
-                if options.out is None:
+                if options.out is None and not sinks:
                     renderer.compositor.finish()  # the frame is done; nobody needs its pixels
                     return None
                 return renderer.compositor.read_rgba()  # 3× cheaper than RGB read-back
@@ -287,6 +357,7 @@ class LiveShow:
                     stop=self.stop_requested.is_set,
                 )
             finally:
+                sinks.close()
                 if writer is not None:
                     writer.close()
                     log.info(

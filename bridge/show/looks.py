@@ -10,7 +10,11 @@ Three sources shape a track's layer, and this module is the one place they meet:
   pitch class the track plays, or one pitch-class wheel for the whole picture;
 - the composition (:mod:`bridge.show.compositions`): where each layer sits. A controller's
   ``x``/``y`` move a layer *from* its place in the composition and its ``scale`` multiplies
-  the composition's size, so under ``stack`` they mean what they always meant.
+  the composition's size, so under ``stack`` they mean what they always meant;
+- the music's structure (:mod:`bridge.show.structure_looks`), while ``structure`` is on: a
+  motif's drawing sits at its motif's place within the track's region (the same place for a
+  repeat, beside its parent for a variation) with an accent when it is recognised, and each
+  section turns the picture's hues its own way (a returning section returns to its colours).
 
 The rule between device and controller is "latest change wins" (docs/protocol.md): a
 device's once-a-second resend of unchanged params leaves overrides alone; when the
@@ -44,6 +48,7 @@ from bridge.show.compositions import (
     ComposedTrack,
     Composer,
 )
+from bridge.show.structure_looks import NEUTRAL, StructureLooks, track_name
 from renderer.settings import (
     LayerSettings,
     MasterSettings,
@@ -58,6 +63,9 @@ SCORE_DEFAULT_TEMPO = 120.0
 #: ``score``: trails kept per 1/60 s: a picture fades to ~40 % as it crosses the frame
 #: (16 beats at 124 BPM), so the newest bars read strongest.
 SCORE_TRAILS = 0.998
+#: A recognised motif's accent: how much the drawing swells and its tint whitens at most.
+ACCENT_SWELL = 0.08
+ACCENT_WHITEN = 0.45
 FADE_IN_SECONDS = 0.5
 FADE_OUT_SECONDS = 1.0
 #: Device params a controller can override and the device can take back.
@@ -157,6 +165,12 @@ class Looks:
         self.stamp = True
         self._last_beat: int | None = None  # the beat of the last picture laid down
         self._last_time: float | None = None
+        #: The music's structure as the feed reports it, and whether the picture shows it:
+        #: motif places and accents, section colours, the form strip (see the module doc).
+        self.structure = StructureLooks()
+        self.structure_on = True
+        self.form_on = False
+        self.now = 0.0
 
     # -- tracks --------------------------------------------------------------------------
     def sync(self, tracks: Iterable[TrackInfo]) -> None:
@@ -221,6 +235,7 @@ class Looks:
         :data:`~bridge.show.compositions.SCORE_STAMP_BEATS` starts, so they sit on Live's
         bars whenever the show started, and it scrolls one picture width in that time."""
         self.aspect = aspect
+        self.now = now
         self.records = dict(records)
         tempo = transport.tempo if transport is not None else None
         self.tempo = tempo if tempo is not None and tempo > 0 else SCORE_DEFAULT_TEMPO
@@ -271,15 +286,28 @@ class Looks:
         info = look.info
         opacity = float(self.value(key, "opacity")) * look.presence  # type: ignore[arg-type]
         index = info.track_index if info.track_index >= 0 else 10_000
-        (x, y), scale, fit = self.composer.placement(key).layer_fields(self.aspect)
+        place = self.composer.placement(key)
+        (x, y), scale, fit = place.layer_fields(self.aspect)
         reactive = scaled_reactive(float(self.value(key, "gain")), self.reactive)  # type: ignore[arg-type]
         if self.colour != "track":  # the tint's brightness follows level already
             reactive = replace(reactive, level_brightness=0.0)
         record = self.records.get(key, SILENT)
+        tint = colour.tint(self.colour, info.color, record)
+        pose = NEUTRAL
+        if self.structure_on:
+            # motifs move within their region in layouts with regions; the score's lanes
+            # are time, so there only the accent shows
+            move = self.composition != "score"
+            pose = self.structure.pose(track_name(key), self.now, move=move)
+            x += pose.dx * place.width / (self.aspect / 2.0)
+            y += pose.dy * place.height / 0.5
+            scale *= pose.scale * (1.0 + ACCENT_SWELL * pose.accent)
+            tint = colour.accented(tint, pose.accent * ACCENT_WHITEN)
+            tint = colour.turned(tint, self.structure.section_turn(self.now))
         return LayerSettings(
             opacity=min(1.0, max(0.0, opacity)),
             blend=str(self.value(key, "blend")),
-            tint=colour.tint(self.colour, info.color, record),
+            tint=tint,
             order=float(index),
             position=(
                 x + float(self.value(key, "x")),  # type: ignore[arg-type]
@@ -287,7 +315,8 @@ class Looks:
             ),
             scale=scale * float(self.value(key, "scale")),  # type: ignore[arg-type]
             fit=fit,
-            rotation=float(self.value(key, "rotation")),  # type: ignore[arg-type]
+            # a wide (stretched) drawing is not turned: it would turn its whole band
+            rotation=(pose.turn if fit == "contain" else 0.0) + float(self.value(key, "rotation")),  # type: ignore[arg-type]
             muted=bool(self.value(key, "mute")),
             solo=bool(self.value(key, "solo")),
             reactive=reactive,
@@ -345,6 +374,10 @@ class Looks:
                 self.composition = str(event.value)
             elif event.prop == "colour":
                 self.colour = str(event.value)
+            elif event.prop == "structure":
+                self.structure_on = bool(event.value)
+            elif event.prop == "form":
+                self.form_on = bool(event.value)
             else:
                 self.master = master_with(self.master, event.prop, event.value)
             return 1

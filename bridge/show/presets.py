@@ -1,6 +1,7 @@
 """Presets: the whole look saved as JSON and loaded back, validated key by key.
 
-A preset holds the master settings (the composition, ink and colour mode among them) and,
+A preset holds the master settings (the composition, ink, colour mode and what the music's
+structure shows among them) and,
 per track *name*, the layer properties a controller can set (docs/protocol.md), a track's
 stage role included.
 Names rather than uuids make a preset useful across sets: a layer called "Bass" looks the
@@ -19,6 +20,7 @@ from bridge.ingest.protocol import (
     MASTER_PROPS,
     PRESET_NAME_PATTERN,
     Arg,
+    MasterControl,
     ProtocolError,
 )
 from bridge.show.looks import Looks, master_with
@@ -100,23 +102,33 @@ def check_preset(data: dict[str, object], origin: str = "preset") -> Preset:
     return preset
 
 
+#: Master properties the looks keep themselves rather than the renderer's settings.
+LOOKS_MASTER = ("composition", "colour", "structure", "form")
+
+
+def master_values(looks: Looks) -> dict[str, float | int | str]:
+    """Every master property (:data:`~bridge.ingest.protocol.MASTER_PROPS`) as a controller
+    sets it: trails 0 when off, the background as 0xRRGGBB, freeze 0/1."""
+    m = looks.master
+    return {
+        "opacity": m.opacity,
+        "brightness": m.brightness,
+        "trails": m.trails if m.trails_on else 0.0,
+        "background": (round(m.background[0] * 255) << 16)
+        | (round(m.background[1] * 255) << 8)
+        | round(m.background[2] * 255),
+        "freeze": int(m.freeze),
+        "composition": looks.composition,
+        "ink": m.ink,
+        "colour": looks.colour,
+        "structure": int(looks.structure_on),
+        "form": int(looks.form_on),
+    }
+
+
 def capture(looks: Looks) -> Preset:
     """The current look as a preset (overrides per track name, and the master)."""
-    m = looks.master
-    preset = Preset(
-        master={
-            "opacity": m.opacity,
-            "brightness": m.brightness,
-            "trails": m.trails if m.trails_on else 0.0,
-            "background": (round(m.background[0] * 255) << 16)
-            | (round(m.background[1] * 255) << 8)
-            | round(m.background[2] * 255),
-            "freeze": int(m.freeze),
-            "composition": looks.composition,
-            "ink": m.ink,
-            "colour": looks.colour,
-        }
-    )
+    preset = Preset(master=master_values(looks))
     for look in looks.layers.values():
         if look.overrides and look.info.name:
             preset.layers[look.info.name] = dict(look.overrides)
@@ -127,14 +139,13 @@ def apply_preset(looks: Looks, preset: Preset) -> int:
     """Apply a validated preset; return how many live layers it matched by name."""
     master = looks.master
     for key, value in preset.master.items():
-        if key in ("composition", "colour"):
-            continue  # not renderer settings: the looks' layout and tints, set below
+        if key in LOOKS_MASTER:
+            continue  # not renderer settings: the looks' own, set below
         master = master_with(master, key, value)
     looks.master = master
-    if "composition" in preset.master:
-        looks.composition = str(preset.master["composition"])  # layers move there, eased
-    if "colour" in preset.master:
-        looks.colour = str(preset.master["colour"])
+    for key in LOOKS_MASTER:  # layout (layers move there, eased), tints, structure
+        if key in preset.master:
+            looks.apply(MasterControl(key, preset.master[key]))
     by_name = {name.casefold(): props for name, props in preset.layers.items()}
     matched = 0
     for look in looks.layers.values():

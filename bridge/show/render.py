@@ -23,6 +23,7 @@ from bridge.show.compositions import DEFAULT_COMPOSITION
 from bridge.show.looks import Looks
 from bridge.show.show import Show
 from bridge.show.sources import FileSource
+from bridge.show.structure_feed import FileStructureFeed
 from bridge.simulate.simulator import PALETTE
 from models.analysis import DEFAULT_ANALYSIS
 from models.audio_io import read_audio
@@ -74,13 +75,19 @@ def offline_show(
     tempo: float | None = None,
     composition: str = DEFAULT_COMPOSITION,
     colour: str = DEFAULT_COLOUR,
+    structure: bool = True,
+    form: bool = False,
 ) -> tuple[Show, LookaheadFeed]:
     """The offline show on ``compositor``: stems as tracks, pictures generated ahead,
-    ``composition`` as the layout, ``colour`` as the colour mode; call
-    ``show.update(i / fps)`` for frame ``i``."""
+    ``composition`` as the layout, ``colour`` as the colour mode, the music's structure
+    shown when ``structure`` (its form strip when ``form``); call ``show.update(i / fps)``
+    for frame ``i``."""
     feed = LookaheadFeed(list(stems), generator_for, fps=fps, n_frames=n_frames)
     looks = Looks(fade_in=RENDER_FADE_IN, composition=composition, colour_mode=colour)
-    return Show(FileSource(stems, tempo), feed, compositor, looks=looks), feed
+    looks.structure_on, looks.form_on = structure, form
+    bars = FileStructureFeed(stems, tempo) if structure or form else None
+    show = Show(FileSource(stems, tempo), feed, compositor, looks=looks, structure=bars)
+    return show, feed
 
 
 @contextmanager
@@ -124,9 +131,12 @@ def render_stems(
     progress: bool = True,
     composition: str = DEFAULT_COMPOSITION,
     colour: str = DEFAULT_COLOUR,
+    structure: bool = True,
+    form: bool = False,
 ) -> dict[str, float]:
     """Render stems to ``out`` (.mp4/.mov/.mkv, or a directory for PNG frames), the layers
-    placed by ``composition`` and coloured as ``colour`` says (bridge/show/colour.py).
+    placed by ``composition`` and coloured as ``colour`` says (bridge/show/colour.py), the
+    music's structure shown when ``structure`` and its form strip when ``form``.
 
     Returns a summary: frames, seconds of video, wall seconds, images generated.
     """
@@ -162,6 +172,8 @@ def render_stems(
                 tempo=tempo,
                 composition=composition,
                 colour=colour,
+                structure=structure,
+                form=form,
             )
             summary = render_to_sink(
                 compositor,
@@ -191,6 +203,8 @@ def render_stills(
     composition: str = DEFAULT_COMPOSITION,
     colour: str = DEFAULT_COLOUR,
     progress: bool = True,
+    structure: bool = True,
+    form: bool = False,
 ) -> list[np.ndarray]:
     """Frames ``frames`` (indices at ``fps``) of the render :func:`render_stems` would make,
     each H×W×3 uint8. Every frame up to the last is drawn (crossfades, fades and the
@@ -217,6 +231,8 @@ def render_stills(
             tempo=tempo,
             composition=composition,
             colour=colour,
+            structure=structure,
+            form=form,
         )
         keep = set(wanted)
         for index in tqdm(range(n_frames), desc="storyboard", disable=not progress):

@@ -30,18 +30,22 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bridge.control.show_controls import ControlIO, ShowControls
 from bridge.generate.analysis_feed import FeatureRecord
 from bridge.generate.feeds import PictureFeed
 from bridge.ingest.protocol import PresetControl
+from bridge.show.form_strip import draw_form_strip, strip_box
 from bridge.show.keyboard import LooksKeyboard
 from bridge.show.latency import LatencyStats
 from bridge.show.looks import Looks
 from bridge.show.presets import PresetError, load_preset, save_preset
 from bridge.show.snapshot import TrackSnapshot
 from bridge.show.sources import TrackSource
+from bridge.show.structure_feed import StructureFeed
+from bridge.show.structure_looks import track_name
 from renderer.compositor import Compositor
 from renderer.ink import InkImageError
-from renderer.settings import LayerFeatures
+from renderer.settings import LayerFeatures, tint_from_live_color
 from renderer.slots import SlotsFullError
 
 log = logging.getLogger(__name__)
@@ -72,14 +76,27 @@ class Show:
         looks: Looks | None = None,
         latency: LatencyStats | None = None,
         presets_dir: Path | None = None,
+        control: ControlIO | None = None,
+        structure: StructureFeed | None = None,
     ) -> None:
         self.source = source
         self.feed = feed
+        #: Bars, motifs and sections of the music (None: the picture ignores structure).
+        self.structure = structure
+        self._form_drawn: tuple | None = None  # what the form strip overlay shows
         self.compositor = compositor
         self.looks = looks or Looks()
         self.latency = latency or LatencyStats()
         self.presets_dir = presets_dir
-        self.keyboard = LooksKeyboard(self.looks)
+        control = control or ControlIO()
+        # Keys, OSC layer numbers and feedback count layers as the HUD does: the scene's order.
+        self.keyboard = LooksKeyboard(
+            self.looks,
+            draw_order=lambda: [key for key, _ in compositor.scene.snapshot().layers],
+            learner=control.learner,
+        )
+        #: Layer numbers, the selection, relative steps, MIDI and feedback.
+        self.control = ShowControls(self.keyboard, control)
         self.stats = ShowStats()
         #: This frame's tracks, one immutable record each, in draw order (bottom first).
         self.snapshots: tuple[TrackSnapshot, ...] = ()
@@ -87,13 +104,18 @@ class Show:
         self._applied: dict[Hashable, object] = {}
         self._just_shown: list[tuple[float, float]] = []  # (packet arrival, picture ready)
         self.message = ""
+        #: The bars the structure feed completed this frame (for whoever publishes them).
+        self.bars: list = []
 
-    def _apply_controls(self) -> None:
-        for event in self.source.controls():
+    def _apply_controls(self, now: float) -> None:
+        for event in self.control.incoming(self.source.controls()):
             if isinstance(event, PresetControl):
                 self._preset(event)
                 continue
-            if self.looks.apply(event):
+            touched = self.control.apply(event, now)
+            if touched is None:
+                touched = self.looks.apply(event)  # type: ignore[arg-type]
+            if touched:
                 self.stats.controls_applied += 1
             else:
                 self.stats.controls_unmatched += 1
@@ -120,11 +142,15 @@ class Show:
     def update(self, t: float) -> tuple[dict[Hashable, LayerFeatures], float | None]:
         """Prepare frame ``t``: returns this frame's features and beat phase."""
         self.looks.sync(self.source.tracks(t))
-        self._apply_controls()  # after the sync, so controls can name brand-new tracks
-        for key in self.looks.advance(t):
+        self._apply_controls(t)  # after the sync, so controls can name brand-new tracks
+        gone = self.looks.advance(t)
+        for key in gone:
             self.compositor.remove_layer(key)  # the scene's layer and its texture slot
             self._shown.pop(key, None)
             self._applied.pop(key, None)
+        if self.structure is not None:
+            self.looks.structure.forget(track_name(key) for key in gone)
+            self.bars = self.looks.structure.take(self.structure.bars(t), t)
         keys = list(self.looks.layers)
         styles = {key: self.looks.style(key) for key in keys}
         self.feed.follow(styles)
@@ -163,6 +189,8 @@ class Show:
             if key in settings
         }
         self._publish(settings, styles, records)
+        self._draw_form()
+        self.control.publish(t)  # feedback, MIDI LEDs and OSCQuery see this frame's state
         return features, beat_phase
 
     def _publish(self, settings: dict, styles: dict, records: dict) -> None:
@@ -187,6 +215,23 @@ class Show:
             )
         snapshots.sort(key=lambda s: (s.settings.order, str(s.key)))
         self.snapshots = tuple(snapshots)
+
+    def _draw_form(self) -> None:
+        """Keep the form strip overlay in step: redrawn when a bar, the tracks, the frame
+        size or the switch changes (about once a bar), removed when switched off."""
+        structure = self.looks.structure
+        shown = self.structure is not None and self.looks.form_on
+        tracks = tuple((track_name(s.key), tint_from_live_color(s.color)) for s in self.snapshots)
+        size = self.compositor.size
+        key = (shown, structure.bars_seen, tracks, size) if shown else None
+        if key == self._form_drawn:
+            return
+        self._form_drawn = key
+        if not shown:
+            self.compositor.set_overlay(None)
+            return
+        box = strip_box(size)
+        self.compositor.set_overlay(draw_form_strip(structure.history, tracks, box[2:]), box)
 
     def frame(self, now: float, draw: Callable[[float, dict, float | None], object]) -> object:
         """Prepare, draw (``draw(t, features, beat_phase)``) and account one frame at ``now``;
@@ -222,10 +267,27 @@ class Show:
             f"tracks {len(self.snapshots)} ({names}{more})  latency p50 {p50 * 1000:.0f} ms "
             f"p95 {p95 * 1000:.0f} ms",
         )
-        for message in (self.keyboard.message, self.message):
+        if self.structure is not None:
+            lines.append(self.structure_line())
+        for message in (self.keyboard.message, self.message, self.control.message):
             if message:
                 lines.append(message)
         return lines
+
+    def structure_line(self) -> str:
+        """The structure as the HUD shows it: section, bar and each track's motif."""
+        structure = self.looks.structure
+        if structure.bar < 0:
+            return "structure: listening for the first bar"
+        motifs = []
+        for snapshot in self.snapshots[:8]:
+            motif = structure.motif_of(track_name(snapshot.key))
+            label = "-" if motif is None else motif.label
+            motifs.append(f"{snapshot.label[:8]} {label}")
+        state = "" if self.looks.structure_on else " (off)"
+        return f"section {structure.section or '?'}  bar {structure.bar + 1}{state}  " + "  ".join(
+            motifs
+        )
 
 
 def run_window(
@@ -234,16 +296,21 @@ def run_window(
     *,
     seconds: float | None = None,
     on_frame: Callable[[], None] | None = None,
+    draw: Callable[[float, dict, float | None], object] | None = None,
 ) -> int:
-    """Show the live picture until the window closes (or ``seconds`` pass)."""
+    """Show the live picture until the window closes (or ``seconds`` pass).
+
+    ``draw`` replaces ``window.frame`` (e.g. one that also hands the frame to live sinks
+    before the buffers swap, :func:`renderer.sinks.screen.frame_with_sinks`)."""
     window.add_key_handler(show.keyboard.handle)
+    window.controls = show.keyboard  # the HUD marks the layer the show's keys selected
     window.add_status_provider(show.status_lines)
     start = time.monotonic()
     while not window.should_close:
         now = time.monotonic()
         if seconds is not None and now - start >= seconds:
             break
-        show.frame(now, window.frame)
+        show.frame(now, draw or window.frame)
         if on_frame is not None:
             on_frame()
     return show.stats.frames

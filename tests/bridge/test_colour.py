@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import colorsys
 import math
+from itertools import pairwise
 
 import pytest
 
@@ -143,6 +144,6 @@ def test_tone_mode_has_no_jump_round_the_circle_of_fifths() -> None:
                 )
             )
     steps.append(steps[0])
-    jumps = [max(abs(a - b) for a, b in zip(p, q)) for p, q in zip(steps, steps[1:])]
+    jumps = [max(abs(a - b) for a, b in zip(p, q, strict=True)) for p, q in pairwise(steps)]
     assert max(jumps) < 0.06  # 1/192 of the loop: no step larger than a small shade change
     assert max(abs(hue_turn(base, t)) for t in steps) <= colour.TONE_SPREAD + 1e-6

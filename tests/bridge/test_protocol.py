@@ -191,7 +191,9 @@ def test_every_input_spec_builds_its_event_from_the_table() -> None:
     """Each message a sender may send is described once, in MESSAGES, and interpreted from it."""
     taken = {spec.name for spec in MESSAGES if spec.build is not None}
     assert taken == {spec.name for spec in MESSAGES if spec.direction in ("device", "control")}
-    assert {spec.name for spec in MESSAGES if spec.direction == "reply"} == {"status"}
+    replies = {"status", "layer_count", "layer_name", "selected_name"}
+    replies |= {"layer_motif", "section", "bar"}  # the structure, told to controllers
+    assert {spec.name for spec in MESSAGES if spec.direction == "reply"} == replies
 
 
 def test_track_names_are_cut_and_escaped_not_refused() -> None:

@@ -8,19 +8,27 @@ import pytest
 import torch
 
 from models.config import GeneratorConfig, StyleConfig
-from models.networks import build_generator
+from models.networks import style_generators
 from models.stylefile import write_style
 
 TINY_GENERATOR = GeneratorConfig(ngf=4, n_blocks=1)
 
 
-def make_style_dir(folder: Path, name: str = "tiny", seed: int = 0) -> Path:
+def make_style_dir(
+    folder: Path,
+    name: str = "tiny",
+    seed: int = 0,
+    descriptors: tuple[str, ...] = (),
+    low_at_bottom: bool = False,
+) -> Path:
     """Write a style with randomly initialised tiny generators (weights scaled up so the
-    outputs are far from zero and numerics are exercised)."""
+    outputs are far from zero and numerics are exercised), optionally conditioned on
+    ``descriptors`` and drawn with low frequencies at the bottom."""
     torch.manual_seed(seed)
-    cfg = StyleConfig(name=name, generator=TINY_GENERATOR)
-    g_image = build_generator(cfg.generator)
-    g_audio = build_generator(cfg.generator)
+    cfg = StyleConfig(
+        name=name, generator=TINY_GENERATOR, descriptors=descriptors, low_at_bottom=low_at_bottom
+    )
+    g_image, g_audio = style_generators(cfg)
     with torch.no_grad():
         for net in (g_image, g_audio):
             for p in net.parameters():

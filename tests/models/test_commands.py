@@ -77,3 +77,26 @@ def test_evaluate_writes_json_and_markdown(tiny_style_dir: Path, tmp_path: Path)
     assert "Cycle accuracy" in report and (out / "synaesthesia.png").is_file()
     assert result["instruments"] == {"skipped": "not asked for (--no-instruments)"}
     assert "Skipped: not asked for" in report
+
+
+def test_train_takes_a_recipe_file_and_a_new_name() -> None:
+    """``train --config`` reads a whole TrainConfig (the shipped recipes are valid ones)."""
+    import argparse
+
+    from cli.models import register, train_config_from_args
+    from models.config import ConfigError
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    recipes = Path(__file__).resolve().parents[2] / "models" / "recipes"
+    for recipe in sorted(recipes.glob("*.json")):
+        cfg = train_config_from_args(parser.parse_args(["train", "--config", str(recipe)]))
+        assert cfg.style.name == recipe.stem and cfg.style.descriptors
+        assert cfg.style.low_at_bottom and cfg.loss.temporal > 0
+    renamed = parser.parse_args(["train", "--config", str(recipe), "--name", "mine"])
+    assert train_config_from_args(renamed).style.name == "mine"
+    with pytest.raises(ValueError, match="--name"):
+        train_config_from_args(parser.parse_args(["train"]))
+    bad = parser.parse_args(["train", "--config", str(recipes / "missing.json")])
+    with pytest.raises(ConfigError, match="no such file"):
+        train_config_from_args(bad)

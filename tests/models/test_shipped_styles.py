@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.paths import SHIPPED_STYLES_DIR, list_styles
+from models.paths import DEFAULT_STYLE, SHIPPED_STYLES_DIR, list_styles
 from models.style import Style
 
 SHIPPED = ("squiggle", "glyphs", "squiggle-lite")
@@ -29,3 +29,9 @@ def test_shipped_style_loads_by_name_and_is_small(name: str, styles_home: Path) 
 
 def test_both_shipped_styles_are_listed(styles_home: Path) -> None:
     assert set(SHIPPED) <= set(list_styles())
+
+
+def test_the_default_style_costs_at_most_013_gmac_per_picture(styles_home: Path) -> None:
+    """Issue #13: a richer default may not cost more than the 0.13 GMAC of the first one."""
+    info = Style.load(DEFAULT_STYLE).info()
+    assert info.macs_per_image <= 130_000_000, info.macs_per_image

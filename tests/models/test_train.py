@@ -103,3 +103,36 @@ def test_ddp_two_processes_on_gloo(tmp_path: Path) -> None:
     assert state["epoch"] == 2 and state["step"] == 8
     assert Style.from_dir(tmp_path / "home" / "styles" / "ddp").name == "ddp"
     assert len(list((run / "samples").iterdir())) == 2
+
+
+@pytest.mark.slow
+def test_tiny_synaesthetic_run_trains_every_new_term_and_ships_a_conditioned_style(
+    tmp_path: Path,
+) -> None:
+    """Descriptors, low frequencies at the bottom, the temporal and prior terms, music audio
+    and a warm start from another style, in one short real run."""
+    from models.config import LossConfig
+    from tests.models.conftest import make_style_dir
+
+    start = make_style_dir(tmp_path / "start")
+    base = tiny_config(epochs=1)
+    cfg = replace(
+        base,
+        style=replace(base.style, descriptors=("level", "flatness"), low_at_bottom=True),
+        loss=LossConfig(
+            temporal=1.0, prior_level=2.0, prior_busy=1.0, prior_soft=1.0, prior_height=1.0
+        ),
+        data=replace(base.data, audio="music+synth", n_images=16, n_clips=6, gain_spread_db=20.0),
+        init_from=str(start),
+    )
+    run = tmp_path / "run"
+    result = train(cfg, RunOptions(run_dir=run, threads=1, log_every=1, progress=False))
+    rows = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    steps = [r for r in rows if "epoch_done" not in r]
+    assert len(steps) == 4
+    assert all(0.0 < r["temporal"] < 5.0 for r in steps)
+    assert all(-1.0 <= r["rho_level"] <= 1.0 for r in steps)
+    style = Style.from_dir(result.style_dir)
+    assert style.info().descriptors == ("level", "flatness") and style.config.low_at_bottom
+    saved = json.loads((run / "config.json").read_text())
+    assert TrainConfig.from_dict(saved) == cfg

@@ -290,3 +290,28 @@ def test_auto_internal_height_follows_the_largest_image(ctx):
     assert comp.internal_size == (256, 144)
     assert comp.read().shape == (720, 1280, 3)
     comp.release()
+
+
+def test_an_overlay_lands_where_its_box_says_in_the_read_back_frame(ctx):
+    """The form strip's path: an RGBA image over the finished frame, row 0 at the top of
+    its box, blended source-over, in the compositor's own (read-back) framebuffer."""
+    from renderer.overlay import OverlayError
+
+    comp = Compositor(ctx, (64, 48), internal_height=None, field_size=16)
+    image = np.zeros((2, 4, 4), np.uint8)
+    image[0] = (255, 0, 0, 255)  # top row red, opaque
+    image[1] = (0, 64, 0, 128)  # bottom row: half-transparent green, premultiplied
+    comp.set_overlay(image, (8, 40, 16, 8))  # 16×8 px at the frame's lower left
+    comp.render(0.0)
+    frame = comp.read()
+    assert (frame[40:44, 8:24] == (255, 0, 0)).all()
+    assert (frame[44:48, 8:24, 1] == 64).all() and (frame[44:48, 8:24, 0] == 0).all()
+    assert frame[:40].max() == 0 and frame[:, :8].max() == 0 and frame[:, 24:].max() == 0
+    comp.set_overlay(None)
+    comp.render(1 / 60)
+    assert comp.read().max() == 0
+    with pytest.raises(OverlayError, match="H×W×4"):
+        comp.set_overlay(np.zeros((2, 2, 3), np.uint8), (0, 0, 2, 2))
+    with pytest.raises(OverlayError, match="positive size"):
+        comp.set_overlay(image, (0, 0, 0, 2))
+    comp.release()

@@ -1,0 +1,385 @@
+"""Bar fingerprints: a bar summarised slot by slot (eighth notes by default), and how alike
+two bars are.
+
+Each slot keeps its coarse spectral shape (band levels relative to the bar's loudest,
+in dB), its pitch-class content (energy-weighted chroma), its attack (strongest onset) and
+how active it is relative to the bar's loudest moment. Levels enter only relative to the
+bar, so a bar played a few dB louder or softer keeps its fingerprint; a changed note, a
+changed rhythm or a changed sound does not.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.structure.clock import RawBar
+from models.structure.config import StructureConfig
+from models.structure.frames import rise_lag
+
+#: A slot whose loudest frame is this far (dB) below the bar's loudest counts as inactive;
+#: activity ramps up linearly over :data:`ACTIVITY_RAMP_DB` above it.
+ACTIVITY_FLOOR_DB = 50.0
+ACTIVITY_RAMP_DB = 10.0
+#: Onset strength (mean dB rise) at which a slot counts as half attacked.
+ATTACK_DB = 2.0
+#: Attack activations below this count as no attack (noise in the onset strength).
+ATTACK_FLOOR = 0.5
+#: Strength (above the floor) of an attack pattern that counts as clear: fainter patterns
+#: are compared against this, not against each other.
+ATTACK_CLEAR = 0.3
+#: Onset strength (dB) above which a slot counts as struck (active), fully at twice it.
+HIT_DB = 3.0
+#: Power-law compression of chroma shares (and their frames' weights).
+CHROMA_POWER = 0.5
+#: Weight of pitch content against attack + shape (1) in a tonal slot, and the largest
+#: chroma component at which a slot counts as fully tonal (0.58 = an even triad).
+PITCH_WEIGHT = 2.0
+ATTACK_WEIGHT = 1.5
+SHAPE_WEIGHT = 0.5
+TONAL_PEAK = 0.55
+#: Shares of a slot's sound with a pitch below which its chroma does not count, and from
+#: which it counts fully.
+VOICED_FLOOR = 0.25
+VOICED_FULL = 0.6
+#: A bar without any attack that fades by this much (dB) by its end holds only the tail
+#: of the bar before: it counts as silent.
+TAIL_DROP_DB = 30.0
+TAIL_START_DB = 6.0
+#: Band level differences up to this many dB are tolerated (humanised velocities)...
+SHAPE_TOLERANCE_DB = 3.0
+#: ... and the mean excess over it at which the shape similarity falls to 1/e.
+SHAPE_DB = 4.0
+#: The bar's sound as a whole (see :func:`_sound_similarity`): the share of a slot's
+#: similarity it can take away, the mean spectral-shape difference (dB) tolerated, the excess at which
+#: the similarity falls to 1/e, and the weight of the sustain's difference in it.
+SOUND_DEPTH = 0.3
+SOUND_TOLERANCE_DB = 1.0
+SOUND_DB = 1.5
+SUSTAIN_SHARE = 0.5
+#: A slot's spectral shape spans this many dB below its loudest band.
+SHAPE_RANGE_DB = 40.0
+
+
+@dataclass(frozen=True, eq=False)
+class Fingerprint:
+    """One bar of one track (or of the mix).
+
+    Attributes:
+        slots: number of slots (``round(bar quarters × slots_per_quarter)``).
+        activity: ``(slots,)`` 0 (silent) … 1 (within the bar's loud range).
+        shape: ``(slots, bands)`` band levels relative to the slot's loudest band, dB
+            (``-SHAPE_RANGE_DB`` … 0).
+        chroma: ``(slots, 12)`` unit-length pitch-class vectors (0 where no pitch).
+        pitched: ``(slots,)`` 0 … 1, the share of the slot's sound (amplitude-weighted
+            frames) that has a pitch at all: pitch counts only as far as it is there (a
+            kick's tail below the chroma's range leaves only noise in its chroma).
+        sustain: ``(slots,)`` mean level of the slot's frames relative to its loudest, dB
+            (``-SHAPE_RANGE_DB`` … 0): how a sound holds between its attacks (a plucked
+            note near -20, an opened, held one near -5), whatever the bar's level.
+        attack: ``(slots, 2, bands)`` 0 … 1, how strong the strongest onset is in each
+            half of the slot and each band.
+        power: ``(slots, bands)`` mean band power (linear), for mixing fingerprints.
+        level: the bar's loudest frame, dB.
+        covered: ``(slots,)`` whether any frame fell in the slot (False at the end of a
+            bar cut short).
+        silent: the whole bar is below the silence level.
+        lead_missing: the frames before the bar's start (its slot lead) were not heard
+            (the stream's first bar): its first slot lacks the tail of a bar before.
+    """
+
+    slots: int
+    activity: np.ndarray
+    shape: np.ndarray
+    chroma: np.ndarray
+    attack: np.ndarray
+    power: np.ndarray
+    level: float
+    covered: np.ndarray
+    silent: bool
+    pitched: np.ndarray
+    sustain: np.ndarray
+    lead_missing: bool = False
+
+
+def slot_count(length: float, cfg: StructureConfig) -> int:
+    """Slots of a bar ``length`` quarters long (at least 1)."""
+    return max(1, round(length * cfg.slots_per_quarter))
+
+
+def fingerprint(bar: RawBar, cfg: StructureConfig) -> Fingerprint:
+    """The fingerprint of one track's bar."""
+    slots = slot_count(bar.length, cfg)
+    frames = bar.frames
+    bands = cfg.bands
+    if len(frames) == 0:
+        return _silent(slots, bands, np.zeros(slots, bool))
+    slot_len = bar.length / slots
+    position = (bar.beats - bar.start_beat) / slot_len + cfg.slot_lead
+    which = np.clip(np.floor(position).astype(np.int64), 0, slots - 1)
+    covered = np.bincount(which, minlength=slots) > 0
+    level = float(frames.level.max())
+    power_frames = 10.0 ** (frames.bands / 10.0)
+    count = np.maximum(np.bincount(which, minlength=slots), 1).astype(np.float64)
+    power = np.zeros((slots, bands))
+    np.add.at(power, which, power_frames)
+    power /= count[:, None]
+    slot_level = np.full(slots, -200.0)
+    np.maximum.at(slot_level, which, frames.level)
+    last = int(np.flatnonzero(covered)[-1]) if covered.any() else 0
+    # the tail of the bar before: loud from the window's first frame (nothing rises), no
+    # attack after the first slot (which may hold the bar before's late onsets), and
+    # fading away by the end
+    later = frames.onset[which >= 1]
+    tail_only = (
+        float(frames.level[0]) >= level - TAIL_START_DB
+        and (later.size == 0 or float(later.max()) < HIT_DB)
+        and slot_level[last] < level - TAIL_DROP_DB
+    )
+    if level < cfg.silence_db or tail_only:
+        return _silent(slots, bands, covered, power, level)
+    activity = np.clip((slot_level - (level - ACTIVITY_FLOOR_DB)) / ACTIVITY_RAMP_DB, 0.0, 1.0)
+    activity[slot_level < cfg.silence_db] = 0.0
+    band_db = 10.0 * np.log10(np.maximum(power, 1e-10))
+    shape = _shape(band_db)
+    # compressed (power ** CHROMA_POWER) so the quieter notes of a chord still count: a
+    # humanised chord's notes differ by up to 12 dB
+    weight = 10.0 ** (CHROMA_POWER * frames.level / 10.0)
+    chroma = np.zeros((slots, 12))
+    np.add.at(chroma, which, frames.chroma**CHROMA_POWER * weight[:, None])
+    norm = np.linalg.norm(chroma, axis=1, keepdims=True)
+    chroma = np.divide(chroma, norm, out=np.zeros_like(chroma), where=norm > 0)
+    has_pitch = frames.chroma.sum(axis=1) > 0
+    total = np.bincount(which, weight, minlength=slots)
+    voiced = np.bincount(which, weight * has_pitch, minlength=slots)
+    pitched = np.divide(voiced, total, out=np.zeros(slots), where=total > 0)
+    onset = np.zeros(slots)
+    np.maximum.at(onset, which, frames.onset)
+    # a band rise is placed in the middle of the span it was measured over
+    rise_at = position - rise_lag() * bar.tempo / 60.0 / slot_len
+    rise_slot = np.clip(np.floor(rise_at).astype(np.int64), 0, slots - 1)
+    half = np.clip(np.floor((rise_at - rise_slot) * 2).astype(np.int64), 0, 1)
+    halves = np.zeros((slots, 2, bands))
+    np.maximum.at(halves, (rise_slot, half), frames.band_onset)
+    attack = halves / (halves + ATTACK_DB)
+    # a clear attack makes a slot active however quiet it is (a soft hi-hat)
+    struck = np.clip((onset - HIT_DB) / HIT_DB, 0.0, 1.0)
+    struck[slot_level < cfg.silence_db] = 0.0
+    activity = np.maximum(activity, struck)
+    lead_missing = bool(position[0] > cfg.slot_lead / 2) if cfg.slot_lead > 0 else False
+    below = np.maximum(frames.level - slot_level[which], -SHAPE_RANGE_DB)
+    sustain = np.bincount(which, below, minlength=slots) / count
+    return Fingerprint(
+        slots,
+        activity,
+        shape,
+        chroma,
+        attack,
+        power,
+        level,
+        covered,
+        False,
+        pitched,
+        sustain,
+        lead_missing,
+    )
+
+
+def _shape(band_db: np.ndarray) -> np.ndarray:
+    """Band levels relative to each slot's loudest band, floored at -:data:`SHAPE_RANGE_DB`."""
+    return np.maximum(band_db - band_db.max(axis=1, keepdims=True), -SHAPE_RANGE_DB)
+
+
+def _silent(
+    slots: int,
+    bands: int,
+    covered: np.ndarray,
+    power: np.ndarray | None = None,
+    level: float = -math.inf,
+) -> Fingerprint:
+    zero = np.zeros(slots)
+    return Fingerprint(
+        slots,
+        zero,
+        np.full((slots, bands), -SHAPE_RANGE_DB),
+        np.zeros((slots, 12)),
+        np.zeros((slots, 2, bands)),
+        np.zeros((slots, bands)) if power is None else power,
+        level,
+        covered,
+        True,
+        zero,
+        np.full(slots, -SHAPE_RANGE_DB),
+    )
+
+
+def mix(prints: list[Fingerprint], cfg: StructureConfig) -> Fingerprint:
+    """The mix's fingerprint from its tracks' (band powers add, chroma and attacks weigh by
+    power): an approximation of fingerprinting the summed audio, at no audio cost.
+
+    All prints must have the same slot count; an empty list gives a silent print of 1 slot.
+    """
+    if not prints:
+        return _silent(1, cfg.bands, np.ones(1, bool))
+    slots = prints[0].slots
+    if any(p.slots != slots for p in prints):
+        raise ValueError("tracks disagree on the bar's slot count")
+    power = np.sum([p.power for p in prints], axis=0)
+    covered = np.any([p.covered for p in prints], axis=0)
+    levels = [p.level for p in prints if not p.silent]
+    if not levels:
+        return _silent(slots, cfg.bands, covered, power)
+    level = max(levels)
+    total = power.sum(axis=1)
+    weights = np.array([p.power.sum(axis=1) for p in prints])  # (tracks, slots)
+    chroma = np.einsum("ts,tsc->sc", weights, np.array([p.chroma for p in prints]))
+    norm = np.linalg.norm(chroma, axis=1, keepdims=True)
+    chroma = np.divide(chroma, norm, out=np.zeros_like(chroma), where=norm > 0)
+    pitched = np.einsum("ts,ts->s", weights, np.array([p.pitched for p in prints]))
+    pitched = np.divide(pitched, total, out=np.zeros(slots), where=total > 0)
+    attack = np.array([p.attack for p in prints]).max(axis=0)
+    band_db = 10.0 * np.log10(np.maximum(power, 1e-10))
+    slot_db = 10.0 * np.log10(np.maximum(power.max(axis=1), 1e-10))
+    top = float(slot_db.max())
+    activity = np.clip((slot_db - (top - ACTIVITY_FLOOR_DB)) / ACTIVITY_RAMP_DB, 0.0, 1.0)
+    activity[total <= 0] = 0.0
+    shape = _shape(band_db)
+    sustain = np.einsum("ts,ts->s", weights, np.array([p.sustain for p in prints]))
+    sustain = np.divide(sustain, total, out=np.full(slots, -SHAPE_RANGE_DB), where=total > 0)
+    return Fingerprint(
+        slots, activity, shape, chroma, attack, power, level, covered, False, pitched, sustain
+    )
+
+
+def slot_similarity(a: Fingerprint, b: Fingerprint) -> np.ndarray:
+    """``(slots,)`` similarity of two bars slot by slot, each in ``[0, 1]``.
+
+    Two inactive slots are alike (1); an active slot against an inactive one is not (0);
+    two active slots compare pitch content (cosine of chroma, as far as both are tonal),
+    attack pattern and spectral shape. Bars of different slot counts (other meters) are
+    not alike at all (zeros). Slots not covered by both (a bar cut short) count as alike,
+    so they neither make nor break a repeat.
+    """
+    if a.slots != b.slots:
+        return np.zeros(max(a.slots, b.slots))
+    return _similarity_arrays(_arrays(a), _arrays(b))
+
+
+@dataclass(frozen=True, eq=False)
+class Stack:
+    """Fingerprints of one slot count stacked for comparing a bar with all at once."""
+
+    slots: int
+    arrays: tuple[np.ndarray, ...]
+
+    @classmethod
+    def of(cls, prints: list[Fingerprint]) -> Stack:
+        """Raises ValueError for an empty list or mixed slot counts."""
+        if not prints or any(p.slots != prints[0].slots for p in prints):
+            raise ValueError("need fingerprints of one slot count")
+        columns = zip(*(_arrays(p) for p in prints), strict=True)
+        return cls(prints[0].slots, tuple(np.stack(c) for c in columns))
+
+
+def slot_similarity_many(a: Fingerprint, stack: Stack) -> np.ndarray:
+    """``(len(stack), slots)``: :func:`slot_similarity` of ``a`` with each stacked print
+    (zeros when the slot counts differ)."""
+    count = len(stack.arrays[0])
+    if a.slots != stack.slots:
+        return np.zeros((count, max(a.slots, stack.slots)))
+    return _similarity_arrays(tuple(x[None] for x in _arrays(a)), stack.arrays)
+
+
+def _arrays(p: Fingerprint) -> tuple[np.ndarray, ...]:
+    return (p.activity, p.chroma, p.attack, p.shape, p.covered, p.pitched, p.sustain)
+
+
+def _similarity_arrays(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> np.ndarray:
+    act_a, chroma_a, attack_a, shape_a, cov_a, pitched_a, sustain_a = a
+    act_b, chroma_b, attack_b, shape_b, cov_b, pitched_b, sustain_b = b
+    both = np.minimum(act_a, act_b)
+    either = np.maximum(act_a, act_b)
+    has_a = chroma_a.any(axis=-1)
+    has_b = chroma_b.any(axis=-1)
+    cosine = np.sum(chroma_a * chroma_b, axis=-1)
+    pitch = np.where(has_a & has_b, cosine, np.where(has_a | has_b, 0.0, 1.0))
+    attack = _attack_similarity(attack_a, attack_b)
+    excess = np.maximum(np.abs(shape_a - shape_b) - SHAPE_TOLERANCE_DB, 0.0)
+    shape = np.exp(-excess.mean(axis=-1) / SHAPE_DB)
+    sound = _sound_similarity(
+        np.minimum(act_a, act_b) * (cov_a & cov_b), shape_a - shape_b, sustain_a - sustain_b
+    )
+    # pitch counts as far as both slots are tonal (a drum's chroma is mostly noise) and
+    # their sound has a pitch at all
+    tonal = np.sqrt(
+        _tonality(chroma_a) * _tonality(chroma_b) * _voiced(pitched_a) * _voiced(pitched_b)
+    )
+    weight = PITCH_WEIGHT * tonal
+    content = (weight * pitch + ATTACK_WEIGHT * attack + SHAPE_WEIGHT * shape) / (
+        weight + ATTACK_WEIGHT + SHAPE_WEIGHT
+    )
+    # a changed sound of the whole bar takes up to SOUND_DEPTH off every slot
+    content = content * (1.0 - SOUND_DEPTH * (1.0 - sound))
+    # both active → content; one active → 0; neither → 1
+    sim = np.clip(both * content + (1.0 - either), 0.0, 1.0)
+    return np.where(cov_a & cov_b, sim, 1.0)
+
+
+def _sound_similarity(weight: np.ndarray, shape_diff: np.ndarray, sustain_diff: np.ndarray):
+    """``(..., 1)``: how alike the two bars' sound is as a whole: the bar's mean
+    difference of spectral shape (per band, over the slots both play) and of sustain, in
+    dB. A humanised velocity moves single notes' timbre, which averages out over a bar; a
+    changed sound (a filter opened, more drive, longer notes) moves every note alike.
+
+    ``weight`` ``(..., slots)``, ``shape_diff`` ``(..., slots, bands)``, ``sustain_diff``
+    ``(..., slots)``.
+    """
+    total = weight.sum(axis=-1, keepdims=True)
+    safe = np.maximum(total, 1e-9)
+    tilt = np.einsum("...s,...sb->...b", weight, shape_diff) / safe
+    held = np.sum(weight * sustain_diff, axis=-1, keepdims=True) / safe
+    distance = np.abs(tilt).mean(axis=-1, keepdims=True) + SUSTAIN_SHARE * np.abs(held)
+    sound = np.exp(-np.maximum(distance - SOUND_TOLERANCE_DB, 0.0) / SOUND_DB)
+    return np.where(total > 0, sound, 1.0)
+
+
+def _attack_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per slot, how alike the two slots' attack patterns (halves × bands) above
+    :data:`ATTACK_FLOOR` are: their cosine as far as both are clear, 1 as far as neither
+    is, 0 for a clear attack against none. A pattern's presence grows continuously up to
+    :data:`ATTACK_CLEAR`, so an attack just above the floor in one hearing and just below
+    it in the next (a faint rise met by the frame grid at another phase) barely counts,
+    and the cosine keeps a softer or louder bar alike."""
+    fa = np.maximum(a - ATTACK_FLOOR, 0.0)
+    fb = np.maximum(b - ATTACK_FLOOR, 0.0)
+    fa = fa.reshape(*fa.shape[:-2], -1)
+    fb = fb.reshape(*fb.shape[:-2], -1)
+    na, nb = np.linalg.norm(fa, axis=-1), np.linalg.norm(fb, axis=-1)
+    dot = np.sum(fa * fb, axis=-1)
+    cosine = np.divide(
+        dot, na * nb, out=np.zeros(np.broadcast_shapes(dot.shape, nb.shape)), where=na * nb > 0
+    )
+    pa = np.minimum(na / ATTACK_CLEAR, 1.0)
+    pb = np.minimum(nb / ATTACK_CLEAR, 1.0)
+    return np.clip(np.minimum(pa, pb) * cosine + 1.0 - np.maximum(pa, pb), 0.0, 1.0)
+
+
+def _tonality(chroma: np.ndarray) -> np.ndarray:
+    """``(slots,)`` 0 for a flat (noisy) unit chroma, 1 for a chord of up to three notes."""
+    flat = 1.0 / np.sqrt(12.0)
+    return np.clip((chroma.max(axis=-1) - flat) / (TONAL_PEAK - flat), 0.0, 1.0)
+
+
+def _voiced(pitched: np.ndarray) -> np.ndarray:
+    """0 … 1: how far a slot's chroma speaks for its sound (0 below
+    :data:`VOICED_FLOOR` of its sound pitched, 1 from :data:`VOICED_FULL`)."""
+    return np.clip((pitched - VOICED_FLOOR) / (VOICED_FULL - VOICED_FLOOR), 0.0, 1.0)
+
+
+def similarity(a: Fingerprint, b: Fingerprint) -> float:
+    """Mean :func:`slot_similarity` (1 for two silent bars, 0 for silent against sound)."""
+    if a.silent or b.silent:
+        return 1.0 if a.silent and b.silent else 0.0
+    return float(slot_similarity(a, b).mean())

@@ -1,0 +1,140 @@
+"""Motifs: each track's bars matched against the track's memory of earlier bars.
+
+A bounded, streaming self-similarity: every new bar is compared with the prototype (first
+hearing; the first whole hearing when the first lacked the tail of a bar before it, at the
+start of a stream) of each motif the track remembers. It is a *repeat* of the closest motif whose
+every slot matches, a *variation* of the closest motif when most of it matches (the
+variation becomes a motif of its own, naming its parent), or a *new* motif. Labels are
+letters in order of first hearing (``a``, ``b`` … ``z``, ``aa`` …); a variation adds a
+prime to its parent's root (``a'``, ``a''`` …, then ``a'4`` …), so a label shows its
+family; :attr:`MotifResult.parent` names the motif it varies.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.structure.config import StructureConfig
+from models.structure.fingerprint import Fingerprint, Stack, slot_similarity_many
+
+REPEAT, VARIATION, NEW = "repeat", "variation", "new"
+
+
+def letters(n: int) -> str:
+    """0 → ``a``, 25 → ``z``, 26 → ``aa`` … (bijective base 26)."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    out = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(ord("a") + r) + out
+    return out
+
+
+def variation_label(root: str, n: int) -> str:
+    """The ``n``-th variation of motif family ``root``: one to three primes (a', a'',
+    a'''), then a prime and the number (a'4, a'5 …)."""
+    if n < 1:
+        raise ValueError("variations count from 1")
+    return root + ("'" * n if n <= 3 else f"'{n}")
+
+
+def family(label: str) -> str:
+    """The family (root motif) of a label: a'' and a'7 give a."""
+    return label.split("'", 1)[0]
+
+
+@dataclass(frozen=True)
+class MotifResult:
+    """What a bar is to its track: ``label`` and ``kind`` (repeat/variation/new), the motif
+    it derives from (``parent``, for a variation; the motif itself for a repeat) and the
+    mean slot similarity to it (``similarity``, 0 for a new motif with no memory)."""
+
+    label: str
+    kind: str
+    parent: str | None
+    similarity: float
+
+
+@dataclass
+class _Motif:
+    label: str
+    root: str
+    print: Fingerprint
+
+
+class MotifMemory:
+    """One track's motifs (at most ``cfg.memory``; the least recently heard is forgotten)."""
+
+    def __init__(self, cfg: StructureConfig) -> None:
+        self.cfg = cfg
+        self._motifs: OrderedDict[str, _Motif] = OrderedDict()
+        self._roots = 0
+        self._primes: dict[str, int] = {}
+        self._cache: tuple[list[str], Stack] | None = None
+
+    def __len__(self) -> int:
+        return len(self._motifs)
+
+    def match(self, bar: Fingerprint) -> MotifResult | None:
+        """Classify ``bar`` and remember it; None for a silent bar (nothing is learned)."""
+        if bar.silent:
+            return None
+        cfg = self.cfg
+        best_repeat: tuple[float, str] | None = None
+        best_any: tuple[float, str] | None = None
+        stacked = self._stack(bar.slots) if self._motifs else None
+        if stacked is not None:
+            labels, stack = stacked
+            sims = slot_similarity_many(bar, stack)
+            means = sims.mean(axis=1)
+            mins = sims.min(axis=1)
+            top = int(np.argmax(means))
+            best_any = (float(means[top]), labels[top])
+            ok = (mins >= cfg.repeat_slot) & (means >= cfg.repeat_mean)
+            if ok.any():
+                pick = int(np.argmax(np.where(ok, means, -1.0)))
+                best_repeat = (float(means[pick]), labels[pick])
+        if best_repeat is not None:
+            mean, label = best_repeat
+            motif = self._motifs[label]
+            if motif.print.lead_missing and not bar.lead_missing:
+                # the first hearing lacked the tail of a bar before: the first whole
+                # hearing is the better prototype
+                motif.print = bar
+                self._cache = None
+            self._motifs.move_to_end(label)
+            return MotifResult(label, REPEAT, label, mean)
+        if best_any is not None and best_any[0] >= cfg.variation_mean:
+            mean, parent = best_any
+            root = self._motifs[parent].root
+            self._primes[root] = self._primes.get(root, 0) + 1
+            label = variation_label(root, self._primes[root])
+            self._remember(label, root, bar)
+            self._motifs.move_to_end(parent)
+            return MotifResult(label, VARIATION, parent, mean)
+        label = letters(self._roots)
+        self._roots += 1
+        self._remember(label, label, bar)
+        return MotifResult(label, NEW, None, 0.0 if best_any is None else best_any[0])
+
+    def _stack(self, slots: int) -> tuple[list[str], Stack] | None:
+        """The remembered prints of ``slots`` slots stacked (rebuilt only when the memory
+        or the meter changed); prints of another meter are never alike, so left out."""
+        if self._cache is None or self._cache[1].slots != slots:
+            labels = [k for k, m in self._motifs.items() if m.print.slots == slots]
+            prints = [self._motifs[k].print for k in labels]
+            if not prints:  # nothing in this meter yet
+                return None
+            self._cache = (labels, Stack.of(prints))
+        return self._cache
+
+    def _remember(self, label: str, root: str, bar: Fingerprint) -> None:
+        self._cache = None
+        self._motifs[label] = _Motif(label, root, bar)
+        while len(self._motifs) > self.cfg.memory:
+            self._motifs.popitem(last=False)

@@ -1,0 +1,81 @@
+"""Synthetic stems for the structure tests: decaying tones and noise hits on a bar grid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+RATE = 22050
+
+
+def tone(
+    freq: float,
+    seconds: float,
+    rate: int = RATE,
+    *,
+    decay: float = 6.0,
+    noise: bool = False,
+    seed: int = 0,
+) -> np.ndarray:
+    """A decaying tone (or noise burst) ``seconds`` long, peak 0.3."""
+    n = max(1, round(seconds * rate))
+    t = np.arange(n) / rate
+    if noise:
+        wave = np.random.default_rng(seed).standard_normal(n) * 0.5
+    else:
+        wave = np.sin(2 * np.pi * freq * t) + 0.3 * np.sin(4 * np.pi * freq * t)
+    return (0.3 * wave * np.exp(-t * decay)).astype(np.float32)
+
+
+def stem(
+    bars: list[list[tuple[float, float]] | None],
+    tempo: float,
+    *,
+    beats_per_bar: float = 4.0,
+    rate: int = RATE,
+    jitter_s: float = 0.0,
+    level_db: float = 0.0,
+    seed: int = 0,
+    noise: bool = False,
+) -> np.ndarray:
+    """A stem from bars of notes ``(beat in the bar, frequency)`` (None: a silent bar),
+    each note humanised by up to ``jitter_s`` and ``level_db``."""
+    rng = np.random.default_rng(seed)
+    beat = 60.0 / tempo
+    bar_s = beats_per_bar * beat
+    out = np.zeros(round((len(bars) * bar_s + 1.0) * rate), np.float32)
+    for b, notes in enumerate(bars):
+        for at, freq in notes or []:
+            start = b * bar_s + at * beat + rng.uniform(-jitter_s, jitter_s)
+            gain = 10 ** (rng.uniform(-level_db, level_db) / 20)
+            # a noise hit is one sample played again (as a drum machine does)
+            clip = tone(freq, min(0.9 * beat, 0.4), rate, noise=noise, seed=seed) * gain
+            first = max(0, round(start * rate))
+            out[first : first + len(clip)] += clip[: len(out) - first]
+    return out
+
+
+#: Bar patterns: four notes a bar.
+RIFF_A = [(0, 220.0), (1, 277.2), (2, 329.6), (3, 277.2)]
+RIFF_B = [(0, 196.0), (1.5, 246.9), (2, 293.7), (3, 392.0)]
+RIFF_A_VAR = [(0, 220.0), (1, 277.2), (2, 329.6), (3, 370.0)]  # last note changed
+KICKS = [(0, 60.0), (1, 60.0), (2, 60.0), (3, 60.0)]
+
+
+def steady_step(tempo: float, rate: int = RATE) -> int:
+    """Samples per beat of the demo loop at ``tempo`` (its beats fall on whole samples)."""
+    return int(rate * 60 / tempo)
+
+
+def tiled(one_bar: np.ndarray, bars: int) -> np.ndarray:
+    """``one_bar`` played ``bars`` times back to back: a sample-exact loop."""
+    return np.tile(np.asarray(one_bar, np.float32), bars)
+
+
+def folded(render: np.ndarray, bar_samples: int) -> np.ndarray:
+    """One bar of a loop from a render of one bar plus its ringing tail: the tail is added
+    onto the bar's start (overlap-add), as it sounds when the bar repeats."""
+    out = np.zeros(bar_samples, np.float64)
+    for first in range(0, len(render), bar_samples):
+        piece = render[first : first + bar_samples]
+        out[: len(piece)] += piece
+    return out.astype(np.float32)

@@ -1,0 +1,97 @@
+"""Pure repetition reads as repetition, and a changed sound does not (issue #15).
+
+Loops are sample-exact (one bar's audio played again and again) at tempi where a bar is a
+non-integer number of analysis hops (256 samples), so every bar meets the frame grid at
+another sub-frame phase.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bridge.simulate.demo_audio import bass, hats, kick, pad
+from models import instruments as gm
+from models.arrangements import STEM_PROGRAMS, generate
+from models.structure import analyse_signals
+from models.structure.motifs import REPEAT
+from models.structure.offline import SteadyTransport
+from tests.models.structure_helpers import RATE, folded, steady_step, tiled
+
+LOOP_BARS = 6
+
+
+def _kinds(structure, name: str) -> list[str | None]:
+    bars = [b for b in structure.bars if b.complete]
+    return [None if b.motifs[name] is None else b.motifs[name].kind for b in bars]
+
+
+def _demo_loop(tempo: float) -> tuple[dict[str, tuple[np.ndarray, float]], SteadyTransport]:
+    step = steady_step(tempo)
+    bar = 4 * step
+    # bar 1 of a render holds the tail of bar 0, so repeating it is seamless; the bass's
+    # first half (two bars of a four-bar render) is its closed sound
+    sources = {
+        "kick": kick(8, RATE, tempo),
+        "bass": bass(16, RATE, tempo),
+        "hats": hats(8, RATE, tempo),
+        "pad": pad(8, RATE, tempo),
+    }
+    signals = {n: (tiled(a[bar : 2 * bar], LOOP_BARS), float(RATE)) for n, a in sources.items()}
+    return signals, SteadyTransport(60.0 * RATE / step)
+
+
+@pytest.mark.parametrize("tempo", [124.0, 240.0, 131.0, 97.3])
+def test_a_sample_exact_demo_loop_repeats_every_bar(tempo):
+    signals, transport = _demo_loop(tempo)
+    hops = 4 * steady_step(tempo) / 256
+    assert hops != round(hops)  # the frame grid drifts against the bar
+    structure = analyse_signals(signals, transport=transport)
+    for name in signals:
+        kinds = _kinds(structure, name)
+        assert len(kinds) >= LOOP_BARS - 1
+        assert kinds[1:] == [REPEAT] * (len(kinds) - 1), (tempo, name, kinds)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("tempo", "meter"), [(124.0, (4, 4)), (97.3, (3, 4)), (143.0, (7, 8))])
+def test_a_sample_exact_loop_of_rendered_instruments_repeats_every_bar(tempo, meter):
+    font = gm.EVAL_SOUNDFONT
+    reason = gm.missing_reason(font)
+    if reason:
+        pytest.skip(f"no sampled instruments: {reason}")
+    num, den = meter
+    arr = generate(7, tempo, num, den)
+    eighth = 30.0 / tempo
+    bar = round(arr.eighths * eighth * RATE)
+    signals = {}
+    for stem in ("drums", "bass", "keys", "lead"):
+        label = next(x for x in arr.stems[stem] if x is not None)
+        song = gm.MidiSong()
+        channel = 9 if stem == "drums" else 0
+        song.program(0.0, channel, STEM_PROGRAMS[stem]["eval"], bank=128 if stem == "drums" else 0)
+        for note in arr.patterns[stem][label].notes:
+            song.note(note.start * eighth, note.length * eighth, channel, note.pitch, note.velocity)
+        render = gm.render_midi(song, font, RATE, bar / RATE + 2.0)
+        signals[stem] = (tiled(folded(render, bar), LOOP_BARS), float(RATE))
+    transport = SteadyTransport(arr.eighths * 30.0 * RATE / bar, num, den)
+    structure = analyse_signals(signals, transport=transport)
+    for name in signals:
+        kinds = _kinds(structure, name)
+        assert kinds[1:] == [REPEAT] * (len(kinds) - 1), (tempo, meter, name, kinds)
+
+
+def test_the_demo_bass_opening_up_is_a_change():
+    tempo = 124.0
+    step = steady_step(tempo)
+    bar = 4 * step
+    render = bass(16, RATE, tempo)  # bars 0-1 closed, bars 2-3 opened
+    closed, opened = render[bar : 2 * bar], render[3 * bar : 4 * bar]
+    audio = np.concatenate([tiled(closed, 3), tiled(opened, 3)])
+    structure = analyse_signals(
+        {"bass": (audio, float(RATE))}, transport=SteadyTransport(60.0 * RATE / step)
+    )
+    labels = [b.motifs["bass"].label for b in structure.bars if b.complete]
+    assert labels[0] == labels[1] == labels[2]
+    assert labels[3] != labels[0], labels
+    assert labels[4] == labels[5] == labels[3], labels

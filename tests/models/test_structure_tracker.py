@@ -1,0 +1,96 @@
+"""The tempo/downbeat tracker: period, phase, meter and downbeat of synthetic patterns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.structure import analyse_signals
+from models.structure.tracker import (
+    BeatTracker,
+    Grid,
+    choose_downbeat,
+    choose_meter,
+    refine_tatum,
+    tatum_period,
+)
+from tests.models.structure_helpers import RATE, stem
+
+FPS = 22050 / 256
+
+
+def clicks(period: float, seconds: float, phase: float = 0.0) -> np.ndarray:
+    env = np.zeros(round(seconds * FPS))
+    for t in np.arange(phase, seconds, period):
+        env[min(len(env) - 1, round(t * FPS))] = 1.0
+    return env
+
+
+def test_tatum_period_and_phase_of_a_click_train():
+    env = clicks(0.25, 12.0, phase=0.1)  # eighths at 120 BPM
+    times = np.arange(len(env)) / FPS
+    assert tatum_period(env, FPS) == pytest.approx(0.25, rel=0.03)
+    tatum, phase = refine_tatum(env, times, 0.245, FPS)
+    assert tatum == pytest.approx(0.25, rel=0.005)
+    assert (phase - 0.1) % 0.25 == pytest.approx(0.0, abs=0.012) or (
+        phase - 0.1
+    ) % 0.25 == pytest.approx(0.25, abs=0.012)
+
+
+def test_meter_from_the_lag_that_repeats():
+    rng = np.random.default_rng(0)
+    for meter in (6, 7, 8):
+        bar = rng.normal(size=(meter, 10))
+        features = np.tile(bar, (6, 1)) + 0.05 * rng.normal(size=(6 * meter, 10))
+        assert choose_meter(features) == meter
+
+
+def test_downbeat_where_the_low_onsets_and_harmony_change():
+    meter, bars = 8, 6
+    low = np.tile([5.0, 0, 1, 0, 2, 0, 1, 0], bars)
+    onset = np.ones(meter * bars)
+    chroma = np.zeros((meter * bars, 12))
+    for b in range(bars):
+        chroma[b * meter : (b + 1) * meter, (b * 5) % 12] = 1.0  # a new chord each bar
+    rolled = 3
+    got = choose_downbeat(
+        np.roll(onset, rolled), np.roll(low, rolled), np.roll(chroma, rolled, axis=0), meter, None
+    )
+    assert got == rolled
+
+
+def test_grid_positions_and_transport():
+    grid = Grid(tatum=0.25, downbeat=1.0, meter=7)
+    np.testing.assert_allclose(grid.beats(np.array([1.0, 1.5, 2.75])), [0.0, 1.0, 3.5])
+    t = grid.transport(3.5)
+    assert (t.tempo, t.numerator, t.denominator, t.bar_length) == (120.0, 7, 8, 3.5)
+
+
+def test_tracker_waits_for_its_lock_then_places_everything():
+    tracker = BeatTracker(FPS, tempo=120.0, lock_seconds=4.0)
+    env = clicks(0.5, 6.0)
+    times = np.arange(len(env)) / FPS
+    zeros = np.zeros((len(env), 8)), np.zeros((len(env), 12))
+    first = tracker.push(times[:100], env[:100], env[:100], zeros[0][:100], zeros[1][:100])
+    assert first is None
+    placed = tracker.push(times[100:], env[100:], env[100:], zeros[0][100:], zeros[1][100:])
+    assert placed is not None and len(placed[0]) == len(env)
+    assert tracker.grid is not None and tracker.grid.tempo == 120.0
+    with pytest.raises(ValueError):
+        BeatTracker(FPS, tempo=5.0)
+
+
+def test_bars_from_audio_alone_follow_the_beat_and_the_bass():
+    # 4/4 at 120 BPM (given, no downbeat): hits on the beats, soft hits between, a bass
+    # note on each downbeat
+    beats = stem([[(b, 0.0) for b in range(4)]] * 10, 120.0, noise=True, seed=1)
+    offbeats = 0.3 * stem([[(b + 0.5, 0.0) for b in range(4)]] * 10, 120.0, noise=True, seed=2)
+    bass = stem([[(0, 55.0)]] * 10, 120.0)
+    signals = {"beats": (beats, RATE), "offbeats": (offbeats, RATE), "bass": (bass, RATE)}
+    structure = analyse_signals(signals, tempo=120.0)
+    complete = [b for b in structure.bars if b.complete]
+    assert complete and all(abs(b.tempo - 120.0) < 1.5 for b in complete)
+    starts = np.array([b.start_s for b in complete])
+    error = np.abs(((starts + 1.0) % 2.0) - 1.0)  # bar starts on the downbeats (every 2 s)
+    assert error.max() < 0.03
+    assert structure.bar_labels("bass")[1:-1] == ["a"] * (len(structure.bars) - 2)
