@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "storyboard",
         help="frames of a render every N beats or seconds, in a grid with their times",
         description="Render stems offline (exactly as `synaesthete render` does) and put one "
-        "frame every N beats (--beats, needs --tempo) or seconds (--seconds, the default) "
+        "frame every N beats (--beats, needs --tempo) or seconds (without --beats, the default) "
         "on one PNG contact sheet, each labelled with its time.",
     )
     board.add_argument("files", nargs="+", type=Path, help="audio files, one layer each")

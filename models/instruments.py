@@ -484,7 +484,7 @@ def _cached_render(
 
 
 #: The training side's rendered subset: every other training program, three registers and
-#: two velocities (324 notes, a cache of about 60 MB), plus the pad and the drum loop.
+#: two velocities (324 notes, a 49 MB cache), plus the pad and the drum loop.
 TRAIN_CLIP_PROGRAMS: tuple[int, ...] = TRAIN_PROGRAMS[::2]
 TRAIN_CLIP_OFFSETS: tuple[int, ...] = (-12, 0, 12)
 TRAIN_CLIP_VELOCITIES: tuple[int, ...] = (40, 100)

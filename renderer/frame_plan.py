@@ -27,7 +27,7 @@ LAYER_DTYPE = np.dtype(
         ("row1", "<f4", 4),  # texture-t row of the matrix, then t at the image's bottom edge
         ("color", "<f4", 4),  # ink rgb (non-premultiplied), opacity
         ("params", "<f4", 4),  # crossfade mix, threshold, edge half-width, softness half-width
-        ("ints", "<i4", 4),  # slot, blend mode index, index in the frame's list, unused
+        ("ints", "<i4", 4),  # slot, blend mode, index in the frame's list, edge fade ‱
     ]
 )
 assert LAYER_DTYPE.itemsize == 80
@@ -68,6 +68,12 @@ class DrawLayer:
     #: Half-width, in field-value units, that softness alone asks for (0 = crisp); stroke
     #: mode widens its one-pixel edge to at least this.
     soft_half_width: float = 0.0
+    #: Share of the image's side over which the ink fades out at its border (0: none).
+    edge_fade: float = 0.0
+
+
+#: ``edge_fade`` travels to the shader as an int in ten-thousandths of the image's side.
+EDGE_FADE_UNITS = 10_000
 
 
 @dataclass(frozen=True)
@@ -210,6 +216,7 @@ def plan_frame(
                 mode_index=BLEND_MODES.index(settings.blend),
                 bounds=layer_bounds(matrix),
                 soft_half_width=0.5 * softness,
+                edge_fade=settings.edge_fade,
             )
         )
     return planned
@@ -228,7 +235,8 @@ def layer_records(layers: Sequence[DrawLayer]) -> np.ndarray:
         records["row1"][i] = (*(layer.matrix[1] * t_max), t_max)
         records["color"][i] = (*layer.color, layer.opacity)
         records["params"][i] = (layer.mix, layer.threshold, layer.half_width, layer.soft_half_width)
-        records["ints"][i] = (layer.slot, layer.mode_index, i, 0)
+        fade = round(layer.edge_fade * EDGE_FADE_UNITS)
+        records["ints"][i] = (layer.slot, layer.mode_index, i, fade)
     return records
 
 

@@ -142,6 +142,10 @@ class LayerSettings:
     - ``muted``: never drawn. ``solo``: when any layer is soloed only soloed layers draw.
     - ``threshold``: ink value (0..1) where a stroke's edge sits.
     - ``softness``: 0 draws crisp anti-aliased edges, 1 shows the raw field's gradient.
+    - ``edge_fade``: 0 … 0.5, the share of the image's side over which its ink fades to
+      nothing at the image's border (a smoothstep), so a shape that runs off the generated
+      picture closes with a rounded end instead of being cut by a straight line; 0 keeps
+      the ink as it is up to the border.
     - ``crossfade``: seconds to fade from the previous generated frame to a new one;
       None estimates it from how often frames arrive, so slow generation still looks fluid.
     - ``reactive``: the audio hooks, see :class:`ReactiveSettings`.
@@ -160,6 +164,7 @@ class LayerSettings:
     solo: bool = False
     threshold: float = 0.5
     softness: float = 0.0
+    edge_fade: float = 0.0
     crossfade: float | None = None
     reactive: ReactiveSettings = field(default_factory=ReactiveSettings)
     #: What the HUD calls the layer (the track's name); empty: its id.
@@ -196,6 +201,7 @@ class LayerSettings:
                 raise SettingsError(f"{owner}.{flag} must be True or False")
         set_(self, "threshold", _check_range(owner, "threshold", self.threshold, 0.0, 1.0))
         set_(self, "softness", _check_range(owner, "softness", self.softness, 0.0, 1.0))
+        set_(self, "edge_fade", _check_range(owner, "edge_fade", self.edge_fade, 0.0, 0.5))
         if self.crossfade is not None:
             set_(self, "crossfade", _check_range(owner, "crossfade", self.crossfade, 0.0, 60.0))
         if not isinstance(self.reactive, ReactiveSettings):

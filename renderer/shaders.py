@@ -178,7 +178,7 @@ struct Layer {{
     vec4 row1;    // texture t = dot(row1.xy, uv) + row1.z; row1.w = t at the image's bottom edge
     vec4 color;   // ink rgb, opacity
     vec4 params;  // crossfade mix, threshold, edge half-width, softness half-width
-    ivec4 ints;   // slot, blend mode, index in the frame's whole layer list, -
+    ivec4 ints;   // slot, blend mode, index in the frame's whole layer list, edge fade ‱
 }};
 
 layout(std140) uniform LayerBlock {{
@@ -260,6 +260,13 @@ void main() {{
         vec2 at = clamp(st, vec2(u_half_texel), vec2(row0.w, row1.w) - u_half_texel);
         vec2 pair = texture(u_fields, vec3(at, float(layers[k].ints.x))).rg;
         float ink = mix(pair.r, pair.g, params.x);
+        // the ink fades out over the last edge_fade of the image's side at its border, so
+        // a shape running off the picture closes instead of being cut straight
+        float fade = float(layers[k].ints.w) * 1e-4;
+        // (a product of the two sides' ramps: corners round off)
+        vec2 across = st / vec2(row0.w, row1.w);
+        vec2 ramp2 = smoothstep(vec2(0.0), vec2(fade), min(across, 1.0 - across));
+        ink *= fade > 0.0 ? ramp2.x * ramp2.y : 1.0;
         float coverage = smoothstep(params.y - params.z, params.y + params.z, ink);
         float full = layers[k].color.a * inside.x * inside.y;
         float alpha = coverage * full;

@@ -546,7 +546,8 @@ MESSAGES: tuple[MessageSpec, ...] = (
         "/syn/layer/{index|uuid}/{prop}",
         "control",
         (Arg("value", "f", "see the property table"),),
-        "Same, with the track index or uuid in the address (for simple controllers).",
+        "Set one property of the layer whose Live track index or uuid is in the address "
+        "(for simple controllers).",
         props=LAYER_PROPS,
         build=lambda v: _layer_control(v),
         relative=True,
@@ -556,8 +557,8 @@ MESSAGES: tuple[MessageSpec, ...] = (
         "/syn/layers/{number}/{prop}",
         "control",
         (Arg("value", "f", "see the property table"),),
-        "Same, for layer number N (1-based, bottom first, as the HUD and keys 1…9 count); "
-        "also sent to registered controllers.",
+        "Set one property of layer number N (1-based, bottom first, as the HUD and keys "
+        "1…9 count); also sent to registered controllers.",
         props=LAYER_PROPS,
         build=lambda v: _layer_control(v),
         relative=True,
@@ -567,7 +568,7 @@ MESSAGES: tuple[MessageSpec, ...] = (
         "/syn/selected/{prop}",
         "control",
         (Arg("value", "f", "see the property table"),),
-        "Same, for the selected layer; also sent to registered controllers.",
+        "Set one property of the selected layer; also sent to registered controllers.",
         props=LAYER_PROPS,
         build=lambda v: _layer_control({**v, "selector": SELECTED}),
         relative=True,

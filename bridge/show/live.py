@@ -197,9 +197,7 @@ class LiveShow:
         )
         self.show: Show | None = None
         #: Bars, motifs and sections from every track's audio (its thread runs in :meth:`run`).
-        self.structure = (
-            LiveStructureFeed(service) if options.structure or options.form else None
-        )
+        self.structure = LiveStructureFeed(service) if options.structure or options.form else None
         #: MIDI ports, feedback and OSCQuery while :meth:`run` runs (None: plain controls).
         self.controls: ControlSession | None = None
         #: One compositor slot per possible track (the compositor allows up to 128).

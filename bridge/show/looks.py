@@ -63,6 +63,9 @@ SCORE_DEFAULT_TEMPO = 120.0
 #: ``score``: trails kept per 1/60 s: a picture fades to ~40 % as it crosses the frame
 #: (16 beats at 124 BPM), so the newest bars read strongest.
 SCORE_TRAILS = 0.998
+#: Share of a picture's side over which its ink fades out at the picture's border, so a
+#: stroke the generator ran off its 64² picture ends rounded instead of cut straight.
+EDGE_FADE = 0.1
 #: A recognised motif's accent: how much the drawing swells and its tint whitens at most.
 ACCENT_SWELL = 0.08
 ACCENT_WHITEN = 0.45
@@ -317,6 +320,7 @@ class Looks:
             fit=fit,
             # a wide (stretched) drawing is not turned: it would turn its whole band
             rotation=(pose.turn if fit == "contain" else 0.0) + float(self.value(key, "rotation")),  # type: ignore[arg-type]
+            edge_fade=EDGE_FADE,
             muted=bool(self.value(key, "mute")),
             solo=bool(self.value(key, "solo")),
             reactive=reactive,

@@ -34,7 +34,7 @@ from bridge.control.show_controls import ControlIO, ShowControls
 from bridge.generate.analysis_feed import FeatureRecord
 from bridge.generate.feeds import PictureFeed
 from bridge.ingest.protocol import PresetControl
-from bridge.show.form_strip import draw_form_strip, strip_box
+from bridge.show.form_strip import StripRow, draw_form_strip, strip_box
 from bridge.show.keyboard import LooksKeyboard
 from bridge.show.latency import LatencyStats
 from bridge.show.looks import Looks
@@ -221,7 +221,10 @@ class Show:
         size or the switch changes (about once a bar), removed when switched off."""
         structure = self.looks.structure
         shown = self.structure is not None and self.looks.form_on
-        tracks = tuple((track_name(s.key), tint_from_live_color(s.color)) for s in self.snapshots)
+        tracks = tuple(
+            StripRow(track_name(s.key), tint_from_live_color(s.color), s.name)
+            for s in self.snapshots
+        )
         size = self.compositor.size
         key = (shown, structure.bars_seen, tracks, size) if shown else None
         if key == self._form_drawn:

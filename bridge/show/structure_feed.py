@@ -5,9 +5,10 @@ The show asks its feed once per frame for the bars completed since the last fram
 (bars from Live's transport when it plays, else from the audio), fed at
 :data:`STRUCTURE_RATE` so a track's rate can change without restarting its memory.
 
-- :class:`FileStructureFeed` — offline: the stems, pushed up to the show's time each frame
-  with the file source's transport (or none: the tracker finds the bars), on the show's
-  thread. Injected time gives the same bars every run.
+- :class:`FileStructureFeed` — offline: the stems analysed whole once with the file
+  source's transport (or none: the tracker finds the bars), each bar handed over on the
+  frame where it starts, with the sections found with look-ahead. Injected time gives the
+  same bars every run.
 - :class:`LiveStructureFeed` — live: a background thread copies each track's new samples
   under the bridge's lock every :data:`PULL_SECONDS` (as the analysis worker does, with its
   own read positions), feeds them with Live's transport extrapolated to the block's first
@@ -25,6 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Hashable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -33,8 +35,9 @@ from bridge.generate.analysis_feed import take_pending
 from bridge.generate.feeds import Stem
 from bridge.ingest.transport import BeatState
 from bridge.show.structure_looks import track_name
-from models.resample import StreamingResampler, resample
-from models.structure import BarResult, StructureStream, Transport
+from models.resample import StreamingResampler
+from models.structure import BarResult, StructureStream, Transport, analyse_signals
+from models.structure.offline import SteadyTransport
 
 if TYPE_CHECKING:
     from bridge.ingest.service import BridgeService
@@ -65,7 +68,13 @@ def transport_of(state: BeatState, seconds_before: float = 0.0) -> Transport:
 
 
 class FileStructureFeed:
-    """Offline structure: stems pushed up to the show's time (see the module docstring).
+    """Offline structure with look-ahead (see the module docstring): the whole stems are
+    analysed once (:func:`models.structure.analyse_signals`, the same stream the live feed
+    runs), and each bar is handed to the show on the frame where it *starts*, labelled with
+    the offline sections (found with look-ahead, so a section's first bar carries its
+    boundary). A render therefore shows a motif's place and a section's colours from the
+    downbeat they begin on, where the live show, which must hear a bar out (and a section's
+    first bar confirmed), follows one to two bars later.
 
     Args:
         stems: one per track; track *i* is named ``str(i)`` as the file source keys it.
@@ -74,34 +83,33 @@ class FileStructureFeed:
 
     def __init__(self, stems: Sequence[Stem], tempo: float | None = None) -> None:
         self.tempo = tempo
-        self.stream = StructureStream(tempo=tempo)
-        self._audio = []
-        for stem in stems:
-            audio = np.asarray(stem.audio, np.float32)
-            if float(stem.rate) != STRUCTURE_RATE:
-                audio = resample(audio, float(stem.rate), STRUCTURE_RATE).astype(np.float32)
-            self._audio.append(audio)
-        self._position = [0] * len(self._audio)
-        self._finished = False
+        signals = {
+            str(i): (np.asarray(stem.audio, np.float32), float(stem.rate))
+            for i, stem in enumerate(stems)
+        }
+        transport = SteadyTransport(tempo) if tempo else None
+        self.structure = analyse_signals(signals, transport=transport, tempo=tempo)
+        starts = {section.start_bar: section for section in self.structure.sections}
+        label_of: dict[int, str] = {}
+        for section in self.structure.sections:
+            for index in range(section.start_bar, section.end_bar):
+                label_of[index] = section.label
+        self._bars = [
+            replace(
+                bar,
+                section=label_of.get(bar.index, bar.section),
+                boundary=bar.index in starts and bar.index > 0,
+                boundary_bar=bar.index if bar.index in starts and bar.index > 0 else None,
+            )
+            for bar in self.structure.bars
+        ]
+        self._next = 0
 
     def bars(self, t: float) -> list[BarResult]:
-        done: list[BarResult] = []
-        end = max(0, int(t * STRUCTURE_RATE))
-        for i, audio in enumerate(self._audio):
-            start = self._position[i]
-            stop = min(end, audio.size)
-            if stop <= start:
-                continue
-            transport = None
-            if self.tempo:
-                transport = Transport(self.tempo, start / STRUCTURE_RATE * self.tempo / 60.0)
-            done += self.stream.push(str(i), audio[start:stop], STRUCTURE_RATE, transport)
-            self._position[i] = stop
-        if not self._finished and all(
-            p >= a.size for p, a in zip(self._position, self._audio, strict=True)
-        ):
-            self._finished = True
-            done += self.stream.finish()
+        done = []
+        while self._next < len(self._bars) and self._bars[self._next].start_s <= t + 1e-9:
+            done.append(self._bars[self._next])
+            self._next += 1
         return done
 
     def close(self) -> None:

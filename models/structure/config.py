@@ -42,9 +42,9 @@ class StructureConfig:
     repeat_mean: float = 0.86
     variation_mean: float = 0.55
     memory: int = 64
-    kernel_bars: int = 4
+    kernel_bars: int = 3
     novelty_offline: float = 0.08
-    novelty_live: float = 0.12
+    novelty_live: float = 0.2
     min_section_bars: int = 2
     section_same: float = 0.6
     late_bars: int = 2

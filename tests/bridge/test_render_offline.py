@@ -17,6 +17,7 @@ from bridge.show.looks import Looks
 from bridge.show.render import RENDER_FADE_IN, mixdown
 from bridge.show.show import Show
 from bridge.show.sources import FileSource
+from bridge.show.structure_feed import FileStructureFeed
 from bridge.simulate.demo_audio import demo_stems
 from bridge.simulate.simulator import PALETTE
 from cli.main import main
@@ -180,7 +181,8 @@ def test_the_show_stepped_on_an_injected_clock_gives_renders_frames(tmp_path, mo
         compositor = renderer.compositor
         feed = LookaheadFeed(stems, lambda style: generator, fps=fps, n_frames=n)
         looks = Looks(fade_in=RENDER_FADE_IN)
-        show = Show(FileSource(stems, tempo=124.0), feed, compositor, looks=looks)
+        bars = FileStructureFeed(stems, tempo=124.0)  # the music's structure, as render's
+        show = Show(FileSource(stems, tempo=124.0), feed, compositor, looks=looks, structure=bars)
         for i in range(n):
             t = i / fps  # the test is the clock
             features, beat = show.update(t)

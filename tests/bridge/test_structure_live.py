@@ -88,18 +88,27 @@ def test_live_bars_reach_the_show_from_udp_with_lives_transport() -> None:
         service.stop()
 
 
-def test_offline_bars_follow_the_show_clock_and_repeat_exactly() -> None:
+def test_offline_bars_arrive_on_their_downbeat_with_look_ahead_sections() -> None:
+    """A render knows the whole set: each bar reaches the show on the frame it starts (not
+    a bar late, as live), labelled with the offline sections, the same every run."""
     stems = [Stem(name, audio, 0xFF0000, rate=float(RATE)) for name, audio in loop_stems(4)]
     feed = FileStructureFeed(stems, tempo=TEMPO)
     bars = []
     for i in range(30 * 5):
-        got = feed.bars(i / 30)
-        for bar in got:  # a bar is reported once it is over, not before
-            assert not bar.complete or bar.start_s + bar.length * 60 / TEMPO <= i / 30 + 1e-6
+        t = i / 30
+        got = feed.bars(t)
+        for bar in got:  # on the first frame at or after its downbeat
+            assert bar.start_s <= t + 1e-9 and t - bar.start_s < 1 / 30
         bars += got
     complete = [b for b in bars if b.complete]
     assert [b.index for b in complete] == [0, 1, 2, 3]
     assert set(bars[0].motifs) == {"0", "1", "2", "3"}
+    sections = {b.index: b.section for b in bars}
+    for section in feed.structure.sections:  # the look-ahead sections, bar by bar
+        for index in range(section.start_bar, min(section.end_bar, len(bars))):
+            assert sections[index] == section.label
+    starts = {s.start_bar for s in feed.structure.sections if s.start_bar > 0}
+    assert {b.index for b in bars if b.boundary} == starts
     again = FileStructureFeed(stems, tempo=TEMPO)
     same = [b for i in range(30 * 5) for b in again.bars(i / 30)]
     assert same == bars  # injected time: the same bars every run

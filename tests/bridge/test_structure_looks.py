@@ -10,7 +10,15 @@ import pytest
 
 from bridge.ingest.protocol import MasterControl
 from bridge.show import colour
-from bridge.show.form_strip import draw_form_strip, motif_colour, strip_box
+from bridge.show.form_strip import (
+    BACKING_ALPHA,
+    NAMES_SHARE,
+    STRIP_BARS,
+    StripRow,
+    draw_form_strip,
+    motif_colour,
+    strip_box,
+)
 from bridge.show.looks import Looks
 from bridge.show.structure_looks import (
     ACCENT_SECONDS,
@@ -171,21 +179,29 @@ def test_the_form_strip_draws_motifs_sections_and_silence() -> None:
     box = strip_box((1280, 720))
     assert box[0] == 0 and box[2] == 1280 and box[1] + box[3] == 720
     red, green = (0.9, 0.2, 0.2), (0.2, 0.8, 0.3)
-    image = draw_form_strip(history.history, [("k", red), ("p", green)], box[2:])
+    rows = [StripRow("k", red, "Kick"), StripRow("p", green, "Pad")]
+    image = draw_form_strip(history.history, rows, box[2:])
     assert image.shape == (box[3], box[2], 4) and image.dtype == np.uint8
     assert (image[..., :3] <= image[..., 3:4]).all()  # premultiplied
     row_k = image[box[3] - 4]  # the bottom row is the first track's
-    cell = 1280 // 48
+    names = round(1280 * NAMES_SHARE)
+    column = (1280 - names) / STRIP_BARS
+
+    def x(col: int) -> int:  # the middle of bar ``col``'s column
+        return names + round((col + 0.5) * column)
 
     def at(col: int) -> tuple:
-        return tuple(row_k[col * cell + cell // 2][:3])
+        return tuple(row_k[x(col)][:3])
 
     assert at(0) == at(2) != at(1)  # a, b, a: the same colour comes back
-    assert at(3) == tuple(image[box[3] - 4, -2, :3])  # no bar yet: the backing
+    backing = round(255 * BACKING_ALPHA)
+    assert row_k[x(3)][3] == 0 and image[:, -2, 3].max() == 0  # no bar yet: clear
+    assert image[2, x(0), 3] >= backing  # heard bars are backed (darkened)
+    assert image[:, : names - 2, :3].max() > 100  # the rows' names are written
     row_p = image[round(box[3] * 0.3) + 5]  # the top row, below the section letters
-    assert tuple(row_p[cell // 2][:3]) == at(3)  # silent: the backing only
-    assert tuple(row_p[2 * cell + cell // 2][:3]) != at(3)
-    white = image[:, round(2 * 1280 / 48), :3]
+    assert tuple(row_p[x(0)]) == (0, 0, 0, backing)  # silent: the backing only
+    assert tuple(row_p[x(2)][:3]) != (0, 0, 0)
+    white = image[:, names + round(2 * column), :3]
     assert (white == 255).all()  # the section mark at bar 2
     assert motif_colour(red, "a'") != motif_colour(red, "a")
     with pytest.raises(ValueError, match="8×8"):

@@ -41,7 +41,15 @@ def _demo_loop(tempo: float) -> tuple[dict[str, tuple[np.ndarray, float]], Stead
     return signals, SteadyTransport(60.0 * RATE / step)
 
 
-@pytest.mark.parametrize("tempo", [124.0, 240.0, 131.0, 97.3])
+@pytest.mark.parametrize(
+    "tempo",
+    [
+        124.0,
+        240.0,
+        pytest.param(131.0, marks=pytest.mark.slow),
+        pytest.param(97.3, marks=pytest.mark.slow),
+    ],
+)
 def test_a_sample_exact_demo_loop_repeats_every_bar(tempo):
     signals, transport = _demo_loop(tempo)
     hops = 4 * steady_step(tempo) / 256
@@ -81,8 +89,9 @@ def test_a_sample_exact_loop_of_rendered_instruments_repeats_every_bar(tempo, me
         assert kinds[1:] == [REPEAT] * (len(kinds) - 1), (tempo, meter, name, kinds)
 
 
-def test_the_demo_bass_opening_up_is_a_change():
-    tempo = 124.0
+@pytest.mark.parametrize("tempo", [124.0, 240.0])
+def test_the_demo_bass_opening_up_is_a_change(tempo):
+    # the same notes and rhythm, brighter, more driven and held longer (demo_audio.bass)
     step = steady_step(tempo)
     bar = 4 * step
     render = bass(16, RATE, tempo)  # bars 0-1 closed, bars 2-3 opened
@@ -92,6 +101,7 @@ def test_the_demo_bass_opening_up_is_a_change():
         {"bass": (audio, float(RATE))}, transport=SteadyTransport(60.0 * RATE / step)
     )
     labels = [b.motifs["bass"].label for b in structure.bars if b.complete]
-    assert labels[0] == labels[1] == labels[2]
-    assert labels[3] != labels[0], labels
+    kinds = [b.motifs["bass"].kind for b in structure.bars if b.complete]
+    assert labels[0] == labels[1] == labels[2], labels
+    assert labels[3] != labels[0] and kinds[3] != REPEAT, labels
     assert labels[4] == labels[5] == labels[3], labels

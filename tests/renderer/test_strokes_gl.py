@@ -267,3 +267,20 @@ def test_a_layer_over_scrolled_trails_is_crisp_and_so_are_the_trails(ctx):
     assert comp.stats.layers_drawn == 1
     assert old.max() <= 2.0 and new.max() <= 2.0
     comp.release()
+
+
+@pytest.mark.parametrize("ink", INK_MODES)
+def test_edge_fade_closes_ink_that_runs_off_the_picture(ctx, ink):
+    """A picture inked to its border: with ``edge_fade`` its ink fades out over that share
+    of the side, so the shape ends half-way into the band (the threshold) with rounded
+    corners instead of the layer's straight border; without, it fills the layer."""
+    full = np.full((16, 16), 255, np.uint8)
+    plain_frame = render_one(ctx, ink, (200, 200), None, full, fit="stretch")[..., 0]
+    assert (plain_frame == 255).all()
+    faded = render_one(ctx, ink, (200, 200), None, full, fit="stretch", edge_fade=0.2)[..., 0]
+    middle = faded[100]
+    inked = np.nonzero(middle > 127)[0]
+    assert abs(inked.min() - 20) <= 2 and abs(inked.max() - 179) <= 2  # 0.1 of the side in
+    assert faded[100, 100] == 255 and faded[5, 100] == 0 and faded[100, 195] == 0
+    assert faded[22, 22] < 64  # the corner is rounded off (a square one would ink it)
+    assert faded[100, 60] == 255
