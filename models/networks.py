@@ -19,6 +19,20 @@ from models.descriptors import audio_descriptors, check_descriptor_names
 FILM_HIDDEN = 32
 
 
+class RowLinear(nn.Linear):
+    """``nn.Linear`` computed as one elementwise product and a sum over the input features,
+    so each output row is the same bits whatever else is in the batch (a GEMM picks its
+    kernel, and so its rounding, by the batch size: a one-row batch and a two-row batch
+    differ in the last bit). The descriptor embedding and the FiLM maps are tiny (≤ 32 × 128),
+    so this costs nothing next to the convolutions, and it keeps ``Style``'s load-time probe
+    on its cheapest policy (no padding of one-window calls). Same parameters and state-dict
+    keys as ``nn.Linear``."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = (x.unsqueeze(-2) * self.weight).sum(dim=-1)
+        return y if self.bias is None else y + self.bias
+
+
 class FiLMNorm(nn.Module):
     """Instance norm whose scale and shift come from a descriptor embedding (FiLM, Perez et
     al. 2018; as AdaIN, Huang & Belongie 2017, with learned statistics): ``norm(x) · (1 + γ)
@@ -28,7 +42,7 @@ class FiLMNorm(nn.Module):
     def __init__(self, kind: str, channels: int) -> None:
         super().__init__()
         self.norm = _plain_norm(kind, channels)
-        self.film = nn.Linear(FILM_HIDDEN, 2 * channels)
+        self.film = RowLinear(FILM_HIDDEN, 2 * channels)
 
     def forward(self, x: torch.Tensor, h: torch.Tensor | None = None) -> torch.Tensor:
         x = self.norm(x)
@@ -187,9 +201,9 @@ class ResnetGenerator(nn.Module):
         self.embed: nn.Module | None = None
         if film:
             self.embed = nn.Sequential(
-                nn.Linear(len(self.descriptors), FILM_HIDDEN),
+                RowLinear(len(self.descriptors), FILM_HIDDEN),
                 nn.ReLU(True),
-                nn.Linear(FILM_HIDDEN, FILM_HIDDEN),
+                RowLinear(FILM_HIDDEN, FILM_HIDDEN),
                 nn.ReLU(True),
             )
 

@@ -63,3 +63,23 @@ def test_invalid_generator_configs_are_refused() -> None:
         GeneratorConfig(norm="batch")
     with pytest.raises(ValueError, match="divisible"):
         build_generator(GeneratorConfig(n_down=3), image_size=36)
+
+
+def test_row_linear_is_linear_and_the_same_bits_in_any_batch() -> None:
+    """The FiLM maps' linear layers: a row's output never depends on the batch around it
+    (``nn.Linear``'s GEMM rounds a one-row batch differently), and the shipped default
+    style therefore runs one window without padding it to two."""
+    import torch
+
+    from models.networks import RowLinear
+    from models.style import Style
+
+    torch.manual_seed(3)
+    layer = RowLinear(5, 32)
+    reference = torch.nn.Linear(5, 32)
+    reference.load_state_dict(layer.state_dict())  # same parameters, same keys
+    x = torch.randn(7, 5)
+    torch.testing.assert_close(layer(x), reference(x))
+    alone = torch.cat([layer(x[i : i + 1]) for i in range(7)])
+    assert torch.equal(alone, layer(x))
+    assert Style.load("squiggle").min_batch == 1
