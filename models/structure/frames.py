@@ -20,6 +20,9 @@ from models.resample import StreamingResampler
 
 #: Mel bands whose centre is below this frequency (Hz) make the low onset.
 LOW_HZ = 200.0
+#: Resampled samples gathered before they are analysed (16 hops, 0.19 s): the analysis
+#: costs mostly per call, and its result does not depend on how the samples are split.
+BATCH_SAMPLES = 4096
 #: A band's onset is its rise over this many hops: one analysis window (1024 samples), so
 #: a transient's whole rise is seen by one frame wherever it falls between frames (its
 #: rise from one hop to the next would be split between frames by the grid's phase).
@@ -126,11 +129,16 @@ class TrackFrames:
         self._stream = AnalysisStream(cfg, chroma=True)
         self._groups, self._low = _band_groups(cfg, bands)
         self._counts = np.bincount(self._groups, minlength=bands).astype(np.float64)
+        #: ``(n_mels, bands)``: the mean over each coarse band's mel bands, as one product
+        self._pool = np.zeros((cfg.n_mels, bands))
+        self._pool[np.arange(cfg.n_mels), self._groups] = 1.0 / self._counts[self._groups]
         #: seconds from a frame's first sample to its centre, plus the resampler's delay
         self._offset = cfg.n_fft / 2 / cfg.sample_rate - self._resampler.delay_seconds
         self.samples_in = 0  # input samples received
         self._last_low = 0.0
         self._last_bands = np.full((RISE_HOPS, bands), cfg.db_floor)
+        self._batch: list[np.ndarray] = []
+        self._batched = 0
 
     @property
     def frames_total(self) -> int:
@@ -139,7 +147,9 @@ class TrackFrames:
     def push(self, pcm: np.ndarray) -> Frames:
         """Analyse the next block (1-D float samples at :attr:`sample_rate`, finite).
 
-        Returns the frames it completes (possibly none).
+        Samples are analysed once :data:`BATCH_SAMPLES` have gathered (or at
+        :meth:`flush`); returns the frames that completes (possibly none). The frames do
+        not depend on how the stream is cut into blocks.
 
         Raises:
             ValueError: for a block that is not 1-D or holds NaN/Inf.
@@ -150,8 +160,22 @@ class TrackFrames:
         if block.size and not np.isfinite(block).all():
             raise ValueError("block contains NaN or Inf samples")
         self.samples_in += block.size
+        resampled = self._resampler.process(block)
+        self._batch.append(resampled)
+        self._batched += resampled.size
+        if self._batched < BATCH_SAMPLES:
+            return Frames.empty(self.bands)
+        return self.flush()
+
+    def flush(self) -> Frames:
+        """Analyse the samples gathered so far (the end of a stream); returns the frames
+        that completes (possibly none)."""
+        if not self._batch:
+            return Frames.empty(self.bands)
+        samples = self._batch[0] if len(self._batch) == 1 else np.concatenate(self._batch)
+        self._batch, self._batched = [], 0
         first = self._stream.frames_total
-        count = self._stream.push(self._resampler.process(block))
+        count = self._stream.push(samples)
         if count == 0:
             return Frames.empty(self.bands)
         result = self._stream.last
@@ -159,9 +183,7 @@ class TrackFrames:
         index = np.arange(first, first + count, dtype=np.int64)
         time = index * (self.cfg.hop / self.cfg.sample_rate) + self._offset
         power = 10.0 ** (mel / 10.0)
-        pooled = np.zeros((count, self.bands))
-        np.add.at(pooled.T, self._groups, power.T)
-        bands = 10.0 * np.log10(np.maximum(pooled / self._counts, 1e-10))
+        bands = 10.0 * np.log10(np.maximum(power @ self._pool, 1e-10))
         # the rise of the low bands' amplitude (not of their dB: leakage of a high note
         # into an empty low band would rise by tens of dB)
         low = np.sqrt(power[:, self._low].sum(axis=1))

@@ -202,6 +202,14 @@ class StructureStream:
     def finish(self) -> list[BarResult]:
         """End of the stream: place what is left, close every track's last bar (reported
         as incomplete) and report all remaining bars."""
+        for state in self._tracks.values():
+            frames = state.frames.flush()
+            if self._transport_mode:
+                self._place_transport(state, frames)
+            elif len(frames):
+                state.waiting.append(frames)
+        if self._transport_mode is False and self._tracker.grid is not None:
+            self._place_tracker()
         if self._transport_mode is False and self._tracker.grid is None:
             self._place_tracker(final=True)
         for state in self._tracks.values():

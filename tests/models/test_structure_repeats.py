@@ -96,7 +96,7 @@ def test_the_demo_bass_opening_up_is_a_change(tempo):
     bar = 4 * step
     render = bass(16, RATE, tempo)  # bars 0-1 closed, bars 2-3 opened
     closed, opened = render[bar : 2 * bar], render[3 * bar : 4 * bar]
-    audio = np.concatenate([tiled(closed, 3), tiled(opened, 3)])
+    audio = np.concatenate([tiled(closed, 3), tiled(opened, 4)])
     structure = analyse_signals(
         {"bass": (audio, float(RATE))}, transport=SteadyTransport(60.0 * RATE / step)
     )
