@@ -484,8 +484,9 @@ def run_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-#: The demo's blend per stem (kick, bass, hats, pad).
-DEMO_BLENDS = ("screen", "plus-lighter", "screen", "overlay")
+#: The demo's blend per stem (kick, bass, hats, pad). The pad screens too: over the black
+#: background an overlay pad is invisible and only darkens the voices it crosses.
+DEMO_BLENDS = ("screen", "plus-lighter", "screen", "screen")
 
 
 def demo_devices(stems: list, style: str) -> list:

@@ -303,7 +303,11 @@ class StructureStream:
                 onset[rows] += part.onset
                 low[rows] += part.low_onset
                 power[rows] += 10.0 ** (part.bands / 10.0)
-                chroma[rows] += part.chroma * (10.0 ** (part.level / 10.0))[:, None]
+                # every sounding track's pitch-class shares count alike: a chord change
+                # is heard in a quiet pad too, and a change of balance between tracks
+                # (a pad swelling over a steady bass) is not a change of harmony
+                sounding = part.level > self.cfg.silence_db
+                chroma[rows] += part.chroma * sounding[:, None]
             placed = self._tracker.push(times, onset, low, power, chroma)
         else:
             placed = None

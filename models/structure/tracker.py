@@ -7,7 +7,11 @@ It works on the tatum (eighth-note) grid, which is what 4/4, 3/4 and 7/8 share:
    refined (±4 %) by the comb that collects the most onset strength.
 2. **Phase**: the comb of period ``T`` that collects the most onset strength.
 3. **Meter**: 8, 6 or 7 tatums a bar (4/4, 3/4, 7/8) — the lag ``L`` (or ``2L``) at which
-   the tatum-synchronous chroma and spectrum repeat best.
+   the tatum-synchronous chroma and spectrum repeat best; 3/4 or 7/8 only where that lag is
+   also more of a peak over the beats around it than 4/4's (:func:`bar_contrast`), since
+   a sound changing slowly (a pad swelling over two bars) makes every shorter lag repeat
+   better. The chroma is every sounding track's pitch-class shares alike, so a change of
+   balance between tracks is not taken for a change of harmony.
 4. **Downbeat**: the tatum of the bar (on a beat in 4/4 and 3/4) where the low-band onsets
    (kick, bass) are strongest and the harmony changes most.
 
@@ -191,15 +195,40 @@ def repetition(features: np.ndarray, lag: int) -> float:
     return float(np.einsum("ij,ij->i", features[:-lag], features[lag:]).mean())
 
 
+def bar_contrast(features: np.ndarray, meter: int) -> float:
+    """How much more the unit-row ``features`` repeat at one and two bars (``meter`` and
+    ``2 * meter`` tatums) than a beat (two tatums) either side: the mean over both lags of
+    ``rep(L) - (rep(L - 2) + rep(L + 2)) / 2``.
+
+    Repetition decays with the lag wherever the sound changes slowly (a pad swelling over
+    two bars, a filter sweep): on such a curve a shorter bar repeats better without being
+    one. A true bar lag is a peak over the beats around it, which the decay does not make.
+    """
+    terms = []
+    for lag in (meter, 2 * meter):
+        if len(features) > lag + 3:
+            around = 0.5 * (repetition(features, lag - 2) + repetition(features, lag + 2))
+            terms.append(repetition(features, lag) - around)
+    return float(np.mean(terms)) if terms else 0.0
+
+
 def choose_meter(features: np.ndarray, meters: tuple[int, ...] = tuple(METERS)) -> int:
-    """The tatums per bar whose lag (or twice it) repeats best; ties go to 8 (4/4)."""
+    """The tatums per bar whose lag (or twice it) repeats best; ties go to 8 (4/4).
+
+    A meter other than the first (4/4) must also show more bar-level repetition (see
+    :func:`bar_contrast`) than the first; else the first's prior (dance music is mostly in
+    4/4) decides. ``features``: (tatums, dims), one row per tatum."""
     unit = _unit_rows(features)
     scores = {m: max(repetition(unit, m), repetition(unit, 2 * m)) for m in meters}
     best = max(scores.values())
+    choice = meters[0]
     for m in meters:  # in preference order
         if scores[m] >= best - 0.01:
-            return m
-    return meters[0]
+            choice = m
+            break
+    if choice != meters[0] and bar_contrast(unit, choice) <= bar_contrast(unit, meters[0]):
+        return meters[0]
+    return choice
 
 
 def choose_downbeat(

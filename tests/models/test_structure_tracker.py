@@ -9,6 +9,7 @@ from models.structure import analyse_signals
 from models.structure.tracker import (
     BeatTracker,
     Grid,
+    bar_contrast,
     choose_downbeat,
     choose_meter,
     refine_tatum,
@@ -43,6 +44,42 @@ def test_meter_from_the_lag_that_repeats():
         bar = rng.normal(size=(meter, 10))
         features = np.tile(bar, (6, 1)) + 0.05 * rng.normal(size=(6 * meter, 10))
         assert choose_meter(features) == meter
+
+
+def test_a_slow_swell_over_a_beat_pattern_is_not_a_short_bar():
+    # every bar of 8 tatums the same (a two-beat figure, beats alternating with off-beats)
+    # while a pad swells over two bars: repetition decays with the lag, so the 6-tatum lag
+    # repeats better than the 8-tatum one, but only 8 is a peak over the beats around it
+    tatums = 64
+    figure = np.array([[1.0, 0, 0], [0, 1.0, 0], [1.0, 0, 0.5], [0, 1.0, 0]])
+    pattern = np.tile(figure, (tatums // 4, 1))
+    swell = np.sin(np.pi * np.arange(tatums) / 16.0) ** 2
+    chord = (np.arange(tatums) // 16) % 2  # a new chord every two bars
+    pad = np.zeros((tatums, 2))
+    pad[np.arange(tatums), chord] = swell
+    features = np.hstack([pattern, pad])
+    unit = features - features.mean(axis=1, keepdims=True)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    six = max(float(np.mean(np.sum(unit[:-lag] * unit[lag:], axis=1))) for lag in (6, 12))
+    eight = max(float(np.mean(np.sum(unit[:-lag] * unit[lag:], axis=1))) for lag in (8, 16))
+    assert six > eight + 0.01  # the lag alone would choose 3/4
+    assert bar_contrast(unit, 8) > bar_contrast(unit, 6)
+    assert choose_meter(features) == 8
+
+
+def test_demo_loop_is_eight_bars_of_four_four():
+    # the product's own demo (kick on every beat, off-beat hats, a two-beat bass riff, a
+    # pad changing chord every two bars and swelling over them): 8 bars from 0 s
+    from bridge.simulate.demo_audio import DEMO_BARS, DEMO_RATE, DEMO_TEMPO, demo_stems
+
+    signals = {name: (audio, DEMO_RATE) for name, audio in demo_stems()}
+    bar_s = 4 * 60.0 / DEMO_TEMPO
+    for tempo in (DEMO_TEMPO, None):
+        structure = analyse_signals(signals, tempo=tempo)
+        assert len(structure.bars) == DEMO_BARS, tempo
+        assert all(b.length == 4.0 for b in structure.bars), tempo
+        starts = np.array([b.start_s for b in structure.bars])
+        assert np.abs(starts - bar_s * np.arange(DEMO_BARS)).max() < 0.07, (tempo, starts)
 
 
 def test_downbeat_where_the_low_onsets_and_harmony_change():
