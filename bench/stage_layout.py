@@ -31,7 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bridge.generate.feeds import Stem
-from bridge.show.render import offline_show, style_processes
+from bridge.show.render import ShowLook, offline_show, style_processes
 from bridge.simulate.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
 from bridge.simulate.simulator import PALETTE
 from cli.show import DEMO_BLENDS
@@ -86,7 +86,7 @@ def measure(
             fps=fps,
             n_frames=n_frames,
             tempo=DEMO_TEMPO,
-            composition=composition,
+            look=ShowLook(composition=composition),
         )
         for index in range(n_frames):
             t = index / fps

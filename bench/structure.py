@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.analysis import DEFAULT_ANALYSIS, AnalysisStream
-from models.arrangements import STEMS, Arrangement, generate, render_stems
+from models.arrangements import STEMS, Arrangement, generate, render_arrangement
 from models.paths import user_data_dir
 from models.structure import StructureStream
 from models.structure.config import DEFAULT_STRUCTURE, StructureConfig
@@ -166,7 +166,7 @@ def main() -> int:
     bars = 0
     how = ""
     for arr in pieces:
-        stems, how = render_stems(arr, side=args.set, sample_rate=RATE, cache=cache)
+        stems, how = render_arrangement(arr, side=args.set, sample_rate=RATE, cache=cache)
         stream, spent, bar_time, count = stream_transport(arr, stems, DEFAULT_STRUCTURE)
         push_s += spent
         bar_s += bar_time

@@ -217,6 +217,13 @@ def add_composition_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def show_look(args: argparse.Namespace):  # -> bridge.show.render.ShowLook
+    """The look ``add_composition_option``'s arguments ask for, for an offline show."""
+    from bridge.show.render import ShowLook
+
+    return ShowLook(args.composition, args.colour, args.structure, args.form)
+
+
 def _add_show_options(parser: argparse.ArgumentParser) -> None:
     add_composition_option(parser)
     parser.add_argument("--style", default=DEFAULT_STYLE, help=f"default style ({DEFAULT_STYLE})")
@@ -638,10 +645,7 @@ def run_render(args: argparse.Namespace) -> int:
             preset=args.preset,
             threads=args.threads,
             progress=not args.quiet_progress,
-            composition=args.composition,
-            colour=args.colour,
-            structure=args.structure,
-            form=args.form,
+            look=show_look(args),
         )
     except (AudioFileError, ValueError, OSError) as exc:
         log.error("%s", exc)

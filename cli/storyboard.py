@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from cli.arguments import FPS, SECONDS, TEMPO, THREADS, number, parse_size, whole
-from cli.show import add_composition_option
+from cli.show import add_composition_option, show_look
 from models.paths import DEFAULT_STYLE
 
 log = logging.getLogger("synaesthete")
@@ -171,11 +171,8 @@ def run_storyboard(args: argparse.Namespace) -> int:
             size=args.size,
             tempo=args.tempo,
             threads=args.threads,
-            composition=args.composition,
-            colour=args.colour,
             progress=not args.quiet_progress,
-            structure=args.structure,
-            form=args.form,
+            look=show_look(args),
         )
     except (AudioFileError, ValueError, OSError) as exc:
         log.error("%s", exc)

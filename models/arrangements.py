@@ -13,7 +13,7 @@ section type fixes which stems play and what. The stems hold:
 - **breakdowns and returns**: a section without drums, then the chorus again.
 
 Every bar's pattern per stem is the ground truth (``None`` where a stem rests), and so are
-the sections. :func:`render_stems` plays the notes with real sampled instruments
+the sections. :func:`render_arrangement` plays the notes with real sampled instruments
 (fluidsynth and a General MIDI soundfont, via :mod:`models.instruments`) or, where
 fluidsynth is missing, with the project's synth (:mod:`models.synth`); both humanise each
 note's timing (uniform ±``timing_ms``) and level (uniform ±``level_db``) from the seed.
@@ -345,7 +345,7 @@ def note_events(
     return events
 
 
-def render_stems(
+def render_arrangement(
     arr: Arrangement,
     *,
     side: str = "eval",

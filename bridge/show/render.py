@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,19 @@ def mixdown(tracks: list[np.ndarray]) -> np.ndarray:
     return mix.astype(np.float32)
 
 
+@dataclass(frozen=True)
+class ShowLook:
+    """How an offline show looks from its first frame: the composition (layout), the colour
+    mode, whether the music's structure shows, and whether the form strip is drawn (all of
+    them switchable live in the bridge; `--composition`, `--colour`, `--no-structure` and
+    `--form` on the command line)."""
+
+    composition: str = DEFAULT_COMPOSITION
+    colour: str = DEFAULT_COLOUR
+    structure: bool = True
+    form: bool = False
+
+
 def offline_show(
     stems: Sequence[Stem],
     compositor,  # renderer.compositor.Compositor
@@ -73,19 +87,15 @@ def offline_show(
     fps: float,
     n_frames: int,
     tempo: float | None = None,
-    composition: str = DEFAULT_COMPOSITION,
-    colour: str = DEFAULT_COLOUR,
-    structure: bool = True,
-    form: bool = False,
+    look: ShowLook = ShowLook(),
 ) -> tuple[Show, LookaheadFeed]:
-    """The offline show on ``compositor``: stems as tracks, pictures generated ahead,
-    ``composition`` as the layout, ``colour`` as the colour mode, the music's structure
-    shown when ``structure`` (its form strip when ``form``); call ``show.update(i / fps)``
-    for frame ``i``."""
+    """The offline show on ``compositor``: stems as tracks, pictures generated ahead, the
+    layout, colour mode and structure ``look`` says; call ``show.update(i / fps)`` for
+    frame ``i``."""
     feed = LookaheadFeed(list(stems), generator_for, fps=fps, n_frames=n_frames)
-    looks = Looks(fade_in=RENDER_FADE_IN, composition=composition, colour_mode=colour)
-    looks.structure_on, looks.form_on = structure, form
-    bars = FileStructureFeed(stems, tempo) if structure or form else None
+    looks = Looks(fade_in=RENDER_FADE_IN, composition=look.composition, colour_mode=look.colour)
+    looks.structure_on, looks.form_on = look.structure, look.form
+    bars = FileStructureFeed(stems, tempo) if look.structure or look.form else None
     show = Show(FileSource(stems, tempo), feed, compositor, looks=looks, structure=bars)
     return show, feed
 
@@ -129,14 +139,10 @@ def render_stems(
     preset: str = "veryfast",
     threads: int = 1,
     progress: bool = True,
-    composition: str = DEFAULT_COMPOSITION,
-    colour: str = DEFAULT_COLOUR,
-    structure: bool = True,
-    form: bool = False,
+    look: ShowLook = ShowLook(),
 ) -> dict[str, float]:
-    """Render stems to ``out`` (.mp4/.mov/.mkv, or a directory for PNG frames), the layers
-    placed by ``composition`` and coloured as ``colour`` says (bridge/show/colour.py), the
-    music's structure shown when ``structure`` and its form strip when ``form``.
+    """Render stems to ``out`` (.mp4/.mov/.mkv, or a directory for PNG frames), looking as
+    ``look`` says (layout, colour mode, structure, form strip).
 
     Returns a summary: frames, seconds of video, wall seconds, images generated.
     """
@@ -170,10 +176,7 @@ def render_stems(
                 fps=fps,
                 n_frames=n_frames,
                 tempo=tempo,
-                composition=composition,
-                colour=colour,
-                structure=structure,
-                form=form,
+                look=look,
             )
             summary = render_to_sink(
                 compositor,
@@ -200,11 +203,8 @@ def render_stills(
     size: tuple[int, int] = (1280, 720),
     tempo: float | None = None,
     threads: int = 1,
-    composition: str = DEFAULT_COMPOSITION,
-    colour: str = DEFAULT_COLOUR,
     progress: bool = True,
-    structure: bool = True,
-    form: bool = False,
+    look: ShowLook = ShowLook(),
 ) -> list[np.ndarray]:
     """Frames ``frames`` (indices at ``fps``) of the render :func:`render_stems` would make,
     each H×W×3 uint8. Every frame up to the last is drawn (crossfades, fades and the
@@ -229,10 +229,7 @@ def render_stills(
             fps=fps,
             n_frames=n_frames,
             tempo=tempo,
-            composition=composition,
-            colour=colour,
-            structure=structure,
-            form=form,
+            look=look,
         )
         keep = set(wanted)
         for index in tqdm(range(n_frames), desc="storyboard", disable=not progress):

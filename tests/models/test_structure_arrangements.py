@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.arrangements import STEMS, Humanise, generate, note_events, render_stems
+from models.arrangements import STEMS, Humanise, generate, note_events, render_arrangement
 from models.instruments import missing_reason
 from models.structure.evaluation import boundary_scores, motif_scores, repetition_changes
 from models.structure.motifs import MotifResult
@@ -58,7 +58,7 @@ def test_synth_fallback_renders_every_stem(monkeypatch):
         arr.patterns,
         (("A", 0, 2),),
     )
-    stems, how = render_stems(short, sample_rate=8000)
+    stems, how = render_arrangement(short, sample_rate=8000)
     assert how == "synth" and set(stems) == set(STEMS)
     assert all(
         len(v) == round((short.seconds + 1.0) * 8000) and np.isfinite(v).all()
@@ -72,10 +72,10 @@ def test_fluidsynth_renders_with_the_evaluation_soundfont(tmp_path):
     if reason:
         pytest.skip(reason)
     arr = generate(2, 140.0, 4, 4)
-    stems, how = render_stems(arr, cache=tmp_path)
+    stems, how = render_arrangement(arr, cache=tmp_path)
     assert how.startswith("fluidsynth MuseScore")
     assert max(float(np.abs(v).max()) for v in stems.values()) > 0.05
-    again, _ = render_stems(arr, cache=tmp_path)  # from the cache
+    again, _ = render_arrangement(arr, cache=tmp_path)  # from the cache
     assert all(np.array_equal(stems[s], again[s]) for s in STEMS)
 
 
