@@ -1,12 +1,15 @@
 """Generator throughput: the default style against the reference CycleGAN generator.
 
-Measures images per second of a style's audio→image generator at batch 1, 8 and 16, eager
-and under ``torch.compile``, plus the public ``Style.audio_to_image`` path (which adds the
-batch-invariance padding and uint8 conversion), and in the same run the reference CycleGAN
-generator (ResNet, 9 blocks, ngf 64, 256², transposed-conv upsampling, 1 channel), then
-prints the speed-up as a ratio. Medians of several timed repeats after warm-up.
+Measures images per second of a style's audio→image generator at each batch size: the bare
+eager network, and the public ``Style.audio_to_image`` path (batch-invariance padding and
+uint8 conversion included) with the ``eager`` and ``compiled`` engines
+(:mod:`models.inference`), optionally TorchScript freeze; and in the same run the reference
+CycleGAN generator (ResNet, 9 blocks, ngf 64, 256², transposed-conv upsampling, 1 channel).
+Every figure is printed as a ratio against the eager engine at the same batch and against
+the reference. Medians of several timed repeats after warm-up.
 
-    .venv/bin/python bench/generator.py [--style squiggle] [--threads 2] [--no-compile]
+    .venv/bin/python bench/generator.py [--style squiggle] [--threads 1] [--batches 1,4,8]
+                                        [--no-compile] [--jit]
 
 Timings on a machine shared with other jobs are noisy; the script prints the load average.
 """
@@ -97,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batches", default="1,8,16")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--min-seconds", type=float, default=0.5)
-    parser.add_argument("--no-compile", action="store_true")
+    parser.add_argument("--no-compile", action="store_true", help="skip the compiled engine")
+    parser.add_argument("--jit", action="store_true", help="also TorchScript freeze (rejected)")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -105,28 +109,39 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    load_before = os.getloadavg()
     style = Style.load(args.style)
     net = style.g_image
     size = style.config.image_size
     batches = [int(b) for b in args.batches.split(",")]
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
-        f"load average {os.getloadavg()[0]:.2f} (timings are noisy while others run)"
+        f"load average {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
+        "(timings are noisy while others run)"
     )
     gen = style.config.generator
     print(
         f"style {style.name}: layout {gen.layout}, ngf {gen.ngf}, {gen.n_blocks} blocks, "
-        f"{count_macs(net, size) / 1e9:.3f} GMAC/img, batch policy "
+        f"{count_macs(net, size) / 1e9:.3f} GMAC/img, eager batch policy "
         f"min {style.min_batch} chunk {style.chunk}"
     )
-    rng = np.random.default_rng(0)
-    compiled = None
+    engines: dict[str, Style] = {"engine eager": style}
     if not args.no_compile:
+        started = time.perf_counter()
         try:
-            compiled = torch.compile(net)
+            engines["engine compiled"] = Style.load(args.style, engine="compiled")
+            print(f"compiled engine built in {time.perf_counter() - started:.1f} s")
         except Exception as exc:  # compile support varies by platform; report, go on
-            print(f"torch.compile unavailable: {exc}")
-    results: dict[str, float] = {}
+            print(f"compiled engine unavailable: {exc}")
+    scripted = None
+    if args.jit:
+        x2 = torch.zeros(2, 1, size, size)
+        with torch.inference_mode():
+            scripted = torch.jit.optimize_for_inference(
+                torch.jit.freeze(torch.jit.trace(net, x2, check_trace=False))
+            )
+    rng = np.random.default_rng(0)
+    results: dict[tuple[str, int], float] = {}
     for batch in batches:
         x = torch.from_numpy(rng.uniform(-1, 1, (batch, 1, size, size)).astype(np.float32))
         windows = x[:, 0].numpy()
@@ -135,25 +150,25 @@ def main(argv: list[str] | None = None) -> int:
             with torch.inference_mode():
                 return net(x)
 
-        results[f"eager b{batch}"] = images_per_second(eager, batch, args.repeats, args.min_seconds)
-        results[f"Style.audio_to_image b{batch}"] = images_per_second(
-            lambda w=windows: style.audio_to_image(w), batch, args.repeats, args.min_seconds
+        results["bare eager net", batch] = images_per_second(
+            eager, batch, args.repeats, args.min_seconds
         )
-        if compiled is not None:
+        for name, engine in engines.items():
+            results[name, batch] = images_per_second(
+                lambda w=windows, e=engine: e.audio_to_image(w),
+                batch,
+                args.repeats,
+                args.min_seconds,
+            )
+        if scripted is not None:
 
-            def fast(x: torch.Tensor = x, model: Callable = compiled) -> object:
+            def jit(x: torch.Tensor = x, model: Callable = scripted) -> object:
                 with torch.inference_mode():
                     return model(x)
 
-            try:
-                results[f"compiled b{batch}"] = images_per_second(
-                    fast, batch, args.repeats, args.min_seconds
-                )
-            except Exception as exc:
-                print(f"torch.compile failed at batch {batch}: {exc}")
-                compiled = None
-    for name, rate in results.items():
-        print(f"  {name:<28} {rate:8.1f} img/s")
+            results["TorchScript freeze", batch] = images_per_second(
+                jit, batch, args.repeats, args.min_seconds
+            )
 
     reference = reference_generator()
     ref_macs = count_macs(reference, 256)
@@ -168,10 +183,15 @@ def main(argv: list[str] | None = None) -> int:
         f"reference CycleGAN generator (9 blocks, ngf 64, 256²): {ref_macs / 1e9:.1f} GMAC/img, "
         f"{ref_rate:.2f} img/s at batch 1 eager"
     )
-    best_name = max(results, key=results.get)
+    print(f"  {'path':<22} {'batch':>5} {'img/s':>8} {'× engine eager':>15} {'× reference':>12}")
+    for (name, batch), rate in results.items():
+        base = results["engine eager", batch]
+        print(f"  {name:<22} {batch:>5} {rate:8.1f} {rate / base:14.2f}× {rate / ref_rate:11.0f}×")
+    best = max(results, key=results.get)
+    load_after = os.getloadavg()
     print(
-        f"ratio: default style eager b1 is {results['eager b1'] / ref_rate:.0f}× the reference; "
-        f"best ({best_name}) {results[best_name] / ref_rate:.0f}×"
+        f"best: {best[0]} at batch {best[1]}, {results[best]:.1f} img/s = "
+        f"{results[best] / ref_rate:.0f}× the reference; load average now {load_after[0]:.2f}"
     )
     return 0
 

@@ -26,7 +26,14 @@ from cli.arguments import parse_size
 from models.paths import DEFAULT_STYLE
 
 
-def run(tracks: int, seconds: float, size: tuple[int, int], fps: float, style: str) -> dict:
+def run(
+    tracks: int,
+    seconds: float,
+    size: tuple[int, int],
+    fps: float,
+    style: str,
+    engine: str = "compiled",
+) -> dict:
     stems = demo_stems()
     sources = [
         (f"{stems[i % len(stems)][0]}{i // len(stems) + 1}", stems[i % len(stems)][1], DEMO_RATE)
@@ -35,7 +42,9 @@ def run(tracks: int, seconds: float, size: tuple[int, int], fps: float, style: s
     with BridgeService(port=0) as service:
         show = LiveShow(
             service,
-            LiveOptions(style=style, size=size, fps=fps, headless=True, seconds=seconds),
+            LiveOptions(
+                style=style, size=size, fps=fps, headless=True, seconds=seconds, engine=engine
+            ),
         )
         show.prepare()
         # As the device streams from a 48 kHz Live set: 24 kHz, 256-sample packets.
@@ -75,6 +84,13 @@ def main() -> int:
     parser.add_argument("--size", type=parse_size, default=(1280, 720))
     parser.add_argument("--fps", type=float, default=60.0)
     parser.add_argument("--style", default=DEFAULT_STYLE)
+    parser.add_argument(
+        "--engine",
+        default="compiled",
+        choices=["compiled", "eager", "live"],
+        help="the generators' engine (compiled: the live show's steady state, built before "
+        "the run; eager: as before)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(
@@ -82,7 +98,7 @@ def main() -> int:
         f"{args.size[0]}x{args.size[1]} at {args.fps:g} fps, style {args.style}"
     )
     for tracks in args.tracks or [4, 8, 16]:
-        s = run(tracks, args.seconds, args.size, args.fps, args.style)
+        s = run(tracks, args.seconds, args.size, args.fps, args.style, args.engine)
         latency = s["latency"]
         stages = "; ".join(
             percentiles(latency, name)

@@ -145,6 +145,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     demo.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (1280x720)")
     add_composition_option(demo)
+    add_device_option(demo)
     demo.add_argument("--fps", type=FPS, default=30.0, help="frames per second (30)")
     demo.add_argument(
         "--no-render", action="store_true", help="no picture: show the bridge's terminal view"
@@ -179,8 +180,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     render.add_argument(
         "--threads", type=THREADS, default=1, help="torch threads of the generator process (1)"
     )
+    add_device_option(render)
+    render.add_argument(
+        "--engine",
+        choices=["auto", "eager", "compiled"],
+        default="auto",
+        help="how the generators run: compiled graphs (faster, ~12 s to build) or eager; "
+        "auto compiles for renders long enough to pay for it",
+    )
     render.add_argument("--quiet-progress", action="store_true", help="no progress bar")
     render.set_defaults(func=run_render)
+
+
+def add_device_option(parser: argparse.ArgumentParser) -> None:
+    """``--device``: where the generators run."""
+    parser.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda", "mps"],
+        default="auto",
+        help="where the generators run: auto (a CUDA or Apple GPU when present, else the "
+        "CPU), cpu, cuda or mps",
+    )
 
 
 def add_composition_option(parser: argparse.ArgumentParser) -> None:
@@ -243,6 +263,7 @@ def _add_show_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threads", type=THREADS, default=1, help="torch threads for the generators (1)"
     )
+    add_device_option(parser)
     parser.add_argument("--headless", action="store_true", help="no window (EGL)")
     parser.add_argument("--out", type=Path, default=None, help="record the picture to a video")
     parser.add_argument("--fullscreen", action="store_true", help="fullscreen on --monitor")
@@ -320,6 +341,7 @@ def _live_options(args: argparse.Namespace, seconds: float | None) -> LiveOption
         fps=args.fps or (30.0 if getattr(args, "headless", False) or args.out else 60.0),
         target_hz=getattr(args, "target_hz", 30.0),
         threads=getattr(args, "threads", 1),
+        device=getattr(args, "device", "auto"),
         headless=getattr(args, "headless", False) or args.out is not None,
         out=args.out,
         seconds=seconds,
@@ -644,6 +666,8 @@ def run_render(args: argparse.Namespace) -> int:
             tempo=args.tempo,
             preset=args.preset,
             threads=args.threads,
+            device=args.device,
+            engine=None if args.engine == "auto" else args.engine,
             progress=not args.quiet_progress,
             look=show_look(args),
         )

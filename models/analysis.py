@@ -17,7 +17,8 @@ over neighbouring bins), and :func:`to_unit` maps the fixed range
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -188,6 +189,18 @@ class Analysis:
             return cls(mel, zero, zero, zero, zero)
         return cls(mel, zero, zero, zero, zero, np.zeros((0, 12), np.float32), zero)
 
+    def take(self, rows: slice) -> Analysis:
+        """The frames at ``rows``."""
+        return Analysis(
+            self.mel_db[rows],
+            self.rms[rows],
+            self.onset[rows],
+            self.centroid[rows],
+            self.flatness[rows],
+            None if self.chroma is None else self.chroma[rows],
+            None if self.tonalness is None else self.tonalness[rows],
+        )
+
     @classmethod
     def concatenate(cls, parts: list[Analysis], cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> Analysis:
         """Join analyses of consecutive stretches of one signal."""
@@ -226,11 +239,17 @@ def _analyse_frames(
     previous_db: np.ndarray,
     cfg: AnalysisConfig,
     chroma_frames: np.ndarray | None = None,
+    starts: np.ndarray | None = None,
 ) -> tuple[Analysis, np.ndarray]:
     """Analyse a ``(T, n_fft)`` stack of frames; ``previous_db`` is the clipped mel level of
     the frame before the first (for onset strength); ``chroma_frames``, ``(T,
     chroma_window(cfg))`` samples ending where each frame ends, or None for no chroma.
-    Returns the analysis and the clipped level of the last frame."""
+    Returns the analysis and the clipped level of the last frame.
+
+    With ``starts`` (``(S,)`` row indices, the first 0), the rows are S streams' frames one
+    after another: ``previous_db`` is then ``(S, n_mels)``, one per stream, and the clipped
+    level returned is ``(S, n_mels)``, each stream's last. Every row is computed as it is
+    alone, so a batch gives each stream what its own call would."""
     window = _window_cached(cfg.n_fft)
     spectrum = np.fft.rfft(frames * window, axis=1) * (2.0 / window.sum())
     power = spectrum.real**2 + spectrum.imag**2
@@ -238,7 +257,12 @@ def _analyse_frames(
     mel_db = 10.0 * np.log10(np.maximum(mel_power, POWER_FLOOR))
 
     clipped = np.clip(mel_db, cfg.db_floor, cfg.db_ceil)
-    before = np.vstack([previous_db[None, :], clipped[:-1]])
+    if starts is None:
+        before = np.vstack([previous_db[None, :], clipped[:-1]])
+    else:  # several streams' frames one after another: each starts from its own previous
+        before = np.empty_like(clipped)
+        before[1:] = clipped[:-1]
+        before[starts] = previous_db
     onset = np.maximum(clipped - before, 0.0).mean(axis=1)
 
     rms = np.sqrt(np.mean(frames**2, axis=1))
@@ -259,7 +283,10 @@ def _analyse_frames(
         chroma=None if chroma is None else chroma.astype(np.float32),
         tonalness=None if tonalness is None else tonalness.astype(np.float32),
     )
-    return result, clipped[-1]
+    if starts is None:
+        return result, clipped[-1]
+    ends = np.append(starts[1:], len(clipped)) - 1
+    return result, clipped[ends]
 
 
 #: Spectral peaks this far below a frame's strongest (in power) are left out of the chroma.
@@ -343,6 +370,42 @@ def frame_count(n_samples: int, cfg: AnalysisConfig = DEFAULT_ANALYSIS) -> int:
     if n_samples < cfg.n_fft:
         return 0
     return (n_samples - cfg.n_fft) // cfg.hop + 1
+
+
+def push_many(streams: Sequence[AnalysisStream], blocks: Sequence[np.ndarray]) -> list[int]:
+    """Push ``blocks[i]`` into ``streams[i]`` for every i, analysing all their new frames in
+    one batch: what ``[s.push(b) for s, b in zip(streams, blocks)]`` gives, for the cost of
+    about one call. (Pushing a few frames costs mostly per call, in numpy's overheads; a live
+    bridge pushes every track's few new frames many times a second.)
+
+    Streams that share their ``cfg`` and chroma settings are batched together; others go
+    in batches of their own. Returns each stream's new frame count.
+
+    Raises:
+        ValueError: for different numbers of streams and blocks, or a bad block (as
+            :meth:`AnalysisStream.push`).
+    """
+    if len(streams) != len(blocks):
+        raise ValueError(f"{len(streams)} streams but {len(blocks)} blocks")
+    counts = [0] * len(streams)
+    batches: dict[tuple, list[tuple[int, tuple]]] = {}
+    for i, (stream, block) in enumerate(zip(streams, blocks, strict=True)):
+        prepared = stream._prepare(block)
+        if prepared is not None:
+            chroma = stream.chroma and stream.chroma_stride == 1
+            batches.setdefault((stream.cfg, chroma), []).append((i, prepared))
+    for (cfg, chroma), members in batches.items():
+        frames = np.concatenate([prepared[0] for _, prepared in members])
+        chroma_frames = np.concatenate([prepared[1] for _, prepared in members]) if chroma else None
+        sizes = np.array([len(prepared[0]) for _, prepared in members])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        previous = np.stack([streams[i]._previous_db for i, _ in members])
+        result, last = _analyse_frames(frames, previous, cfg, chroma_frames, starts)
+        for k, (i, (_, own_chroma, pending)) in enumerate(members):
+            rows = slice(int(starts[k]), int(starts[k] + sizes[k]))
+            streams[i]._previous_db = last[k]
+            counts[i] = streams[i]._commit(result.take(rows), own_chroma, pending)
+    return counts
 
 
 def analyse(
@@ -431,12 +494,18 @@ class AnalysisStream:
     Attributes:
         cfg: the analysis parameters.
         chroma: compute ``chroma`` and ``tonalness`` too (as ``analyse(..., chroma=True)``).
+        chroma_stride: compute them for every this many frames only (frames whose index
+            since the start is a multiple of it), each other frame repeating the last
+            computed; 1 (every frame) equals :func:`analyse`. The chroma's window spans four
+            hops, so a stride of 2–4 loses little and divides its cost (which is most of
+            the analysis) by about as much. The result still does not depend on the blocks.
         frames_total: frames produced since creation or :meth:`reset`.
         last: the frames produced by the most recent :meth:`push` (possibly none).
     """
 
     cfg: AnalysisConfig = DEFAULT_ANALYSIS
     chroma: bool = True
+    chroma_stride: int = 1
     frames_total: int = 0
     last: Analysis = field(init=False)
     _pending: np.ndarray = field(init=False, repr=False)
@@ -446,11 +515,15 @@ class AnalysisStream:
     _history: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.chroma_stride < 1:
+            raise ValueError(f"chroma_stride must be >= 1, got {self.chroma_stride}")
         self.reset()
 
     def reset(self) -> None:
         """Forget all audio: the window returns to silence (-1)."""
         self.frames_total = 0
+        #: the last computed chroma row and tonalness, held between strided frames
+        self._held = (np.zeros(12), 0.0)
         self.last = Analysis.empty(self.cfg, self.chroma)
         self._pending = np.zeros(0, dtype=np.float64)
         self._history = np.zeros(chroma_window(self.cfg) - self.cfg.n_fft, dtype=np.float64)
@@ -459,13 +532,29 @@ class AnalysisStream:
 
     def push(self, samples: np.ndarray) -> int:
         """Append samples (1-D, at ``cfg.sample_rate``, finite); return new frame count."""
+        prepared = self._prepare(samples)
+        if prepared is None:
+            return 0
+        frames, chroma_frames, pending = prepared
+        stride = self.chroma_stride
+        result, self._previous_db = _analyse_frames(
+            frames, self._previous_db, self.cfg, chroma_frames if stride == 1 else None
+        )
+        return self._commit(result, chroma_frames, pending)
+
+    def _prepare(
+        self, samples: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray] | None:
+        """Take in ``samples``: the frames they complete ``(T, n_fft)``, their chroma
+        frames (or None) and the pending samples they were cut from; None (and the samples
+        kept for later) when they complete no frame."""
         block = _check_signal(samples)
         pending = np.concatenate([self._pending, block]) if self._pending.size else block
         count = frame_count(pending.size, self.cfg)
         if count == 0:
             self._pending = np.array(pending, dtype=np.float64)
             self.last = Analysis.empty(self.cfg, self.chroma)
-            return 0
+            return None
         pending = np.ascontiguousarray(pending)
         chroma_frames = None
         if self.chroma:
@@ -474,9 +563,15 @@ class AnalysisStream:
             chroma_frames = _frame_view(joined, count, self.cfg, chroma_window(self.cfg))
             end = count * self.cfg.hop
             self._history = np.array(joined[end : end + history], dtype=np.float64)
-        result, self._previous_db = _analyse_frames(
-            _frame_view(pending, count, self.cfg), self._previous_db, self.cfg, chroma_frames
-        )
+        return _frame_view(pending, count, self.cfg), chroma_frames, pending
+
+    def _commit(
+        self, result: Analysis, chroma_frames: np.ndarray | None, pending: np.ndarray
+    ) -> int:
+        """Keep ``result`` (the frames :meth:`_prepare` gave, analysed) as the newest."""
+        count = len(result)
+        if chroma_frames is not None and self.chroma_stride > 1:
+            result = self._strided_chroma(result, chroma_frames)
         self._pending = np.array(pending[count * self.cfg.hop :], dtype=np.float64)
         new_columns = to_unit(result.mel_db, self.cfg).T
         keep = self.cfg.n_frames
@@ -487,6 +582,23 @@ class AnalysisStream:
         self.frames_total += count
         self.last = result
         return count
+
+    def _strided_chroma(self, result: Analysis, chroma_frames: np.ndarray) -> Analysis:
+        """``result`` with chroma computed for the frames on the stride (see the class)
+        and held from the last computed one for the others."""
+        count = len(result)
+        index = self.frames_total + np.arange(count)
+        on = np.flatnonzero(index % self.chroma_stride == 0)
+        computed, tonal = _chroma(chroma_frames[on], self.cfg)
+        # each frame takes the newest computed row at or before it (-1: the held one)
+        latest = np.searchsorted(on, np.arange(count), side="right") - 1
+        held_chroma, held_tonal = self._held
+        chroma = np.vstack([held_chroma[None, :], computed])[latest + 1]
+        tonalness = np.concatenate([[held_tonal], tonal])[latest + 1]
+        self._held = (chroma[-1].copy(), float(tonalness[-1]))
+        return replace(
+            result, chroma=chroma.astype(np.float32), tonalness=tonalness.astype(np.float32)
+        )
 
     def set_chroma(self, on: bool) -> None:
         """Start or stop computing chroma from the next push (it costs ~18× the rest of the

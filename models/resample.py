@@ -15,6 +15,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import firwin, resample_poly
 
 #: Filter taps per output phase (at the input rate): sets the transition band's width.
@@ -79,12 +80,18 @@ class StreamingResampler:
         self.up = ratio.numerator
         self.down = ratio.denominator
         self.passthrough = self.up == self.down
-        self._bank = None if self.passthrough else _polyphase_bank(self.up, self.down)
+        #: Per output phase p, the taps reversed, float32 ``(up, TAPS_PER_PHASE)``: row p
+        #: weighs the TAPS_PER_PHASE inputs ending at an output's base index, oldest first.
+        self._weights = (
+            None
+            if self.passthrough
+            else np.ascontiguousarray(_polyphase_bank(self.up, self.down)[:, ::-1], np.float32)
+        )
         self.reset()
 
     def reset(self) -> None:
         """Forget the history, as at the start of a stream."""
-        self._history = np.zeros(TAPS_PER_PHASE - 1, dtype=np.float64)
+        self._history = np.zeros(TAPS_PER_PHASE - 1, dtype=np.float32)
         self._consumed = 0  # input samples received so far
         self._produced = 0  # output samples emitted so far
 
@@ -97,11 +104,11 @@ class StreamingResampler:
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """Convert the next block of input; returns the output samples it completes."""
-        samples = np.asarray(block, dtype=np.float64).reshape(-1)
+        samples = np.asarray(block, dtype=np.float32).reshape(-1)
         if self.passthrough:
             self._consumed += samples.size
             self._produced += samples.size
-            return samples.astype(np.float32)
+            return samples.copy()
         if samples.size == 0:
             return np.zeros(0, dtype=np.float32)
         buffer = np.concatenate([self._history, samples])
@@ -111,14 +118,17 @@ class StreamingResampler:
         # i.e. every n with n*down < consumed*up.
         last_n = (self._consumed * self.up - 1) // self.down
         count = last_n - self._produced + 1
-        out = np.zeros(0, dtype=np.float64)
+        out = np.zeros(0, dtype=np.float32)
         if count > 0:
-            n = np.arange(self._produced, self._produced + count, dtype=np.int64)
-            position = n * self.down
-            base = position // self.up - buffer_start
-            phase = position % self.up
-            index = base[:, None] - np.arange(TAPS_PER_PHASE)[None, :]
-            out = np.einsum("ij,ij->i", self._bank[phase], buffer[index])
+            assert self._weights is not None
+            position = np.arange(self._produced, self._produced + count, dtype=np.int64)
+            position *= self.down
+            # Row r of the window view holds buffer[r : r + TAPS]: inputs up to r + TAPS - 1.
+            first = position // self.up - buffer_start - (TAPS_PER_PHASE - 1)
+            windows = sliding_window_view(buffer, TAPS_PER_PHASE)
+            # Each output is one row's dot product, computed alike whatever the block size
+            # (so block by block gives exactly the samples of all at once).
+            out = np.einsum("ij,ij->i", windows[first], self._weights[position % self.up])
             self._produced += count
         self._history = buffer[-(TAPS_PER_PHASE - 1) :].copy()
-        return out.astype(np.float32)
+        return out

@@ -9,6 +9,10 @@ batch 1 differs from batches 2–16 by ~1e-6 (enough to flip a uint8 pixel), whi
 batch of two. Because kernels differ between CPUs, loading a style probes this
 (:meth:`Style.probe_batch_invariance`) and, if padding to two is not enough, falls back to
 running fixed-size padded chunks, which is invariant by construction.
+
+The networks run through :mod:`models.inference`: ``device`` (``auto|cpu|cuda|mps``) and
+``engine`` (``auto|eager|compiled|live``) choose where and how; the bits are deterministic per
+device type and engine.
 """
 
 from __future__ import annotations
@@ -23,6 +27,13 @@ import torch
 from models.analysis import DEFAULT_ANALYSIS, AnalysisConfig
 from models.config import StyleConfig
 from models.griffinlim import unit_window_to_audio
+from models.inference import (
+    InferenceError,
+    Runner,
+    resolve_device,
+    resolve_engine,
+    resolve_precision,
+)
 from models.networks import ResnetGenerator, count_parameters
 from models.paths import check_style_name, find_style_dir
 from models.pictures import unit_to_uint8
@@ -53,6 +64,10 @@ class StyleInfo:
         analysis: the analysis window the style was trained on.
         descriptors: the audio descriptors the generator is conditioned on, in order
             (empty: it sees only the window).
+        device: the device type the generator runs on (``"cpu"``, ``"cuda"``, ``"mps"``).
+        engine: the engine requested (``"eager"``, ``"compiled"`` or ``"live"``: eager until
+            the compiled graphs are ready); pictures are bit-identical only within one
+            device type and engine.
     """
 
     name: str
@@ -64,6 +79,8 @@ class StyleInfo:
     chunk: int | None
     analysis: AnalysisConfig = DEFAULT_ANALYSIS
     descriptors: tuple[str, ...] = ()
+    device: str = "cpu"
+    engine: str = "eager"
 
     def to_json(self) -> dict[str, object]:
         """Plain JSON values (the generator process sends this to the bridge at start)."""
@@ -80,8 +97,10 @@ class StyleInfo:
         """
         try:
             analysis = AnalysisConfig(**values["analysis"])  # type: ignore[arg-type]
-            known = {f.name for f in fields(cls)} - {"analysis", "descriptors"}
+            optional = {"device", "engine"}
+            known = {f.name for f in fields(cls)} - {"analysis", "descriptors"} - optional
             rest = {k: values[k] for k in known}
+            rest.update({k: str(values[k]) for k in optional if k in values})
             descriptors = tuple(str(d) for d in values.get("descriptors", ()))  # type: ignore[attr-defined]
         except (KeyError, TypeError) as exc:
             raise ValueError(f"not a style description: {exc}") from exc
@@ -111,7 +130,21 @@ class Style:
         folder: where the style was loaded from (for messages).
         policy: ``"auto"`` (probe, then pick the cheapest invariant policy) or an explicit
             ``(min_batch, chunk)`` pair: pad smaller batches to ``min_batch``; if ``chunk``
-            is set, run in chunks of exactly that size.
+            is set, run in chunks of exactly that size. Used by the CPU eager engine (also
+            while a ``live`` engine compiles); compiled and GPU engines pad to fixed shapes
+            of their own (:mod:`models.inference`).
+        device: ``"auto"`` (CUDA, else MPS, else CPU), ``"cpu"``, ``"cuda"`` or ``"mps"``.
+        engine: ``"eager"`` (the default: no compile), ``"compiled"`` (``torch.compile``;
+            construction waits for the graphs, seconds with PyTorch's on-disk cache, about
+            15 s per batch size without), ``"live"`` (eager until the graphs are ready, then
+            compiled) or ``"auto"`` (compiled on the CPU, eager on a GPU).
+        precision: ``"auto"`` (float16 autocast on a GPU, float32 on the CPU),
+            ``"float32"`` or ``"float16"`` (GPU only).
+
+    Raises:
+        ValueError: a bad policy, device, engine or precision name.
+        models.inference.InferenceError: a device this machine lacks, or ``compiled``
+            where ``torch.compile`` fails.
     """
 
     def __init__(
@@ -121,6 +154,10 @@ class Style:
         g_audio: ResnetGenerator,
         folder: Path | None = None,
         policy: tuple[int, int | None] | str = "auto",
+        *,
+        device: str = "cpu",
+        engine: str = "eager",
+        precision: str = "auto",
     ) -> None:
         self.config = cfg
         self.folder = folder
@@ -128,6 +165,12 @@ class Style:
         self.g_audio = g_audio.eval()
         for p in [*self.g_image.parameters(), *self.g_audio.parameters()]:
             p.requires_grad_(False)
+        self.device = resolve_device(device)
+        self.engine = resolve_engine(engine, self.device)
+        dtype = resolve_precision(precision, self.device)
+        shape = (cfg.image_size, cfg.image_size)
+        self._image = Runner(self.g_image, device=self.device, precision=dtype, input_shape=shape)
+        self._audio = Runner(self.g_audio, device=self.device, precision=dtype, input_shape=shape)
         self.min_batch, self.chunk = 1, None
         if policy == "auto":
             policy = self._choose_policy()
@@ -139,6 +182,26 @@ class Style:
         ):
             raise ValueError(f"policy must be 'auto' or (min_batch, chunk|None), got {policy!r}")
         self.min_batch, self.chunk = int(policy[0]), policy[1]
+        if self.engine != "eager":
+            self._image = self._engine_runner(engine, dtype, shape)  # probed by the runner
+
+    def _engine_runner(self, engine: str, dtype: torch.dtype, shape: tuple[int, int]) -> Runner:
+        try:
+            return Runner(
+                self.g_image,
+                device=self.device,
+                engine=self.engine,
+                min_batch=self.min_batch,
+                chunk=self.chunk,
+                precision=dtype,
+                input_shape=shape,
+            )
+        except InferenceError as exc:
+            if engine != "auto":
+                raise
+            log.warning("style %s: %s; using the eager engine", self.name, exc)
+            self.engine = "eager"
+            return self._image
 
     def _choose_policy(self) -> tuple[int, int | None]:
         for policy in BATCH_POLICIES:
@@ -155,7 +218,14 @@ class Style:
     # ----- loading -------------------------------------------------------------------------
     @classmethod
     def load(
-        cls, name: str, *, threads: int | None = None, policy: tuple[int, int | None] | str = "auto"
+        cls,
+        name: str,
+        *,
+        threads: int | None = None,
+        policy: tuple[int, int | None] | str = "auto",
+        device: str = "cpu",
+        engine: str = "eager",
+        precision: str = "auto",
     ) -> Style:
         """Load style ``name`` from the user's styles folder or the shipped ones.
 
@@ -163,10 +233,17 @@ class Style:
             name: a style name (``^[a-z0-9][a-z0-9_-]{0,63}$``), e.g. ``"squiggle"``.
             threads: torch intra-op threads for this process (None keeps torch's setting);
                 a bridge worker process typically uses 1.
-            policy: batch policy, see the class docstring.
+            policy, device, engine, precision: see the class docstring.
         """
         check_style_name(name)
-        return cls.from_dir(find_style_dir(name), threads=threads, policy=policy)
+        return cls.from_dir(
+            find_style_dir(name),
+            threads=threads,
+            policy=policy,
+            device=device,
+            engine=engine,
+            precision=precision,
+        )
 
     @classmethod
     def from_dir(
@@ -175,12 +252,25 @@ class Style:
         *,
         threads: int | None = None,
         policy: tuple[int, int | None] | str = "auto",
+        device: str = "cpu",
+        engine: str = "eager",
+        precision: str = "auto",
     ) -> Style:
-        """Load a style folder (``config.json`` + ``weights.safetensors``)."""
+        """Load a style folder (``config.json`` + ``weights.safetensors``); the other
+        arguments as :meth:`load`."""
         if threads is not None:
             torch.set_num_threads(int(threads))
         cfg, g_image, g_audio = read_style(Path(folder))
-        return cls(cfg, g_image, g_audio, Path(folder), policy)
+        return cls(
+            cfg,
+            g_image,
+            g_audio,
+            Path(folder),
+            policy,
+            device=device,
+            engine=engine,
+            precision=precision,
+        )
 
     # ----- properties ----------------------------------------------------------------------
     @property
@@ -207,23 +297,25 @@ class Style:
             chunk=self.chunk,
             analysis=self.analysis,
             descriptors=self.config.descriptors,
+            device=self.device.type,
+            engine=self.engine,
         )
 
     # ----- inference -----------------------------------------------------------------------
+    @property
+    def running_engine(self) -> str:
+        """The engine drawing pictures now: ``"eager"`` or ``"compiled"`` (a ``live`` style
+        switches from the first to the second once its graphs are built)."""
+        return self._image.engine
+
+    def wait_for_engine(self, timeout: float | None = None) -> bool:
+        """Wait until the requested engine runs (a ``live`` style's compile); True if so."""
+        return self._image.wait(timeout)
+
     def _run(self, net: ResnetGenerator, batch: np.ndarray) -> np.ndarray:
-        x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).unsqueeze(1)
-        size = self.chunk or max(1, x.shape[0])
-        outs = []
-        with torch.inference_mode():
-            for start in range(0, x.shape[0], size):
-                part = x[start : start + size]
-                n = part.shape[0]
-                target = self.chunk or max(n, self.min_batch)
-                if n < target:
-                    pad = torch.full((target - n, *part.shape[1:]), -1.0)
-                    part = torch.cat([part, pad])
-                outs.append(net(part)[:n, 0])
-        return torch.cat(outs).numpy()
+        runner = self._image if net is self.g_image else self._audio
+        runner.min_batch, runner.chunk = self.min_batch, self.chunk
+        return runner.run(batch)
 
     def _windows(self, windows: np.ndarray) -> np.ndarray:
         array = np.asarray(windows, dtype=np.float32)

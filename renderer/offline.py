@@ -3,13 +3,21 @@
 The caller's ``update(i, t)`` pushes whatever images belong to that instant and returns the
 frame's audio features and beat phase, so an offline render of the same inputs is the same
 video every time, however fast or slow the machine is. A tqdm bar shows progress.
+
+Frames are handed to the sink on a thread of its own (:class:`SinkThread`): encoding (PyAV
+releases the interpreter lock while it converts and encodes) overlaps the drawing of the
+next frames, and the sink still gets every frame in order, so the file is the same.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from renderer.compositor import Compositor
 from renderer.settings import LayerFeatures
@@ -17,6 +25,61 @@ from renderer.video import FrameSink
 
 FrameInputs = tuple[Mapping[Hashable, LayerFeatures] | None, float | None]
 FrameUpdate = Callable[[int, float], FrameInputs | None]
+
+#: Frames that may wait for the sink's thread before drawing waits for it (each
+#: 1280×720 RGBA frame is 3.7 MB).
+WRITE_AHEAD = 3
+
+
+class SinkThread:
+    """Writes frames into ``sink`` on a thread of its own, in the order they are given.
+
+    Args:
+        sink: any :class:`~renderer.video.FrameSink`; only this object's thread calls its
+            ``write`` (and :meth:`close` its ``close``).
+        depth: frames that may wait; :meth:`write` blocks while that many do.
+
+    An exception raised by the sink is raised again by the next :meth:`write` or by
+    :meth:`close`.
+    """
+
+    def __init__(self, sink: FrameSink, depth: int = WRITE_AHEAD) -> None:
+        if depth < 1:
+            raise ValueError(f"depth must be at least 1, got {depth}")
+        self.sink = sink
+        self._frames: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None  # raised once on the caller's thread
+        self._failed = False  # after an error the sink gets no more frames
+        self._thread = threading.Thread(target=self._run, name="frame-sink", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (frame := self._frames.get()) is not None:
+            if self._failed:
+                continue  # drain: the caller hears of the error at its next write
+            try:
+                self.sink.write(frame)
+            except BaseException as exc:  # handed to the caller's thread
+                self._error, self._failed = exc, True
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def write(self, frame: np.ndarray) -> None:
+        """Queue ``frame`` (H×W×3|4 uint8, not modified afterwards) for the sink."""
+        self._raise()
+        self._frames.put(frame)
+
+    def close(self) -> None:
+        """Write what is queued, close the sink, and raise the sink's error if it had one."""
+        self._frames.put(None)
+        self._thread.join()
+        try:
+            self._raise()
+        finally:
+            self.sink.close()
 
 
 @dataclass(frozen=True)
@@ -51,6 +114,7 @@ def render_to_sink(
     start: float = 0.0,
     progress: bool = True,
     description: str = "rendering",
+    write_ahead: int = WRITE_AHEAD,
 ) -> RenderSummary:
     """Render ``n_frames`` at ``sink.fps`` into ``sink`` (closing it at the end).
 
@@ -61,6 +125,12 @@ def render_to_sink(
         update: called as ``update(index, t)`` before each frame.
         start: time of the first frame, seconds.
         progress: show a progress bar on stderr.
+        description: the progress bar's label.
+        write_ahead: frames that may wait for the sink's own thread (:class:`SinkThread`);
+            0 writes each frame on this thread before the next is drawn.
+
+    Raises:
+        ValueError: the sink's size is not the compositor's; whatever the sink raises.
     """
     from tqdm import tqdm
 
@@ -68,6 +138,7 @@ def render_to_sink(
         raise ValueError(f"sink is {sink.size} but the compositor renders {compositor.size}")
     began = time.perf_counter()
     times = frame_times(n_frames, sink.fps, start)
+    out: FrameSink | SinkThread = SinkThread(sink, write_ahead) if write_ahead > 0 else sink
     try:
         for index, t in enumerate(
             tqdm(times, desc=description, unit="frame", disable=not progress)
@@ -75,7 +146,9 @@ def render_to_sink(
             inputs = update(index, t) if update is not None else None
             features, beat_phase = inputs if inputs is not None else (None, None)
             compositor.render(t, features, beat_phase)
-            sink.write(compositor.read_rgba())
+            if out is not sink:
+                compositor.finish()  # wait with the GIL free: the encoder's thread runs
+            out.write(compositor.read_rgba())
     finally:
-        sink.close()
+        out.close()
     return RenderSummary(n_frames, n_frames / sink.fps, time.perf_counter() - began)

@@ -14,6 +14,7 @@ from models.analysis import (
     frame_count,
     from_unit,
     mel_filterbank,
+    push_many,
     sliding_windows,
     to_unit,
 )
@@ -61,6 +62,63 @@ def test_stream_equals_offline_for_any_block_size(mixture: np.ndarray, block: in
     np.testing.assert_allclose(joined.tonalness, offline.tonalness, atol=1e-5)
     expected_window = sliding_windows(to_unit(offline.mel_db))[-1]
     np.testing.assert_allclose(stream.window(), expected_window, atol=1e-5)
+
+
+@pytest.mark.parametrize("block", [1, 300, 4096])
+def test_strided_chroma_is_every_strideth_frame_held_between(
+    mixture: np.ndarray, block: int
+) -> None:
+    offline = analyse(mixture, chroma=True)
+    stream = AnalysisStream(chroma_stride=4)
+    parts = []
+    for start in range(0, mixture.size, block):
+        stream.push(mixture[start : start + block])
+        parts.append(stream.last)
+    joined = type(offline).concatenate(parts)
+    held = np.repeat(offline.chroma[::4], 4, axis=0)[: len(offline)]
+    np.testing.assert_allclose(joined.chroma, held, atol=1e-5)
+    np.testing.assert_allclose(
+        joined.tonalness, np.repeat(offline.tonalness[::4], 4)[: len(offline)], atol=1e-5
+    )
+    np.testing.assert_allclose(joined.mel_db, offline.mel_db, atol=1e-4)  # the rest unchanged
+    assert not np.allclose(joined.chroma, offline.chroma, atol=1e-3)  # the stride does hold
+
+
+def test_chroma_stride_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="chroma_stride"):
+        AnalysisStream(chroma_stride=0)
+
+
+def test_pushing_many_streams_at_once_gives_each_what_it_gets_alone(
+    mixture: np.ndarray,
+) -> None:
+    rng = np.random.default_rng(5)
+    signals = [mixture, 0.3 * mixture[::-1].copy(), np.zeros_like(mixture), mixture * 0.01]
+    settings = [{}, {"chroma": False}, {}, {"chroma_stride": 4}]
+    alone = [AnalysisStream(**kw) for kw in settings]
+    together = [AnalysisStream(**kw) for kw in settings]
+    position = [0] * len(signals)
+    for _ in range(40):
+        blocks = []
+        for i, signal in enumerate(signals):
+            n = int(rng.integers(0, 1500))  # some streams complete no frame this time
+            blocks.append(signal[position[i] : position[i] + n])
+            position[i] += n
+        counts = push_many(together, blocks)
+        assert counts == [stream.push(block) for stream, block in zip(alone, blocks, strict=True)]
+        for a, b in zip(alone, together, strict=True):
+            np.testing.assert_array_equal(a.window(), b.window())
+            for name in ("mel_db", "rms", "onset", "centroid", "flatness", "chroma"):
+                x, y = getattr(a.last, name), getattr(b.last, name)
+                assert (x is None) == (y is None)
+                if x is not None:
+                    np.testing.assert_allclose(x, y, rtol=1e-6, atol=1e-6)
+    assert all(stream.frames_total > 50 for stream in together)
+
+
+def test_push_many_wants_a_block_per_stream() -> None:
+    with pytest.raises(ValueError, match="2 streams but 1 blocks"):
+        push_many([AnalysisStream(), AnalysisStream()], [np.zeros(10)])
 
 
 def test_random_splits_match_offline(mixture: np.ndarray) -> None:

@@ -21,7 +21,13 @@ from models.resample import StreamingResampler
 
 if TYPE_CHECKING:
     from bridge.ingest.service import BridgeService
-from models.analysis import DEFAULT_ANALYSIS, Analysis, AnalysisConfig, AnalysisStream
+from models.analysis import (
+    DEFAULT_ANALYSIS,
+    Analysis,
+    AnalysisConfig,
+    AnalysisStream,
+    push_many,
+)
 
 #: Pitch classes per chroma (C first, as models.analysis.PITCH_CLASSES).
 N_CHROMA = 12
@@ -142,6 +148,14 @@ class TrackAnalyser:
 
     def update(self, pending: PendingAudio) -> int:
         """Analyse newly arrived audio; return the number of new analysis frames."""
+        samples = self.resample(pending)
+        if samples is None:
+            return 0
+        return self.took(self.stream.push(samples), pending)
+
+    def resample(self, pending: PendingAudio) -> np.ndarray | None:
+        """The first half of :meth:`update`: ``pending`` at the analysis rate, ready for
+        :attr:`stream` (None: nothing to analyse). A new epoch or rate starts afresh."""
         if pending.epoch != self.epoch or pending.stream_rate != self.stream_rate:
             self.epoch = pending.epoch
             self.stream_rate = pending.stream_rate
@@ -151,8 +165,11 @@ class TrackAnalyser:
             self.features = SILENT_FEATURES
         self.skipped += pending.skipped
         if pending.samples.size == 0 or self.resampler is None:
-            return 0
-        count = self.stream.push(self.resampler.process(pending.samples))
+            return None
+        return self.resampler.process(pending.samples)
+
+    def took(self, count: int, pending: PendingAudio) -> int:
+        """The second half of :meth:`update`: the stream took ``count`` new frames."""
         if count:
             self.chroma.update(self.stream.last)
             self.features = newest_features(self.stream.last, *self.chroma.values())
@@ -229,7 +246,21 @@ class TrackAnalysers:
             del self.analysers[key]
         for key, _ in pending:
             self.analysers[key].set_chroma(self.chroma)
-        ready = [key for key, audio in pending if self.analysers[key].update(audio)]
+        # Resampled one by one, analysed in one batch (models.analysis.push_many): the
+        # analysis of a few frames costs mostly per call, and this runs many times a second.
+        taken = []
+        for key, audio in pending:
+            samples = self.analysers[key].resample(audio)
+            if samples is not None:
+                taken.append((key, audio, samples))
+        counts = push_many(
+            [self.analysers[key].stream for key, _, _ in taken], [s for _, _, s in taken]
+        )
+        ready = [
+            key
+            for (key, audio, _), count in zip(taken, counts, strict=True)
+            if self.analysers[key].took(count, audio)
+        ]
         return ready, gone
 
     def features(self) -> dict[Hashable, FrameFeatures]:

@@ -7,8 +7,9 @@ feed differs:
   generators on its own thread; the feed hands the show each track's newest picture (from a
   one-slot mailbox) and its latest features.
 - :class:`LookaheadFeed` — offline, on injected time. Frame *t* shows pictures of exactly the
-  audio up to *t*; while the caller draws and encodes frame *i*, the generators already work
-  on frames *i + 1* and *i + 2*, which changes no picture, only the wall time.
+  audio up to *t*; frames are analysed in blocks (``batch_frames``), each style's generator
+  gets one call per block, and while the caller draws and encodes one block the generators
+  already work on the next two, which changes no picture, only the wall time.
 
 Both analyse each track with its style's own analysis window (``StyleInfo.analysis``), give
 silent windows a blank picture without a generator call, and call each style's generator
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -37,9 +38,10 @@ from bridge.generate.worker import GeneratedFrame, InferenceWorker
 from models.paths import DEFAULT_STYLE
 from models.style import StyleInfo, describe
 
-#: Frames whose pictures are generated ahead of the one being drawn. Two keep the
-#: generator process busy through the frame-to-frame jitter of drawing and encoding
-#: (with one, each side waited on the other ~30 % of the time).
+#: Blocks of frames (:class:`LookaheadFeed`'s ``batch_frames`` each, one frame by default)
+#: whose pictures are generated ahead of the one being drawn. Two keep the generator
+#: process busy through the frame-to-frame jitter of drawing and encoding (with one frame
+#: ahead, each side waited on the other ~30 % of the time).
 LOOKAHEAD = 2
 
 
@@ -115,21 +117,57 @@ class Stem:
     rate: float = 22050.0
 
 
+#: Frames whose windows go to a style's generator in one call by default
+#: (:class:`LookaheadFeed`'s ``batch_frames``); see :data:`LOOKAHEAD` for how many such
+#: blocks are generated ahead of the one being drawn.
+BATCH_FRAMES = 1
+
+
+@dataclass
+class _Block:
+    """Consecutive frames whose windows went to the generators together, one call per
+    style (in ``styles`` order); ``images`` holds each call's pictures once collected."""
+
+    styles: list[str] = field(default_factory=list)
+    images: dict[str, np.ndarray] | None = None
+
+
 @dataclass
 class _Prepared:
+    """One instant analysed ahead: its features, its silent tracks, and for each style the
+    first row of this instant's pictures in its block's call and the tracks drawn there."""
+
     t: float
-    groups: dict[str, list[int]]
     features: dict[Hashable, FeatureRecord]
     silent: list[int]  # tracks whose window is silence: no ink, no generator call
+    rows: dict[str, tuple[int, list[int]]]
+    block: _Block
 
 
 class LookaheadFeed:
     """The offline feed: every stem analysed up to each frame's time, pictures generated
-    :data:`LOOKAHEAD` frames ahead. Keys are the stems' indices. Frames must come in order
-    (a jump restarts the look-ahead, but the analysis cannot rewind).
+    ahead. Keys are the stems' indices. Frames must come in order (a jump restarts the
+    look-ahead, but the analysis cannot rewind).
+
+    Frames are prepared in blocks of ``batch_frames`` consecutive frames: each style's
+    generator gets one call for a whole block (frames × that style's sounding tracks, in
+    frame order), and :data:`LOOKAHEAD` blocks beyond the one being drawn are always
+    submitted. Styles give the same picture for a window in any batch, so ``batch_frames``
+    changes no picture, only how many calls make them (and the wall time).
 
     ``generator_for(style)`` gives each style's :class:`Generator`; it should also describe
     the style (``info``), else the default analysis and 64-pixel pictures are assumed.
+
+    Args:
+        stems: the tracks, keyed by their index.
+        generator_for: each style's generator.
+        fps: frames per second; prepared frame ``j`` after a (re)start at ``t0`` is at
+            ``t0 + j / fps`` seconds.
+        n_frames: frames in the render (none is prepared beyond), or None for no end.
+        batch_frames: frames per generator call, ≥ 1.
+
+    Raises:
+        ValueError: ``fps`` not positive or ``batch_frames`` below 1.
     """
 
     def __init__(
@@ -139,18 +177,29 @@ class LookaheadFeed:
         *,
         fps: float,
         n_frames: int | None = None,
+        batch_frames: int = BATCH_FRAMES,
     ) -> None:
+        if fps <= 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        if batch_frames < 1:
+            raise ValueError(f"batch_frames must be at least 1, got {batch_frames}")
         self.stems = list(stems)
         self.generator_for = generator_for
         self.fps = fps
         self.n_frames = n_frames
+        self.batch_frames = int(batch_frames)
         self.styles: dict[Hashable, str] = {i: stem.style for i, stem in enumerate(self.stems)}
         self.analysers: dict[int, TrackAnalyser] = {}
         self.positions = dict.fromkeys(range(len(self.stems)), 0)
         self.images = 0  # pictures generated (silent windows need none)
+        self.calls = 0  # generator calls submitted
         self.chroma = False  # computed only while a colour mode follows tone
-        self._index = 0
+        self._origin = 0.0  # time of the frame the look-ahead (re)started at
+        self._taken = 0  # frames taken so far
+        self._origin_taken = 0  # frames taken before the look-ahead (re)started
+        self._next = 0  # frames prepared since the (re)start
         self._prepared: deque[_Prepared] = deque()
+        self._blocks: deque[_Block] = deque()  # submitted, not yet collected, oldest first
 
     def describe(self, style: str) -> StyleInfo:
         return describe(self.generator_for(style))
@@ -185,52 +234,86 @@ class LookaheadFeed:
             features[key] = FeatureRecord.of(analyser.features)
         return features
 
-    def _prepare(self, t: float) -> None:
-        """Analyse up to ``t`` and start generating that instant's pictures.
+    def _frames_left(self) -> int | None:
+        """Frames of the render (``n_frames`` takes) not yet prepared (None: no end)."""
+        if self.n_frames is None:
+            return None
+        return max(0, self.n_frames - self._origin_taken - self._next)
+
+    def _prepare_block(self, at_least: int = 0) -> bool:
+        """Analyse the next block's frames and submit their windows, one call per style.
 
         Silent windows are not generated (they show no ink, as live); styles give the same
         picture for a window in any batch, so leaving them out changes no other picture.
+        At least ``at_least`` frames are prepared even past ``n_frames``. Returns False
+        when the render has no frame left to prepare.
         """
-        features = self._analyse_until(t)
-        silent = [key for key, a in self.analysers.items() if is_silent(a.window())]
-        sounding = [key for key in self.analysers if key not in silent]
-        groups = group_by_style(sounding, lambda key: self.styles[key])
-        for style, keys in groups.items():
-            windows = np.stack([self.analysers[k].window() for k in keys])
-            self.generator_for(style).submit(windows)
-        self._prepared.append(_Prepared(t, groups, features, silent))  # type: ignore[arg-type]
+        left = self._frames_left()
+        count = self.batch_frames if left is None else min(self.batch_frames, left)
+        count = max(count, at_least)
+        if count <= 0:
+            return False
+        block = _Block()
+        windows: dict[str, list[np.ndarray]] = {}
+        for _ in range(count):
+            t = self._origin + self._next / self.fps
+            self._next += 1
+            features = self._analyse_until(t)
+            current = {key: a.window() for key, a in self.analysers.items()}
+            silent = [key for key, window in current.items() if is_silent(window)]
+            sounding = [key for key in current if key not in silent]
+            rows: dict[str, tuple[int, list[int]]] = {}
+            for style, keys in group_by_style(sounding, lambda key: self.styles[key]).items():
+                stack = windows.setdefault(style, [])
+                rows[style] = (len(stack), keys)  # type: ignore[assignment]
+                stack.extend(current[key] for key in keys)  # type: ignore[index]
+            self._prepared.append(_Prepared(t, features, silent, rows, block))
+        for style, stack in windows.items():
+            self.generator_for(style).submit(np.stack(stack))
+            self.calls += 1
+        block.styles = list(windows)
+        self._blocks.append(block)
+        return True
+
+    def _collect(self, block: _Block) -> None:
+        """Collect every block up to ``block``, in the order they were submitted."""
+        while block.images is None:
+            oldest = self._blocks.popleft()
+            oldest.images = {style: self.generator_for(style).collect() for style in oldest.styles}
 
     def take(
         self, t: float, keys: Sequence[Hashable]
     ) -> tuple[dict[Hashable, GeneratedFrame], dict[Hashable, FeatureRecord]]:
         if not self._prepared or abs(self._prepared[0].t - t) > 1e-9:
             self.finish()  # frames out of order: drop the look-ahead
-            self._prepare(t)
+            self._origin, self._next, self._origin_taken = t, 0, self._taken
+            self._prepare_block(at_least=1)
         prepared = self._prepared.popleft()
+        self._collect(prepared.block)
+        images = prepared.block.images or {}
         pictures: dict[Hashable, GeneratedFrame] = {}
-        for style, members in prepared.groups.items():
-            images = self.generator_for(style).collect()
-            for key, image in zip(members, images, strict=True):
-                pictures[key] = GeneratedFrame(image, style, None, t)
+        for style, (first, members) in prepared.rows.items():
+            for row, key in enumerate(members, first):
+                pictures[key] = GeneratedFrame(images[style][row], style, None, t)
                 self.images += 1
         for key in prepared.silent:
             style = self.styles[key]
             blank = blank_pictures(1, self.describe(style).image_size)[0]
             pictures[key] = GeneratedFrame(blank, style, None, t)
-        # The next frames generate while this one draws.
-        while len(self._prepared) < LOOKAHEAD:
-            step = len(self._prepared) + 1
-            if self.n_frames is not None and self._index + step >= self.n_frames:
-                break
-            self._prepare(t + step / self.fps)
-        self._index += 1
+        self._taken += 1
+        # The next blocks generate while this one draws.
+        while len(self._blocks) < LOOKAHEAD and self._prepare_block():
+            pass
         return pictures, prepared.features
 
     def finish(self) -> None:
         """Collect look-ahead nobody will draw (so generators are idle again)."""
-        while self._prepared:
-            for style in self._prepared.popleft().groups:
-                self.generator_for(style).collect()
+        while self._blocks:
+            self._collect(self._blocks[-1])
+        self._prepared.clear()
 
     def status_lines(self, now: float) -> list[str]:
-        return [f"offline: {self.images} pictures generated"]
+        return [
+            f"offline: {self.images} pictures generated in {self.calls} generator calls "
+            f"({self.batch_frames} frames a call)"
+        ]

@@ -9,13 +9,22 @@ Requests and replies cross the pipe as raw bytes — a fixed header and float32 
 way, uint8 images the other — never as pickled objects. (Only multiprocessing's own start-up
 hand-over, from this process to its child, uses pickle; nothing the bridge receives from
 outside ever does.)
+
+A generator runs on a ``device`` (``auto|cpu|cuda|mps``) with an ``engine``
+(``auto|eager|compiled|live``, :mod:`models.inference`). A ``compiled`` (or CPU ``auto``)
+child builds its graphs before it answers: it says so first (``COMPILING``), and the parent
+then waits up to ``compile_timeout`` rather than ``start_timeout`` for it to be ready. A
+``live`` child answers at once with eager pictures and switches to compiled ones when they
+are built (the bits may change once); an offline render must not use ``live``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
+import os
 import queue
 import struct
 import threading
@@ -36,24 +45,44 @@ REPLY_HEADER = struct.Struct("<4sIIIId")
 REQUEST = b"SYNW"
 REPLY = b"SYNI"
 READY = b"READY"
+COMPILING = b"COMPILING"
 FAILED = b"ERROR"
 STOP = b"STOP"
 START_TIMEOUT = 120.0
 #: How long a collect waits by default. Generous: an offline render on a slow machine may
 #: queue big batches. The live show passes its own, much shorter deadline.
 REPLY_TIMEOUT = 30.0
+#: How long a child may spend building compiled graphs before it is ready: about 15 s per
+#: batch size without PyTorch's on-disk cache, a few seconds with it.
+COMPILE_TIMEOUT = 300.0
 
 
 class GeneratorProcessError(GeneratorLostError):
     """The generator process failed to start, died, hung, or answered nonsense."""
 
 
-def serve(conn: Connection, name: str, threads: int) -> None:
-    """The child's main loop: load the style, then answer requests until STOP or EOF."""
+def serve(
+    conn: Connection,
+    name: str,
+    threads: int,
+    device: str = "cpu",
+    engine: str = "eager",
+    niceness: int = 0,
+) -> None:
+    """The child's main loop: load the style on ``device`` with ``engine`` (sending
+    ``COMPILING`` first when that waits for compiled graphs), send ``READY`` and the style's
+    description, then answer requests until STOP or EOF. A failure to load is sent as
+    ``ERROR`` and a message instead."""
+    if niceness > 0:  # the live show's picture goes first; pictures take what is left
+        with contextlib.suppress(OSError, AttributeError):
+            os.nice(niceness)
     try:
+        from models.inference import resolve_device, resolve_engine
         from models.style import Style
 
-        style = Style.load(name, threads=threads)
+        if resolve_engine(engine, resolve_device(device)) == "compiled":
+            conn.send_bytes(COMPILING)
+        style = Style.load(name, threads=threads, device=device, engine=engine)
         info = style.info()
     except Exception as exc:  # report any failure to the parent instead of dying silently
         conn.send_bytes(FAILED + f"{type(exc).__name__}: {exc}".encode())
@@ -84,9 +113,25 @@ class RemoteStyle:
     """Stands in for :class:`models.style.Style` (``audio_to_image``) in the bridge,
     running the real one in a child process.
 
+    Args:
+        name: the style's name.
+        threads: torch threads in the child.
+        reply_timeout: seconds :meth:`collect` waits.
+        start_timeout: seconds to wait for the child to load the style (or to say it is
+            compiling).
+        device: ``"cpu"`` (the default), ``"auto"``, ``"cuda"`` or ``"mps"``.
+        engine: ``"eager"`` (the default), ``"compiled"``, ``"live"`` or ``"auto"``
+            (:mod:`models.inference`); ``info.engine`` says which one the child resolved.
+        compile_timeout: seconds to wait for a compiling child to be ready.
+        niceness: how much lower the child's scheduling priority is (``os.nice``; 0 keeps
+            it). The live show lowers it so that, when the CPU is short, the display keeps
+            its frame rate and generation gives way (bench/latency.py, 8 tracks: 53 → 57
+            display fps).
+
     Raises:
-        GeneratorProcessError: the child could not load the style (the message says why,
-            e.g. an unknown style name) or did not start in time.
+        ValueError: the child could not load the style (the message says why, e.g. an
+            unknown style name, or a device this machine lacks).
+        GeneratorProcessError: the child did not start or compile in time.
     """
 
     def __init__(
@@ -96,6 +141,10 @@ class RemoteStyle:
         threads: int = 1,
         reply_timeout: float = REPLY_TIMEOUT,
         start_timeout: float = START_TIMEOUT,
+        device: str = "cpu",
+        engine: str = "eager",
+        compile_timeout: float = COMPILE_TIMEOUT,
+        niceness: int = 0,
     ) -> None:
         context = multiprocessing.get_context("spawn")
         self.name = name
@@ -103,7 +152,10 @@ class RemoteStyle:
         self.reply_timeout = reply_timeout
         self._conn, child = context.Pipe()
         self._process = context.Process(
-            target=serve, args=(child, name, threads), name=f"generator-{name}", daemon=True
+            target=serve,
+            args=(child, name, threads, device, engine, niceness),
+            name=f"generator-{name}",
+            daemon=True,
         )
         self._process.start()
         child.close()
@@ -118,6 +170,13 @@ class RemoteStyle:
             raise GeneratorProcessError(f"generator for style {name!r} did not start")
         try:
             hello = self._conn.recv_bytes()
+            if hello == COMPILING:
+                if not self._conn.poll(compile_timeout):
+                    self.close()
+                    raise GeneratorProcessError(
+                        f"generator for style {name!r} did not compile in {compile_timeout} s"
+                    )
+                hello = self._conn.recv_bytes()
         except EOFError:
             self.close()
             raise GeneratorProcessError(f"generator for style {name!r} exited at start") from None

@@ -193,6 +193,17 @@ class GenerationScheduler:
                 history.popleft()
         return Group(style, chosen)
 
+    def seconds_until_due(self, now: float) -> float:
+        """How long until some live track holds a whole token (0: one does now, or a new
+        track may come). Nobody can be generated before then, so the worker may sleep
+        instead of analysing every packet as it lands."""
+        if not self._tokens or self._last is None:
+            return 0.0
+        rate = self.rate_hz()
+        elapsed = max(0.0, now - self._last)
+        most = max(self._tokens.values()) + elapsed * rate
+        return 0.0 if most >= 1.0 else (1.0 - most) / rate
+
     def forget(self, key: Hashable) -> None:
         self._tokens.pop(key, None)
         self._served.pop(key, None)

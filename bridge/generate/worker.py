@@ -138,8 +138,12 @@ class InferenceWorker:
         busy = False
         while not self._stop.is_set():
             if not busy:  # after a call, go again at once: other tracks may be due
-                new_audio.wait(IDLE_WAIT)
-                self._stop.wait(GATHER_WAIT)
+                due_in = self.scheduler.seconds_until_due(time.monotonic())
+                if due_in > 0.0:  # no track may have a picture before then: audio can wait
+                    self._stop.wait(min(due_in, IDLE_WAIT))
+                else:
+                    new_audio.wait(IDLE_WAIT)
+                    self._stop.wait(GATHER_WAIT)
             new_audio.clear()
             if self._stop.is_set():
                 break

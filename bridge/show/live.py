@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from bridge.control.session import ControlOptions, ControlSession
 from bridge.generate.feeds import BackgroundFeed
@@ -58,6 +59,12 @@ class LiveOptions:
     fps: float = 60.0
     target_hz: float = 30.0
     threads: int = 1
+    #: Where the generators run: ``auto`` (a GPU when there is one), ``cpu``, ``cuda``, ``mps``.
+    device: str = "auto"
+    #: How a generator child runs (models/inference.py): ``live`` answers at once with eager
+    #: pictures and switches to compiled graphs when they are built (~12 s); ``compiled``
+    #: waits for them (benchmarks of the steady state); ``eager`` never compiles.
+    engine: str = "live"
     headless: bool = False
     out: Path | None = None
     seconds: float | None = None
@@ -124,10 +131,17 @@ LIVE_REPLY_TIMEOUT = 3.0
 #: How long a generator child may take to load its style before the live show gives up and
 #: tries again later (it starts in ~1.5 s here; the default, 120 s, suits batch jobs).
 LIVE_START_TIMEOUT = 30.0
+#: How much lower the generator processes' scheduling priority is than the show's (os.nice).
+GENERATOR_NICENESS = 10
 
 
-def style_loader(threads: int, in_process: bool = False) -> Callable[[str], object]:
-    """Load styles in a generator child process (default) or in this process."""
+def style_loader(
+    threads: int, in_process: bool = False, device: str = "auto", engine: str = "live"
+) -> Callable[[str], object]:
+    """Load styles in a generator child process (default) or in this process, on ``device``
+    (``auto|cpu|cuda|mps``). A child runs ``engine`` (by default ``live``: eager pictures at
+    once, compiled ones once built, models/inference.py) at a lower priority
+    (:data:`GENERATOR_NICENESS`); in this process the style runs eager."""
 
     def load(name: str) -> object:
         # Fail fast, without starting a process, for a name no style folder has: a device or
@@ -136,7 +150,7 @@ def style_loader(threads: int, in_process: bool = False) -> Callable[[str], obje
         if in_process:
             from models.style import Style
 
-            return Style.load(name, threads=threads)
+            return Style.load(name, threads=threads, device=device)
         from bridge.generate.generator_process import RemoteStyle
 
         return RemoteStyle(
@@ -144,6 +158,9 @@ def style_loader(threads: int, in_process: bool = False) -> Callable[[str], obje
             threads=threads,
             reply_timeout=LIVE_REPLY_TIMEOUT,
             start_timeout=LIVE_START_TIMEOUT,
+            device=device,
+            engine=engine,
+            niceness=GENERATOR_NICENESS,
         )
 
     return load
@@ -154,7 +171,7 @@ class PacedRecorder:
     written k+1 times, so the video's length equals the time recorded."""
 
     def __init__(self, writer, fps: float, start: float | None = None) -> None:
-        self.writer = writer  # a renderer.video.VideoWriter
+        self.writer = writer  # a renderer.video_process.BackgroundVideoWriter
         self.fps = fps
         self.start = start  # the wall-clock time of video time 0 (default: the first frame)
         self.duplicated = 0
@@ -166,8 +183,7 @@ class PacedRecorder:
         due = int((now - self.start) * self.fps) + 1
         copies = max(1, due - self.writer.frames_written)
         self.duplicated += copies - 1
-        for _ in range(copies):
-            self.writer.write(frame)
+        self.writer.write(frame, copies)
 
 
 class LiveShow:
@@ -203,6 +219,8 @@ class LiveShow:
         #: One compositor slot per possible track (the compositor allows up to 128).
         self.max_layers = min(128, service.registry.max_tracks)
         self.stop_requested = threading.Event()
+        #: The headless recording's pacer (frames written and repeated), once it started.
+        self.recorder: PacedRecorder | None = None
         self._last_stats = time.monotonic()
 
     def _print_stats(self) -> None:
@@ -233,6 +251,10 @@ class LiveShow:
         # it between numpy calls, then stalls behind the receive and analysis threads.
         previous_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
+        # The show's matrix products are small (a frame's mel bands); OpenBLAS would split
+        # them with a helper thread that spins between calls: with 16 tracks it burnt half a
+        # core and the recording drew 3.9 instead of 14 frames a second (bench/recording.py).
+        blas = threadpool_limits(limits=1, user_api="blas")
         try:
             self.prepare()
             self.controls = ControlSession(self.options.control, self.service)
@@ -251,6 +273,7 @@ class LiveShow:
                 self.controls.close()
         finally:
             sys.setswitchinterval(previous_interval)  # the host process's own setting again
+            blas.restore_original_limits()
 
     def assemble(self, compositor) -> Show:  # renderer.compositor.Compositor
         """The show, drawing into ``compositor``."""
@@ -306,11 +329,11 @@ class LiveShow:
 
     def _run_headless(self) -> int:
         from renderer.headless import HeadlessRenderer
-        from renderer.video import VideoWriter
+        from renderer.video_process import BackgroundVideoWriter
 
         options = self.options
         seconds = options.seconds if options.seconds is not None else 3600.0 * 24
-        writer: VideoWriter | None = None
+        writer: BackgroundVideoWriter | None = None
         recorder: PacedRecorder | None = None
         with HeadlessRenderer(
             options.size, internal_height=options.internal_height, max_layers=self.max_layers
@@ -327,14 +350,14 @@ class LiveShow:
                     if recorder is None:  # opened at the first frame, so sound lines up
                         first = time.monotonic()
                         audio = options.soundtrack(first) if options.soundtrack else None
-                        writer = VideoWriter(
+                        writer = BackgroundVideoWriter(
                             options.out,
                             options.size,
                             options.fps,
                             preset=options.video_preset,
                             audio=audio,
                         )
-                        recorder = PacedRecorder(writer, options.fps, start=first)
+                        recorder = self.recorder = PacedRecorder(writer, options.fps, start=first)
                     recorder(frame)  # type: ignore[arg-type]
                 self._print_stats()
 
@@ -343,6 +366,9 @@ class LiveShow:
                 if options.out is None and not sinks:
                     renderer.compositor.finish()  # the frame is done; nobody needs its pixels
                     return None
+                # Wait with the interpreter lock released: the read-back would wait for the
+                # drawing holding it (a fifth of the wall clock with 16 tracks, py-spy --gil).
+                renderer.compositor.finish()
                 return renderer.compositor.read_rgba()  # 3× cheaper than RGB read-back
 
             try:
@@ -362,7 +388,7 @@ class LiveShow:
                         "wrote %s (%d frames, %d repeated to keep time)",
                         options.out,
                         writer.frames_written,
-                        recorder.duplicated if recorder else 0,
+                        recorder.duplicated + writer.dropped if recorder else 0,
                     )
         return 0
 
@@ -379,6 +405,11 @@ class LiveShow:
             "generation_limited": report.limited,
             "cost_ms_per_image": report.cost_ms,
             "latency": self.latency.summary(),
+            "frames_written": self.recorder.writer.frames_written if self.recorder else 0,
+            # periods that show an earlier frame: the show was late, or the encoder was
+            "frames_repeated": (
+                self.recorder.duplicated + self.recorder.writer.dropped if self.recorder else 0
+            ),
             "worker_errors": self.worker.errors,
             "generators_lost": self.worker.generators_lost,
         }

@@ -27,6 +27,12 @@ BATCH_SAMPLES = 4096
 #: a transient's whole rise is seen by one frame wherever it falls between frames (its
 #: rise from one hop to the next would be split between frames by the grid's phase).
 RISE_HOPS = 4
+#: Chroma is computed for every this many frames and held between (see
+#: :class:`models.analysis.AnalysisStream`): a bar's fingerprint pools it per slot, and the
+#: chroma's own window spans four hops, so the bars read the same at half the cost (a
+#: stride of 4 cost one repeat of the demo loop at 240 BPM its label, see
+#: tests/models/test_structure_repeats.py).
+CHROMA_STRIDE = 2
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,7 @@ class TrackFrames:
         self.cfg = cfg
         self.bands = bands
         self._resampler = StreamingResampler(sample_rate, cfg.sample_rate)
-        self._stream = AnalysisStream(cfg, chroma=True)
+        self._stream = AnalysisStream(cfg, chroma=True, chroma_stride=CHROMA_STRIDE)
         self._groups, self._low = _band_groups(cfg, bands)
         self._counts = np.bincount(self._groups, minlength=bands).astype(np.float64)
         #: ``(n_mels, bands)``: the mean over each coarse band's mel bands, as one product

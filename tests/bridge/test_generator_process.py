@@ -133,3 +133,17 @@ def test_a_dead_child_raises_instead_of_hanging() -> None:
         style.audio_to_image(np.zeros((1, 64, 64), np.float32))
     style.close()
     assert not style.alive
+
+
+def test_a_child_can_run_at_a_lower_priority() -> None:
+    """The live show lowers its generators' priority so the display goes first."""
+    style = RemoteStyle("squiggle", niceness=7)
+    try:
+        pid = style._process.pid
+        assert pid is not None
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, ours + 7)  # 19 is the lowest
+        window = np.full((1, 64, 64), -0.2, np.float32)
+        assert style.audio_to_image(window).shape == (1, 64, 64)  # and it still draws
+    finally:
+        style.close()

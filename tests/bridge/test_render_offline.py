@@ -159,7 +159,7 @@ def test_the_show_stepped_on_an_injected_clock_gives_renders_frames(tmp_path, mo
     generator = SyncGenerator(window_picture)
 
     @contextmanager
-    def in_process_styles(stems, threads):
+    def in_process_styles(stems, threads, **where):  # engine, device: eager on the CPU
         yield lambda style: generator
 
     monkeypatch.setattr(render_module, "style_processes", in_process_styles)

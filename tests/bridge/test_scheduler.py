@@ -121,3 +121,17 @@ def test_a_long_lived_track_keeps_a_bounded_history() -> None:
         now = i / 30.0
         scheduler.select(now, ["a"], ["a"], lambda key: "s")
     assert len(scheduler._history["a"]) <= RATE_WINDOW_SECONDS * 30 + 2
+
+
+def test_seconds_until_due_says_when_the_next_token_arrives() -> None:
+    scheduler = GenerationScheduler(target_hz=10.0)
+    tracks = ["a", "b"]
+    assert scheduler.seconds_until_due(0.0) == 0.0  # nothing known: anyone may go
+    first = scheduler.select(0.0, tracks, tracks, one_style)
+    second = scheduler.select(0.0, tracks, tracks, one_style)
+    assert first is not None and second is not None  # the two spend their start tokens
+    assert scheduler.select(0.0, tracks, tracks, one_style) is None
+    assert scheduler.seconds_until_due(0.0) == pytest.approx(0.1)  # one token at 10 Hz
+    assert scheduler.seconds_until_due(0.04) == pytest.approx(0.06)
+    assert scheduler.seconds_until_due(0.2) == 0.0
+    assert scheduler.select(0.1, tracks, tracks, one_style) is not None  # due as said
