@@ -116,7 +116,9 @@ def main() -> int:
             f"{tracks:2d} tracks: {stages}; generated "
             f"{s['generation_hz_per_track']:.1f}/s per track "
             f"(target {s['generation_target_hz']:.0f}, CPU-limited: {s['generation_limited']}), "
-            f"{s['frames'] / args.seconds:.1f} display fps"
+            f"{s['generated'] / max(1, s['generator_calls']):.1f} pictures per call, "
+            f"{s['frames'] / args.seconds:.1f} display fps; "
+            f"load average {os.getloadavg()[0]:.2f}"
         )
     return 0
 

@@ -98,6 +98,8 @@ class BackgroundFeed:
         )
         if report.limited:
             generation += f" — CPU-bound, lowered to {report.rate_hz:.1f}"
+            if report.display_share < 0.995:
+                generation += f" (the display first: {report.display_share:.0%} of the budget)"
         return [generation, *self.worker.trouble(now)]
 
 

@@ -44,6 +44,16 @@ COST_SMOOTHING = 0.1
 RATE_WINDOW_SECONDS = 2.0
 #: Largest group ever formed (pictures per generator call).
 MAX_GROUP = 64
+#: The display's claim on the CPU: each late frame multiplies the generator's budget by
+#: LATE_FACTOR (down to MIN_DISPLAY_SHARE of it), each frame on time gives RECOVER_STEP back.
+#: At 60 fps a halved budget is whole again after ~4 s of frames on time; in balance about
+#: one frame in 12 is late (a display at 55 of 60 fps).
+LATE_FACTOR = 0.97
+RECOVER_STEP = 0.002
+MIN_DISPLAY_SHARE = 0.1
+#: How early (in tokens) a track may join a call that a due track starts; it spends the
+#: token it has not yet earned, so its rate stays the same on average.
+JOIN_EARLY = 0.5
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class RateReport:
     achieved_hz: float  # what tracks actually got over the last seconds (mean)
     cost_ms: float  # smoothed generation cost per image
     limited: bool  # True when the CPU budget, not the target, sets the rate
+    display_share: float = 1.0  # share of the budget left to generation by the display
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,8 @@ class GenerationScheduler:
         self.budget = budget
         self.call_budget = call_budget
         self.cost_per_image: float | None = None  # smoothed over every style, seconds
+        #: Share of ``budget`` the generator may use now, lowered while the display is late.
+        self.display_share = 1.0
         self._costs: dict[str, BatchCosts] = {}
         self._tokens: dict[Hashable, float] = {}
         self._served: dict[Hashable, float] = {}
@@ -127,8 +140,16 @@ class GenerationScheduler:
         """Pictures per second per track that the CPU budget allows (at most the target)."""
         if not self.cost_per_image or self._tracks == 0:
             return self.target_hz
-        affordable = self.budget / (self.cost_per_image * self._tracks)
+        affordable = self.budget * self.display_share / (self.cost_per_image * self._tracks)
         return max(MIN_HZ, min(self.target_hz, affordable))
+
+    def display_frame(self, late: bool) -> None:
+        """Say whether the display's last frame came late (the display goes first: its
+        misses lower every track's rate, its frames on time raise it back)."""
+        if late:
+            self.display_share = max(MIN_DISPLAY_SHARE, self.display_share * LATE_FACTOR)
+        else:
+            self.display_share = min(1.0, self.display_share + RECOVER_STEP)
 
     def observe(self, style: str, images: int, seconds: float) -> None:
         """Record that one call of ``style`` made ``images`` pictures in ``seconds``."""
@@ -177,9 +198,12 @@ class GenerationScheduler:
             held = self._tokens.get(key, 1.0)  # a new track may go at once
             self._tokens[key] = min(TOKEN_CAPACITY, held + elapsed * rate)
             self._history.setdefault(key, deque())
-        due = [key for key in ready if key in live and self._tokens[key] >= 1.0]
-        if not due:
+        fresh = [key for key in ready if key in live]
+        if not any(self._tokens[key] >= 1.0 for key in fresh):
             return None
+        # Whoever is due goes now; tracks nearly due may join its call (their token a little
+        # early): one call of several pictures costs less per picture than several calls.
+        due = [key for key in fresh if self._tokens[key] >= 1.0 - JOIN_EARLY]
         due.sort(key=lambda k: (-self._tokens[k], self._served.get(k, float("-inf"))))
         style = style_of(due[0])
         same = [key for key in due if style_of(key) == style]
@@ -226,4 +250,5 @@ class GenerationScheduler:
             achieved_hz=self.achieved_hz(now),
             cost_ms=(self.cost_per_image or 0.0) * 1000,
             limited=rate < self.target_hz - 1e-9,
+            display_share=self.display_share,
         )

@@ -131,8 +131,11 @@ LIVE_REPLY_TIMEOUT = 3.0
 #: How long a generator child may take to load its style before the live show gives up and
 #: tries again later (it starts in ~1.5 s here; the default, 120 s, suits batch jobs).
 LIVE_START_TIMEOUT = 30.0
+#: A frame more than this many periods after the last one is late (the scheduler gives the
+#: display CPU back by lowering the generation rate).
+LATE_FRAME = 2.0
 #: How much lower the generator processes' scheduling priority is than the show's (os.nice).
-GENERATOR_NICENESS = 10
+GENERATOR_NICENESS = 5
 
 
 def style_loader(
@@ -206,7 +209,11 @@ class LiveShow:
         self.latency = LatencyStats()
         self.scheduler = GenerationScheduler(target_hz=options.target_hz)
         self.styles = StyleCache(
-            loader or style_loader(options.threads, not options.generator_process), options.style
+            loader
+            or style_loader(
+                options.threads, not options.generator_process, options.device, options.engine
+            ),
+            options.style,
         )
         self.worker = InferenceWorker(
             service, self.styles, scheduler=self.scheduler, latency=self.latency
@@ -222,6 +229,7 @@ class LiveShow:
         #: The headless recording's pacer (frames written and repeated), once it started.
         self.recorder: PacedRecorder | None = None
         self._last_stats = time.monotonic()
+        self._last_frame: float | None = None
 
     def _print_stats(self) -> None:
         interval = self.options.stats_interval
@@ -325,7 +333,15 @@ class LiveShow:
         return 0
 
     def _after_frame(self) -> None:
+        self._pace(time.monotonic())
         self._print_stats()
+
+    def _pace(self, now: float) -> None:
+        """Tell the scheduler whether this frame came late (later than 2 periods after: a frame was missed
+        the last): the display's frame rate goes before the pictures' rate."""
+        last, self._last_frame = self._last_frame, now
+        if last is not None:
+            self.scheduler.display_frame(now - last > LATE_FRAME / self.options.fps)
 
     def _run_headless(self) -> int:
         from renderer.headless import HeadlessRenderer
@@ -359,7 +375,7 @@ class LiveShow:
                         )
                         recorder = self.recorder = PacedRecorder(writer, options.fps, start=first)
                     recorder(frame)  # type: ignore[arg-type]
-                self._print_stats()
+                self._after_frame()
 
             def render(t: float, features: dict, beat_phase: float | None) -> np.ndarray | None:
                 renderer.compositor.render(t, features, beat_phase)
@@ -400,6 +416,7 @@ class LiveShow:
             "frames": show.stats.frames if show else 0,
             "images_shown": show.stats.images_shown if show else 0,
             "generated": self.worker.generated,
+            "generator_calls": self.worker.calls,
             "generation_hz_per_track": self.worker.mean_rate_hz(),
             "generation_target_hz": report.target_hz,
             "generation_limited": report.limited,

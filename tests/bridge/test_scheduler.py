@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.generate.scheduler import BatchCosts, GenerationScheduler
+from bridge.generate.scheduler import LATE_FACTOR, BatchCosts, GenerationScheduler
 
 PACKET = 256 / 24000  # the device's packet period
 
@@ -135,3 +135,26 @@ def test_seconds_until_due_says_when_the_next_token_arrives() -> None:
     assert scheduler.seconds_until_due(0.04) == pytest.approx(0.06)
     assert scheduler.seconds_until_due(0.2) == 0.0
     assert scheduler.select(0.1, tracks, tracks, one_style) is not None  # due as said
+
+
+def test_late_display_frames_lower_every_rate_and_frames_on_time_raise_it_back() -> None:
+    scheduler = GenerationScheduler(target_hz=30.0, budget=0.8)
+    scheduler.observe("squiggle", 1, 0.010)
+    tracks = ["a", "b", "c", "d"]
+    scheduler.select(0.0, tracks, tracks, one_style)
+    assert scheduler.rate_hz() == pytest.approx(20.0)  # 0.8 / (4 × 10 ms)
+    for _ in range(20):
+        scheduler.display_frame(late=True)
+    lowered = scheduler.rate_hz()
+    assert lowered == pytest.approx(20.0 * LATE_FACTOR**20)
+    report = scheduler.report(0.0)
+    assert report.limited and report.display_share == pytest.approx(LATE_FACTOR**20)
+    for _ in range(10):
+        scheduler.display_frame(late=False)
+    assert lowered < scheduler.rate_hz() < 20.0
+    for _ in range(1000):
+        scheduler.display_frame(late=False)
+    assert scheduler.rate_hz() == pytest.approx(20.0)  # never above the CPU budget
+    for _ in range(1000):
+        scheduler.display_frame(late=True)
+    assert scheduler.display_share == pytest.approx(0.1)  # generation never stops
