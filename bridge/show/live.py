@@ -337,8 +337,9 @@ class LiveShow:
         self._print_stats()
 
     def _pace(self, now: float) -> None:
-        """Tell the scheduler whether this frame came late (later than 2 periods after: a frame was missed
-        the last): the display's frame rate goes before the pictures' rate."""
+        """Tell the scheduler whether this frame came late (more than :data:`LATE_FRAME`
+        periods after the last: a frame was missed); the display's frame rate goes before
+        the pictures' rate."""
         last, self._last_frame = self._last_frame, now
         if last is not None:
             self.scheduler.display_frame(now - last > LATE_FRAME / self.options.fps)
