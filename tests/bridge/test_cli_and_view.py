@@ -294,3 +294,31 @@ def test_every_number_typed_is_checked_with_a_clear_message(argv, capsys) -> Non
     err = capsys.readouterr().err
     option = next(a for a in argv if a.startswith("--"))
     assert f"argument {option}" in err and "Traceback" not in err
+
+
+def test_output_into_a_closed_pipe_ends_the_command_quietly() -> None:
+    """``synaesthete structure … | head``: the reader goes away, the command stops without a
+    traceback and with the shell's SIGPIPE status."""
+    import subprocess
+    import sys
+
+    script = (
+        "import argparse, sys\n"
+        "import cli.main as m\n"
+        "parser = argparse.ArgumentParser()\n"
+        "def lots(args):\n"
+        "    for i in range(10**6):\n"
+        "        print('bar', i, 'x' * 80)\n"
+        "parser.set_defaults(func=lots, verbose=0, quiet=0)\n"
+        "m.build_parser = lambda: parser\n"
+        "sys.exit(m.main([]))\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.readline().startswith(b"bar 0")
+    child.stdout.close()  # as head does after its lines
+    errors = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 141
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
