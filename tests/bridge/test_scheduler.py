@@ -158,3 +158,25 @@ def test_late_display_frames_lower_every_rate_and_frames_on_time_raise_it_back()
     for _ in range(1000):
         scheduler.display_frame(late=True)
     assert scheduler.display_share == pytest.approx(0.1)  # generation never stops
+
+
+def test_a_track_nearly_due_joins_the_call_of_one_that_is_due() -> None:
+    scheduler = GenerationScheduler(target_hz=10.0, call_budget=0.010)
+    scheduler.observe("squiggle", 1, 0.002)  # two fit the call budget
+    tracks = ["a", "b"]
+    assert scheduler.select(0.0, ["a"], tracks, one_style).keys == ["a"]
+    assert scheduler.select(0.04, ["b"], tracks, one_style).keys == ["b"]
+    # at 0.06 s neither holds a whole token (a 0.6, b 0.2): nobody goes
+    assert scheduler.select(0.06, tracks, tracks, one_style) is None
+    # at 0.1 s a is due (1.0) and b, 0.6, is less than half a token short: it joins
+    group = scheduler.select(0.1, tracks, tracks, one_style)
+    assert group is not None and group.keys == ["a", "b"]
+    # b spent a token it had not earned (0.6 − 1): nobody is due again before 0.2 s …
+    assert scheduler.select(0.15, tracks, tracks, one_style) is None
+    # … and from then on the two share calls, each still at 10 pictures a second
+    counts = {"a": 0, "b": 0}
+    for step in range(20, 120):
+        group = scheduler.select(step / 100, tracks, tracks, one_style)
+        for key in group.keys if group is not None else []:
+            counts[key] += 1
+    assert counts == {"a": 10, "b": 10}
