@@ -164,19 +164,18 @@ def test_a_track_nearly_due_joins_the_call_of_one_that_is_due() -> None:
     scheduler = GenerationScheduler(target_hz=10.0, call_budget=0.010)
     scheduler.observe("squiggle", 1, 0.002)  # two fit the call budget
     tracks = ["a", "b"]
-    assert scheduler.select(0.0, ["a"], tracks, one_style).keys == ["a"]
-    assert scheduler.select(0.04, ["b"], tracks, one_style).keys == ["b"]
-    # at 0.06 s neither holds a whole token (a 0.6, b 0.2): nobody goes
-    assert scheduler.select(0.06, tracks, tracks, one_style) is None
-    # at 0.1 s a is due (1.0) and b, 0.6, is less than half a token short: it joins
-    group = scheduler.select(0.1, tracks, tracks, one_style)
+    assert scheduler.select(0.0, ["a"], tracks, one_style).keys == ["a"]  # a 0, b 1
+    # at 0.15 s a holds 1.5 and b 2 (the most it may save); b goes twice, a once
+    assert scheduler.select(0.15, ["b"], tracks, one_style).keys == ["b"]
+    assert scheduler.select(0.15, ["b"], tracks, one_style).keys == ["b"]
+    assert scheduler.select(0.15, ["a"], tracks, one_style).keys == ["a"]  # a 0.5, b 0
+    # at 0.2 s a is due (1.0) and b (0.5) is at most half a token short: it joins a's call
+    group = scheduler.select(0.2, tracks, tracks, one_style)
     assert group is not None and group.keys == ["a", "b"]
-    # b spent a token it had not earned (0.6 − 1): nobody is due again before 0.2 s …
-    assert scheduler.select(0.15, tracks, tracks, one_style) is None
-    # … and from then on the two share calls, each still at 10 pictures a second
+    # b spent a token it had not earned (0.5 − 1): its rate stays the same on average
     counts = {"a": 0, "b": 0}
-    for step in range(20, 120):
+    for step in range(21, 121):
         group = scheduler.select(step / 100, tracks, tracks, one_style)
         for key in group.keys if group is not None else []:
             counts[key] += 1
-    assert counts == {"a": 10, "b": 10}
+    assert min(counts.values()) >= 9 and abs(counts["a"] - counts["b"]) <= 1
