@@ -105,9 +105,14 @@ def report(title: str, figures: list[Figures]) -> None:
     changes = sum(f.repeat_changes for f in figures)
     bars = sum(f.repeat_bars for f in figures)
     if bars:
+        per_stem = ", ".join(
+            f"{stem} {sum(f.repeats_by_stem[stem][0] for f in figures)} of "
+            f"{sum(f.repeats_by_stem[stem][1] for f in figures)}"
+            for stem in STEMS
+        )
         print(
             f"{'motif changes in pure repetition':34s} {changes} of {bars} bars "
-            f"({changes / bars:.1%})"
+            f"({changes / bars:.1%}): {per_stem}"
         )
     if figures[0].beat_f is not None:
         print(line("beat F (±70 ms)", [f.beat_f for f in figures]))

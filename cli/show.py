@@ -22,6 +22,7 @@ from bridge.ingest.protocol import (
 from cli.arguments import FPS, PORT, SECONDS, SEED, TEMPO, THREADS, number, parse_size, whole
 from cli.control import add_control_options, control_options, controls_without_picture
 from cli.rig import add_input_options, add_video_out_options
+from cli.structure import parse_meter
 from models.paths import DEFAULT_STYLE
 
 if TYPE_CHECKING:
@@ -174,6 +175,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     render.add_argument("--fps", type=FPS, default=30.0, help="frames per second (30)")
     render.add_argument("--seconds", type=SECONDS, default=None, help="render only this long")
     render.add_argument("--tempo", type=TEMPO, default=None, help="BPM for beat-locked motion")
+    add_meter_option(render)
     render.add_argument(
         "--preset", default="veryfast", help="libx264 speed preset (veryfast; ultrafast is quicker)"
     )
@@ -241,6 +243,31 @@ def add_composition_option(parser: argparse.ArgumentParser) -> None:
         help="draw the form strip: the set so far, a row of bars per track coloured by "
         "motif, with section marks, along the bottom edge",
     )
+
+
+def add_meter_option(parser: argparse.ArgumentParser) -> None:
+    """``--meter N/D``: the time signature of the stems' bars (with ``--tempo``), as
+    ``synaesthete structure`` takes it (a malformed one is an argparse error, exit 2)."""
+    parser.add_argument(
+        "--meter",
+        type=parse_meter,
+        default=None,
+        help="time signature of the bars the structure follows (e.g. 3/4, 7/8; 4/4 if "
+        "not given); needs --tempo: the files start on a downbeat",
+    )
+
+
+def meter_of(args: argparse.Namespace) -> tuple[int, int]:
+    """The ``(numerator, denominator)`` ``--meter`` asks for, 4/4 without one.
+
+    Raises:
+        ValueError: ``--meter`` without ``--tempo`` (there is no bar to start from).
+    """
+    if args.meter is None:
+        return (4, 4)
+    if args.tempo is None:
+        raise ValueError("--meter needs --tempo (the bars then start at 0 s)")
+    return args.meter
 
 
 def show_look(args: argparse.Namespace):  # -> bridge.show.render.ShowLook
@@ -664,6 +691,7 @@ def run_render(args: argparse.Namespace) -> int:
         log.error("--blend must be one of %s", ", ".join(BLEND_MODES))
         return 2
     try:
+        meter = meter_of(args)
         stems = load_stems(args.files, style=args.style, blend=args.blend)
         summary = render_stems(
             stems,
@@ -672,6 +700,7 @@ def run_render(args: argparse.Namespace) -> int:
             size=args.size,
             seconds=args.seconds,
             tempo=args.tempo,
+            meter=meter,
             preset=args.preset,
             threads=args.threads,
             device=args.device,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from cli.arguments import FPS, SECONDS, TEMPO, THREADS, number, parse_size, whole
-from cli.show import add_composition_option, show_look
+from cli.show import add_composition_option, add_meter_option, meter_of, show_look
 from models.paths import DEFAULT_STYLE
 
 log = logging.getLogger("synaesthete")
@@ -47,7 +47,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     board.add_argument("--beats", action="store_true", help="--every counts beats (needs --tempo)")
     board.add_argument("--tempo", type=TEMPO, default=None, help="BPM (beats, bar labels)")
-    board.add_argument("--beats-per-bar", type=whole(1, 99), default=4, help="for bar labels (4)")
+    add_meter_option(board)
+    board.add_argument(
+        "--beats-per-bar",
+        type=whole(1, 99),
+        default=None,
+        help="quarters per bar for the labels (4, or --meter's)",
+    )
     add_composition_option(board)
     board.add_argument(
         "--style", default=DEFAULT_STYLE, help=f"style for every layer ({DEFAULT_STYLE})"
@@ -93,8 +99,9 @@ def frame_times(duration: float, every: float, *, beats: bool, tempo: float | No
     return [step * (k + 1) for k in range(count)]
 
 
-def time_label(t: float, tempo: float | None, beats_per_bar: int) -> str:
-    """``m:ss.s``, with ``bar.beat`` (1-based) when the tempo is known."""
+def time_label(t: float, tempo: float | None, beats_per_bar: float) -> str:
+    """``m:ss.s``, with ``bar.beat`` (1-based; beats are quarters, ``beats_per_bar`` of
+    them a bar: 3.5 in 7/8) when the tempo is known."""
     minutes, seconds = divmod(t, 60.0)
     text = f"{int(minutes)}:{seconds:04.1f}"
     if tempo:
@@ -160,6 +167,15 @@ def run_storyboard(args: argparse.Namespace) -> int:
         return 2
     every = args.every if args.every is not None else (4.0 if args.beats else 2.0)
     try:
+        meter = meter_of(args)
+        bar_quarters = meter[0] * 4 / meter[1]
+        given = args.beats_per_bar
+        if given is not None and args.meter is not None and given != bar_quarters:
+            raise ValueError(
+                f"--beats-per-bar {given} contradicts --meter "
+                f"{meter[0]}/{meter[1]} ({bar_quarters:g} quarters a bar); give one"
+            )
+        per_bar = given if given is not None else bar_quarters
         stems = load_stems(args.files, style=args.style, blend=args.blend)
         duration = stems_duration(stems, args.duration)
         times = frame_times(duration, every, beats=args.beats, tempo=args.tempo)
@@ -170,6 +186,7 @@ def run_storyboard(args: argparse.Namespace) -> int:
             fps=args.fps,
             size=args.size,
             tempo=args.tempo,
+            meter=meter,
             threads=args.threads,
             progress=not args.quiet_progress,
             look=show_look(args),
@@ -177,7 +194,7 @@ def run_storyboard(args: argparse.Namespace) -> int:
     except (AudioFileError, ValueError, OSError) as exc:
         log.error("%s", exc)
         return 2
-    labels = [time_label(i / args.fps, args.tempo, args.beats_per_bar) for i in indices]
+    labels = [time_label(i / args.fps, args.tempo, per_bar) for i in indices]
     unit = "beats" if args.beats else "s"
     title = (
         f"{', '.join(stem.name for stem in stems)}  ·  {args.composition}  ·  {args.colour} colour"

@@ -94,18 +94,22 @@ def offline_show(
     fps: float,
     n_frames: int,
     tempo: float | None = None,
+    meter: tuple[int, int] = (4, 4),
     look: ShowLook = ShowLook(),
     batch_frames: int = RENDER_BATCH_FRAMES,
 ) -> tuple[Show, LookaheadFeed]:
     """The offline show on ``compositor``: stems as tracks, pictures generated ahead
     (``batch_frames`` frames per generator call), the layout, colour mode and structure
-    ``look`` says; call ``show.update(i / fps)`` for frame ``i``."""
+    ``look`` says; call ``show.update(i / fps)`` for frame ``i``. With a ``tempo`` (BPM)
+    the stems start on a downbeat of bars in ``meter`` (``(numerator, denominator)``),
+    which is where the structure's bars fall (:class:`FileStructureFeed`; a meter other
+    than 4/4 without a tempo raises ``ValueError``)."""
     feed = LookaheadFeed(
         list(stems), generator_for, fps=fps, n_frames=n_frames, batch_frames=batch_frames
     )
     looks = Looks(fade_in=RENDER_FADE_IN, composition=look.composition, colour_mode=look.colour)
     looks.structure_on, looks.form_on = look.structure, look.form
-    bars = FileStructureFeed(stems, tempo) if look.structure or look.form else None
+    bars = FileStructureFeed(stems, tempo, meter) if look.structure or look.form else None
     show = Show(FileSource(stems, tempo), feed, compositor, looks=looks, structure=bars)
     return show, feed
 
@@ -148,6 +152,12 @@ def style_processes(
             style.close()
 
 
+def _check_meter(tempo: float | None, meter: tuple[int, int]) -> None:
+    """Raise ``ValueError`` before any process starts for a meter the bars cannot follow."""
+    if not tempo and meter != (4, 4):
+        raise ValueError(f"a meter of {meter[0]}/{meter[1]} needs a tempo (bars from 0 s)")
+
+
 def stems_duration(stems: Sequence[Stem], seconds: float | None = None) -> float:
     """Seconds of the longest stem, or ``seconds`` if that is shorter."""
     length = max(s.audio.size / s.rate for s in stems)
@@ -162,6 +172,7 @@ def render_stems(
     size: tuple[int, int] = (1280, 720),
     seconds: float | None = None,
     tempo: float | None = None,
+    meter: tuple[int, int] = (4, 4),
     preset: str = "veryfast",
     threads: int = 1,
     progress: bool = True,
@@ -172,7 +183,8 @@ def render_stems(
     device: str = "auto",
 ) -> dict[str, float]:
     """Render stems to ``out`` (.mp4/.mov/.mkv, or a directory for PNG frames), looking as
-    ``look`` says (layout, colour mode, structure, form strip).
+    ``look`` says (layout, colour mode, structure, form strip). ``tempo`` (BPM) and
+    ``meter`` (``(numerator, denominator)``, 4/4 by default) place the bars from 0 s.
 
     ``batch_frames`` frames of every track of a style go to its generator in one call;
     ``write_ahead`` frames may wait for the encoder's own thread (None: the default of
@@ -186,7 +198,8 @@ def render_stems(
     calls.
 
     Raises:
-        ValueError: no stems, or an output that is neither a video nor a folder.
+        ValueError: no stems, an output that is neither a video nor a folder, or a meter
+            other than 4/4 without a tempo.
     """
     from renderer.headless import HeadlessRenderer
     from renderer.offline import WRITE_AHEAD, render_to_sink
@@ -194,6 +207,7 @@ def render_stems(
 
     if not stems:
         raise ValueError("nothing to render: give at least one audio file")
+    _check_meter(tempo, meter)
     if out.suffix and out.suffix.lower() not in VIDEO_SUFFIXES:
         raise ValueError(
             f"{out}: write a video ({', '.join(VIDEO_SUFFIXES)}) or PNG frames into a folder "
@@ -221,6 +235,7 @@ def render_stems(
                 fps=fps,
                 n_frames=n_frames,
                 tempo=tempo,
+                meter=meter,
                 look=look,
                 batch_frames=batch_frames,
             )
@@ -250,19 +265,26 @@ def render_stills(
     fps: float = 30.0,
     size: tuple[int, int] = (1280, 720),
     tempo: float | None = None,
+    meter: tuple[int, int] = (4, 4),
     threads: int = 1,
     progress: bool = True,
     look: ShowLook = ShowLook(),
 ) -> list[np.ndarray]:
     """Frames ``frames`` (indices at ``fps``) of the render :func:`render_stems` would make,
     each H×W×3 uint8. Every frame up to the last is drawn (crossfades, fades and the
-    stage's role estimates depend on what came before); only the chosen are read back."""
+    stage's role estimates depend on what came before); only the chosen are read back.
+
+    Raises:
+        ValueError: no stems, no frame or a negative one, or a meter other than 4/4
+            without a tempo.
+    """
     from tqdm import tqdm
 
     from renderer.headless import HeadlessRenderer
 
     if not stems:
         raise ValueError("nothing to render: give at least one audio file")
+    _check_meter(tempo, meter)
     wanted = sorted(set(frames))
     if not wanted or wanted[0] < 0:
         raise ValueError("give at least one frame index, none negative")
@@ -277,6 +299,7 @@ def render_stills(
             fps=fps,
             n_frames=n_frames,
             tempo=tempo,
+            meter=meter,
             look=look,
         )
         keep = set(wanted)

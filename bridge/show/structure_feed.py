@@ -14,7 +14,12 @@ The show asks its feed once per frame for the bars completed since the last fram
   own read positions), feeds them with Live's transport extrapolated to the block's first
   sample, and queues the completed bars (bounded) for the show. While Live's transport is
   stopped no bars are counted; when a transport appears after the tracker has started (or
-  the reverse) the analysis restarts in the new mode.
+  the reverse) the analysis restarts in the new mode. A track that sends nothing for
+  :data:`SILENT_AFTER` (the device stops sending after 1.5 s of silence; a track that said
+  bye) is fed silence up to now on every pull, so the analysis never waits for it: without
+  that every bar was held until the other tracks were ``late_bars`` (2) bars ahead, and a
+  section that begins as a track drops out (a breakdown) took its colours 4.2 bars after
+  it began instead of 2.1 (measured at 240 BPM over UDP, docs/structure.md).
 
 Track names are ``str`` of the show's layer keys (:func:`bridge.show.structure_looks.track_name`).
 """
@@ -50,6 +55,10 @@ STRUCTURE_RATE = 22050.0
 PULL_SECONDS = 0.05
 #: Completed bars waiting for the show at most (a stalled show drops the oldest).
 MAX_WAITING_BARS = 256
+#: Seconds without new audio after which a track counts as silent and is fed silence (a
+#: device sends a message every ~12 ms while it sounds; a gap this long is its silence
+#: gate, a bye, or a stall long enough that its audio is better dropped than waited for).
+SILENT_AFTER = 0.3
 
 
 class StructureFeed(Protocol):
@@ -78,16 +87,36 @@ class FileStructureFeed:
 
     Args:
         stems: one per track; track *i* is named ``str(i)`` as the file source keys it.
-        tempo: BPM of a 4/4 transport from 0 s (the file source's), or None for the tracker.
+        tempo: quarter-note BPM of a steady transport from 0 s (the file source's: the
+            stems start on a downbeat), or None for the tracker.
+        meter: that transport's time signature ``(numerator, denominator)``: bars of
+            ``numerator × 4 / denominator`` quarters (3/4: 3, 7/8: 3.5). Only with a tempo;
+            the tracker finds its own meter.
+
+    Raises:
+        ValueError: a meter other than 4/4 without a tempo, or a time signature the
+            analysis does not take (:class:`models.structure.Transport`).
     """
 
-    def __init__(self, stems: Sequence[Stem], tempo: float | None = None) -> None:
+    def __init__(
+        self,
+        stems: Sequence[Stem],
+        tempo: float | None = None,
+        meter: tuple[int, int] = (4, 4),
+    ) -> None:
         self.tempo = tempo
+        self.meter = meter
+        if not tempo and meter != (4, 4):
+            raise ValueError(
+                f"a meter ({meter[0]}/{meter[1]}) needs a tempo: the bars then start at 0 s"
+            )
         signals = {
             str(i): (np.asarray(stem.audio, np.float32), float(stem.rate))
             for i, stem in enumerate(stems)
         }
-        transport = SteadyTransport(tempo) if tempo else None
+        transport = SteadyTransport(tempo, *meter) if tempo else None
+        if transport is not None:
+            transport.at(0.0)  # a time signature the analysis cannot count raises here
         self.structure = analyse_signals(signals, transport=transport, tempo=tempo)
         starts = {section.start_bar: section for section in self.structure.sections}
         label_of: dict[int, str] = {}
@@ -124,6 +153,14 @@ class _TrackFeed:
         self.epoch = -1
         self.rate = 0.0
         self.resampler: StreamingResampler | None = None
+        #: The feed's clock (s) up to which this track's audio (or silence) was fed; None
+        #: before its first audio.
+        self.fed_until: float | None = None
+        #: Fed silence since its audio stopped (until audio comes again).
+        self.silent = False
+        #: The track left the bridge: it is fed silence from then on (the analysis keeps
+        #: every track it has heard).
+        self.departed = False
 
 
 class LiveStructureFeed:
@@ -173,11 +210,16 @@ class LiveStructureFeed:
             state = clock.state(now) if clock.has_transport else None
             for key, track in service.registry.tracks.items():
                 feed = self._tracks.setdefault(key, _TrackFeed())
+                feed.departed = False
                 audio, feed.position = take_pending(track.stream, feed.position, feed.epoch)
                 pending.append((key, feed, audio))
             gone = [key for key in self._tracks if key not in service.registry.tracks]
         for key in gone:
-            del self._tracks[key]
+            feed = self._tracks[key]
+            if feed.fed_until is None:
+                del self._tracks[key]  # never heard: the analysis does not know it
+            else:
+                feed.departed = True
         playing = state is not None and state.playing
         if self.mode is None and pending:
             self.mode = playing
@@ -185,27 +227,65 @@ class LiveStructureFeed:
             self.stream = StructureStream()
             self.mode = playing
             self.restarts += 1
+        if self.mode and (not playing or state is None):
+            for feed in self._tracks.values():  # Live stopped: no bars, nothing owed
+                feed.fed_until = None if feed.fed_until is None else now
+                feed.silent = False
+            return 0
         done: list[BarResult] = []
         for key, feed, audio in pending:
             if audio.epoch != feed.epoch or audio.stream_rate != feed.rate:
                 feed.epoch, feed.rate = audio.epoch, audio.stream_rate
                 feed.resampler = StreamingResampler(audio.stream_rate, STRUCTURE_RATE)
             if audio.samples.size == 0 or feed.resampler is None:
+                done += self._silence(key, feed, now, state)
                 continue
             block = feed.resampler.process(audio.samples)
             if block.size == 0:
                 continue
-            if self.mode:
-                if not playing or state is None:
-                    continue  # Live stopped: no bars
-                transport = transport_of(state, block.size / STRUCTURE_RATE)
-            else:
-                transport = None
-            done += self.stream.push(track_name(key), block, STRUCTURE_RATE, transport)
+            if feed.silent and feed.fed_until is not None:
+                # audio again after fed silence: what the silence already covered (the
+                # device's last silent messages, sent first) is not fed twice
+                covered = round(
+                    (feed.fed_until - (now - block.size / STRUCTURE_RATE)) * STRUCTURE_RATE
+                )
+                block = block[max(0, covered) :]
+            feed.silent = False
+            feed.fed_until = now
+            if block.size == 0:
+                continue
+            done += self._push(key, block, state)
+        for key, feed in self._tracks.items():
+            if feed.departed:
+                done += self._silence(key, feed, now, state)
         if done:
             with self._lock:
                 self._waiting.extend(done)
         return len(done)
+
+    def _push(self, key: Hashable, block: np.ndarray, state: BeatState | None) -> list[BarResult]:
+        """Feed one block that ends now, with the transport at its first sample in
+        transport mode."""
+        transport = (
+            transport_of(state, block.size / STRUCTURE_RATE) if self.mode and state else None
+        )
+        return self.stream.push(track_name(key), block, STRUCTURE_RATE, transport)
+
+    def _silence(
+        self, key: Hashable, feed: _TrackFeed, now: float, state: BeatState | None
+    ) -> list[BarResult]:
+        """Feed a track that sent nothing this pull: silence up to ``now`` once it has been
+        quiet :data:`SILENT_AFTER` (or has left), so its bars close on time."""
+        if feed.fed_until is None:
+            return []  # not heard yet: the analysis does not wait for it
+        if not (feed.silent or feed.departed) and now - feed.fed_until < SILENT_AFTER:
+            return []  # a late packet, probably: wait a little
+        count = round((now - feed.fed_until) * STRUCTURE_RATE)
+        if count <= 0:
+            return []
+        feed.silent = True
+        feed.fed_until = now
+        return self._push(key, np.zeros(count, np.float32), state)
 
     def bars(self, t: float) -> list[BarResult]:
         with self._lock:

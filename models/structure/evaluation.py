@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class Figures:
     downbeat_f: float | None = None
     cmlt: float | None = None
     amlt: float | None = None
+    repeats_by_stem: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _section_intervals(sections, starts: np.ndarray, end: float) -> np.ndarray:
@@ -106,15 +107,25 @@ def repetition_changes(
     """(changes, bars): bars of pure repetition (same pattern as the bar before, not
     resting) and how many of them the analysis labelled differently from the bar before.
     Needs bars aligned with the arrangement's (a transport)."""
+    by_stem = repetition_changes_by_stem(arr, structure, names)
+    return sum(c for c, _ in by_stem.values()), sum(t for _, t in by_stem.values())
+
+
+def repetition_changes_by_stem(
+    arr: Arrangement, structure: Structure, names: dict[str, str] | None = None
+) -> dict[str, tuple[int, int]]:
+    """:func:`repetition_changes` per stem: stem → (changes, bars)."""
     names = names or {s: s for s in arr.stems}
-    changes = total = 0
+    out = {}
     for stem, labels in arr.stems.items():
         est = structure.bar_labels(names[stem])
+        changes = total = 0
         for b in range(1, min(len(labels), len(est))):
             if labels[b] is not None and labels[b] == labels[b - 1]:
                 total += 1
                 changes += est[b] != est[b - 1]
-    return changes, total
+        out[stem] = (changes, total)
+    return out
 
 
 def beat_scores(arr: Arrangement, structure: Structure) -> tuple[float, float, float, float]:
@@ -143,6 +154,10 @@ def evaluate(arr: Arrangement, structure: Structure, *, tracker: bool = False) -
     """Every figure for one analysed arrangement."""
     p, r, f = boundary_scores(arr.sections, arr, structure.sections, structure)
     lp, lr, lf = boundary_scores(arr.sections, arr, structure.live_sections, structure)
-    changes, total = repetition_changes(arr, structure) if not tracker else (0, 0)
+    by_stem = {} if tracker else repetition_changes_by_stem(arr, structure)
+    changes = sum(c for c, _ in by_stem.values())
+    total = sum(t for _, t in by_stem.values())
     extra = beat_scores(arr, structure) if tracker else (None, None, None, None)
-    return Figures(f, p, r, lf, lp, lr, motif_scores(arr, structure), changes, total, *extra)
+    return Figures(
+        f, p, r, lf, lp, lr, motif_scores(arr, structure), changes, total, *extra, by_stem
+    )

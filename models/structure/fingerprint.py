@@ -27,9 +27,13 @@ ACTIVITY_RAMP_DB = 10.0
 ATTACK_DB = 2.0
 #: Attack activations below this count as no attack (noise in the onset strength).
 ATTACK_FLOOR = 0.5
-#: Strength (above the floor) of an attack pattern that counts as clear: fainter patterns
-#: are compared against this, not against each other.
-ATTACK_CLEAR = 0.3
+#: Strength of an attack pattern that counts as clear: the sum of its activations above the
+#: floor over halves and bands (a piano chord's strike ≈ 2.9, a hi-hat over three bands ≈
+#: 1.2, a held chord's partials beating in one band ≈ 0.05–0.25). Fainter patterns are
+#: compared against this, not against each other. The sum, not the length, of the pattern:
+#: a broad rise counts more than as high a rise in one band, so the beating of a held,
+#: humanised chord (which moves from one hearing to the next) barely counts.
+ATTACK_CLEAR = 0.6
 #: Onset strength (dB) above which a slot counts as struck (active), fully at twice it.
 HIT_DB = 3.0
 #: Power-law compression of chroma shares (and their frames' weights).
@@ -283,6 +287,16 @@ class Stack:
         columns = zip(*(_arrays(p) for p in prints), strict=True)
         return cls(prints[0].slots, tuple(np.stack(c) for c in columns))
 
+    def __len__(self) -> int:
+        return int(self.arrays[0].shape[0])
+
+    def put(self, row: int, print_: Fingerprint) -> None:
+        """Replace the print at ``row`` in place (same slot count; else ValueError)."""
+        if print_.slots != self.slots:
+            raise ValueError(f"a print of {print_.slots} slots in a stack of {self.slots}")
+        for column, values in zip(self.arrays, _arrays(print_), strict=True):
+            column[row] = values
+
 
 def slot_similarity_many(a: Fingerprint, stack: Stack) -> np.ndarray:
     """``(len(stack), slots)``: :func:`slot_similarity` of ``a`` with each stacked print
@@ -351,10 +365,11 @@ def _sound_similarity(
 def _attack_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per slot, how alike the two slots' attack patterns (halves × bands) above
     :data:`ATTACK_FLOOR` are: their cosine as far as both are clear, 1 as far as neither
-    is, 0 for a clear attack against none. A pattern's presence grows continuously up to
-    :data:`ATTACK_CLEAR`, so an attack just above the floor in one hearing and just below
-    it in the next (a faint rise met by the frame grid at another phase) barely counts,
-    and the cosine keeps a softer or louder bar alike."""
+    is, 0 for a clear attack against none. A pattern's presence (its summed strength) grows
+    continuously up to :data:`ATTACK_CLEAR`, so an attack just above the floor in one
+    hearing and just below it in the next (a faint rise met by the frame grid at another
+    phase, a held chord's beating partials) barely counts, and the cosine keeps a softer or
+    louder bar alike."""
     fa = np.maximum(a - ATTACK_FLOOR, 0.0)
     fb = np.maximum(b - ATTACK_FLOOR, 0.0)
     fa = fa.reshape(*fa.shape[:-2], -1)
@@ -364,8 +379,8 @@ def _attack_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     cosine = np.divide(
         dot, na * nb, out=np.zeros(np.broadcast_shapes(dot.shape, nb.shape)), where=na * nb > 0
     )
-    pa = np.minimum(na / ATTACK_CLEAR, 1.0)
-    pb = np.minimum(nb / ATTACK_CLEAR, 1.0)
+    pa = np.minimum(fa.sum(axis=-1) / ATTACK_CLEAR, 1.0)
+    pb = np.minimum(fb.sum(axis=-1) / ATTACK_CLEAR, 1.0)
     return np.clip(np.minimum(pa, pb) * cosine + 1.0 - np.maximum(pa, pb), 0.0, 1.0)
 
 

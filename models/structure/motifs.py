@@ -1,9 +1,14 @@
 """Motifs: each track's bars matched against the track's memory of earlier bars.
 
-A bounded, streaming self-similarity: every new bar is compared with the prototype (first
-hearing; the first whole hearing when the first lacked the tail of a bar before it, at the
-start of a stream) of each motif the track remembers. It is a *repeat* of the closest motif whose
-every slot matches, a *variation* of the closest motif when most of it matches (the
+A bounded, streaming self-similarity: every new bar is compared with two hearings of each
+motif the track remembers, its prototype (first hearing; the first whole hearing when the
+first lacked the tail of a bar before it, at the start of a stream) and its latest hearing
+as a repeat, and counts as near a motif as its nearer hearing. The latest hearing is the
+one most like the next repeat: its first slot holds the tail of the same motif, where the
+prototype's may hold another's (a loop heard after a different bar), and it was played by
+the same hands moments ago. It is a *repeat* of the closest motif whose
+every slot matches (the first slot, which also holds the end of what came before, counting
+for less), a *variation* of the closest motif when most of it matches (the
 variation becomes a motif of its own, naming its parent), or a *new* motif. Labels are
 letters in order of first hearing (``a``, ``b`` … ``z``, ``aa`` …); a variation adds a
 prime to its parent's root (``a'``, ``a''`` …, then ``a'4`` …), so a label shows its
@@ -64,7 +69,18 @@ class MotifResult:
 class _Motif:
     label: str
     root: str
-    print: Fingerprint
+    print: Fingerprint  # the prototype
+    recent: Fingerprint | None = None  # the latest hearing as a repeat
+
+
+@dataclass
+class _Stacked:
+    """The remembered hearings of one slot count stacked: the motif of each row, and the
+    row of each motif's latest hearing (updated in place)."""
+
+    labels: list[str]
+    stack: Stack
+    recent_rows: dict[str, int]
 
 
 class MotifMemory:
@@ -75,7 +91,7 @@ class MotifMemory:
         self._motifs: OrderedDict[str, _Motif] = OrderedDict()
         self._roots = 0
         self._primes: dict[str, int] = {}
-        self._cache: tuple[list[str], Stack] | None = None
+        self._cache: _Stacked | None = None
 
     def __len__(self) -> int:
         return len(self._motifs)
@@ -89,8 +105,11 @@ class MotifMemory:
         best_any: tuple[float, str] | None = None
         stacked = self._stack(bar.slots) if self._motifs else None
         if stacked is not None:
-            labels, stack = stacked
-            sims = slot_similarity_many(bar, stack)
+            labels = stacked.labels
+            sims = slot_similarity_many(bar, stacked.stack)
+            # the first slot also holds the end of what came before (its lead): the same
+            # loop heard after another motif differs there, so it counts for less
+            sims[:, 0] = 1.0 - cfg.first_slot_weight * (1.0 - sims[:, 0])
             means = sims.mean(axis=1)
             mins = sims.min(axis=1)
             top = int(np.argmax(means))
@@ -107,6 +126,7 @@ class MotifMemory:
                 # hearing is the better prototype
                 motif.print = bar
                 self._cache = None
+            self._heard(motif, bar)
             self._motifs.move_to_end(label)
             return MotifResult(label, REPEAT, label, mean)
         if best_any is not None and best_any[0] >= cfg.variation_mean:
@@ -122,15 +142,35 @@ class MotifMemory:
         self._remember(label, label, bar)
         return MotifResult(label, NEW, None, 0.0 if best_any is None else best_any[0])
 
-    def _stack(self, slots: int) -> tuple[list[str], Stack] | None:
-        """The remembered prints of ``slots`` slots stacked (rebuilt only when the memory
-        or the meter changed); prints of another meter are never alike, so left out."""
-        if self._cache is None or self._cache[1].slots != slots:
-            labels = [k for k, m in self._motifs.items() if m.print.slots == slots]
-            prints = [self._motifs[k].print for k in labels]
+    def _heard(self, motif: _Motif, bar: Fingerprint) -> None:
+        """``bar`` repeated ``motif``: it becomes the motif's latest hearing."""
+        motif.recent = bar
+        cache = self._cache
+        row = None if cache is None else cache.recent_rows.get(motif.label)
+        if cache is not None and row is not None and cache.stack.slots == bar.slots:
+            cache.stack.put(row, bar)
+        else:
+            self._cache = None
+
+    def _stack(self, slots: int) -> _Stacked | None:
+        """The remembered hearings of ``slots`` slots stacked (rebuilt only when a motif
+        was added or forgotten, got its first repeat or a new prototype, or the meter
+        changed); prints of another meter are never alike, so left out."""
+        if self._cache is None or self._cache.stack.slots != slots:
+            labels: list[str] = []
+            prints: list[Fingerprint] = []
+            recent_rows: dict[str, int] = {}
+            for label, motif in self._motifs.items():
+                if motif.print.slots == slots:
+                    labels.append(label)
+                    prints.append(motif.print)
+                if motif.recent is not None and motif.recent.slots == slots:
+                    recent_rows[label] = len(prints)
+                    labels.append(label)
+                    prints.append(motif.recent)
             if not prints:  # nothing in this meter yet
                 return None
-            self._cache = (labels, Stack.of(prints))
+            self._cache = _Stacked(labels, Stack.of(prints), recent_rows)
         return self._cache
 
     def _remember(self, label: str, root: str, bar: Fingerprint) -> None:

@@ -220,3 +220,64 @@ def test_the_score_scrolls_what_it_laid_down_and_is_byte_exact(stems: list[Stem]
     # the newest is laid down at the right edge every other beat (at most 30 frames ago)
     assert any((frame.max(axis=2)[:, -4:] > 40).any() for frame in first[-30:])
     assert not (last[:, : width // 2] > 40).any()  # not further than the time allows
+
+
+def test_a_three_four_render_has_three_beat_bars(tmp_path, monkeypatch) -> None:
+    """``render --tempo 120 --meter 3/4`` of real files: the structure feed's bars are
+    three quarters long from 0 s, and each reaches the show on the frame of its downbeat."""
+    generator = SyncGenerator(window_picture)
+
+    @contextmanager
+    def in_process_styles(stems, threads, **where):
+        yield lambda style: generator
+
+    feeds: list[FileStructureFeed] = []
+    handed: list[tuple[float, object]] = []
+
+    class Recorded(FileStructureFeed):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            feeds.append(self)
+
+        def bars(self, t: float):
+            got = super().bars(t)
+            handed.extend((t, bar) for bar in got)
+            return got
+
+    monkeypatch.setattr(render_module, "style_processes", in_process_styles)
+    monkeypatch.setattr(render_module, "FileStructureFeed", Recorded)
+    paths = []
+    for name, audio in demo_stems(bars=4, tempo=120.0)[:2]:  # 8 s: five bars of 3/4
+        path = tmp_path / f"{name}.wav"
+        soundfile.write(path, audio, 22050)
+        paths.append(str(path))
+    fps = 10.0
+    argv = ["-q", "render", *paths, "-o", str(tmp_path / "frames"), "--size", "96x54"]
+    argv += ["--fps", "10", "--tempo", "120", "--meter", "3/4", "--quiet-progress"]
+    assert main(argv) == 0
+    assert len(feeds) == 1 and feeds[0].meter == (3, 4)
+    complete = [bar for _t, bar in handed if bar.complete]
+    assert len(complete) >= 5
+    assert [bar.start_beat for bar in complete] == [3.0 * k for k in range(len(complete))]
+    assert all(bar.length == 3.0 for bar in complete)
+    assert np.allclose(np.diff([bar.start_s for bar in complete]), 1.5, atol=0.01)
+    for t, bar in handed:  # on the frame of its downbeat, not a 4/4 bar line
+        assert bar.start_s <= t + 1e-9 and t - bar.start_s < 1 / fps
+
+
+def test_meter_needs_a_tempo_and_a_signature(tmp_path, caplog) -> None:
+    wav = tmp_path / "a.wav"
+    soundfile.write(wav, np.zeros(22050), 22050)
+    base = ["render", str(wav), "-o", str(tmp_path / "x.mp4")]
+    caplog.clear()
+    assert main([*base, "--meter", "3/4"]) == 2
+    assert "--meter needs --tempo" in caplog.text
+    for bad in ("3:4", "3/5", "0/4"):
+        with pytest.raises(SystemExit) as exit_:
+            main([*base, "--tempo", "120", "--meter", bad])
+        assert exit_.value.code == 2
+    sheet = ["storyboard", str(wav), "-o", str(tmp_path / "s.png"), "--tempo", "120"]
+    assert main([*sheet, "--meter", "7/8", "--beats-per-bar", "4"]) == 2
+    assert "contradicts --meter 7/8" in caplog.text
+    with pytest.raises(ValueError, match="needs a tempo"):
+        FileStructureFeed([Stem("a", np.zeros(22050, np.float32), 0)], None, (3, 4))

@@ -11,15 +11,21 @@ import pytest
 
 from bridge.control.state import capture_state
 from bridge.generate.feeds import Stem
+from bridge.ingest.protocol import Bye, Hello, Pcm
+from bridge.ingest.protocol import Transport as ProtocolTransport
+from bridge.ingest.receiver import Arrival
 from bridge.ingest.service import BridgeService
 from bridge.ingest.transport import BeatState
 from bridge.show.live import LiveOptions, LiveShow
 from bridge.show.structure_feed import FileStructureFeed, LiveStructureFeed, transport_of
+from bridge.show.structure_looks import StructureLooks
+from bridge.simulate import device_messages as dm
 from bridge.simulate.demo_audio import demo_stems
 from bridge.simulate.simulator import Simulator, devices_from_arrays
 from renderer.headless import HeadlessRenderer
 from tests.bridge.conftest import wait_for
 from tests.bridge.test_live_e2e import SolidInk
+from tests.models.structure_helpers import KICKS, RIFF_A, RIFF_B, stem
 
 TEMPO = 240.0  # one bar a second, so a few bars take a few seconds
 RATE = 22050
@@ -112,3 +118,147 @@ def test_offline_bars_arrive_on_their_downbeat_with_look_ahead_sections() -> Non
     again = FileStructureFeed(stems, tempo=TEMPO)
     same = [b for i in range(30 * 5) for b in again.bars(i / 30)]
     assert same == bars  # injected time: the same bars every run
+
+
+class GatedSimulator(Simulator):
+    """The Max device's silence gate: a track silent for 1.5 s sends no pcm until it
+    sounds again, and then sends its last few silent messages first."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.quiet: dict[str, int] = {}
+        self.held: dict[str, list[np.ndarray]] = {}
+
+    def _send_blocks(self) -> bool:
+        active = 0
+        for device in self.devices:
+            if device.finished:
+                continue
+            block = device.next_block(self.block, self.loop)
+            if block is None:
+                self._send(dm.bye(device.uuid, device.nonce))
+                device.finished = True
+                continue
+            active += 1
+            quiet = self.quiet.get(device.name, 0)
+            self.quiet[device.name] = quiet + block.size if np.abs(block).max() < 1e-4 else 0
+            held = self.held.setdefault(device.name, [])
+            if self.quiet[device.name] > 1.5 * self.stream_rate:
+                held[:] = [*held[-3:], block]
+                continue
+            for sent in [*held, block]:
+                self._send(dm.pcm(device.uuid, device.nonce, device.seq, sent))
+                device.seq = (device.seq + 1) % 2**31
+            held.clear()
+        return active > 0
+
+
+@pytest.mark.slow
+def test_a_track_that_stops_sending_does_not_hold_back_the_bars_or_the_section() -> None:
+    """A section that begins as a track drops out (a breakdown): the track's device stops
+    sending, yet every bar reaches the show as soon as it is over, the track reads silent
+    (not late), and the new section's colours arrive with the bar after its first — the one
+    bar the analysis needs — not two bars later, when the others would be 2 bars ahead.
+    The track then comes back and its bars join the others'."""
+    bars_a, bars_b = 6, 6
+    riff = stem([RIFF_A] * bars_a + [RIFF_B] * bars_b, TEMPO, seed=1)
+    kick = stem([KICKS] * bars_a + [None] * 3 + [KICKS] * 3, TEMPO, noise=True, seed=2)
+    n = min(riff.size, kick.size)
+    service = BridgeService(port=0).start()
+    feed = LiveStructureFeed(service).start()
+    looks = StructureLooks()
+    devices = devices_from_arrays(
+        [("riff", riff[:n], float(RATE)), ("kick", kick[:n], float(RATE))],
+        stream_rate=float(RATE),
+        seed=3,
+    )
+    simulator = GatedSimulator(devices, port=service.address[1], tempo=TEMPO, seconds=n / RATE)
+    stop = threading.Event()
+    thread = threading.Thread(target=simulator.run, args=(stop,), daemon=True)
+    thread.start()
+    arrived: list[tuple[float, object]] = []
+    try:
+        while thread.is_alive():
+            now = time.monotonic()
+            arrived += [(now, bar) for bar in looks.take(feed.bars(now), now)]
+            time.sleep(1 / 60)
+    finally:
+        stop.set()
+        thread.join(5)
+        feed.close()
+        simulator.close()
+        service.stop()
+    assert simulator.started is not None and feed.mode is True
+    bar_s = 4 * 60.0 / TEMPO
+    indices = [bar.index for _t, bar in arrived]
+    assert indices == list(range(len(indices))) and len(indices) >= bars_a + bars_b - 1
+    for t, bar in arrived:
+        after_end = t - simulator.started - (bar.start_beat + bar.length) * 60.0 / TEMPO
+        assert after_end < 0.6 * bar_s, (bar.index, after_end)  # was 2 bars (the gate)
+        assert bar.late == ()
+    motifs = {bar.index: bar.motifs for _t, bar in arrived}
+    kick_name = next(name for name in motifs[0] if motifs[bars_a + 2][name] is None)
+    assert motifs[bars_a - 1][kick_name] is not None  # heard, then silent, then back
+    assert motifs[bars_a + 4][kick_name] is not None
+    changes = [(t, bar) for t, bar in arrived if bar.section != arrived[0][1].section]
+    assert changes, "the riff's change should start a section"
+    t, first = changes[0]
+    began = first.boundary_bar if first.boundary_bar is not None else first.index
+    assert began in (bars_a, bars_a + 1) and first.index == began + 1
+    since = t - simulator.started - began * bar_s  # the section's bar and one more
+    assert since < 2.6 * bar_s, since  # was 4.2 bars: the gate held every bar 2 more
+    assert first.section in looks.sections_seen()  # the looks took it (its colours turn)
+
+
+def test_silence_fed_for_a_quiet_or_departed_track_keeps_its_bars_in_time() -> None:
+    """The live feed on an injected clock: a track that stops sending is fed silence after
+    0.3 s (``SILENT_AFTER``), so bars come out on time and it reads silent (not late); when it
+    sends again (its last silent messages first) nothing is fed twice, so its pattern lands
+    on the same beats (a repeat of its motif); after its bye it stays silent, on time."""
+    now = [1000.0]
+    service = BridgeService(port=0)
+    feed = LiveStructureFeed(service, clock=lambda: now[0])
+    apply = service.ingest.apply
+    apply(Arrival(now[0], event=ProtocolTransport(TEMPO, True, 0.0, 4, 4)))
+    riff = stem([RIFF_A] * 12, TEMPO, seed=1)
+    kick = stem([KICKS] * 4 + [None] * 3 + [KICKS] * 3 + [None] * 2, TEMPO, noise=True, seed=2)
+    step = 1024  # samples per 46 ms pull, sent as 4 messages of 256
+    for uuid in ("riff", "kick"):
+        apply(Arrival(now[0], event=Hello(uuid, 1, 2, 2.0 * RATE, 2)))
+    seq = {"riff": 0, "kick": 0}
+    held: list[np.ndarray] = []
+    arrived: list[tuple[float, object]] = []
+    bar_s = 4 * 60.0 / TEMPO
+    for first in range(0, 12 * int(bar_s * RATE) - step, step):
+        now[0] += step / RATE
+        beat = (now[0] - 1000.0) * TEMPO / 60.0  # Live's transport, ~20 times a second
+        apply(Arrival(now[0], event=ProtocolTransport(TEMPO, True, beat, 4, 4)))
+        for uuid, audio in (("riff", riff), ("kick", kick)):
+            block = audio[first : first + step]
+            gated = uuid == "kick" and 5.5 * bar_s <= first / RATE < 7.0 * bar_s
+            if uuid == "kick" and first / RATE >= 10.0 * bar_s:
+                if seq["kick"] >= 0:
+                    apply(Arrival(now[0], event=Bye("kick", 1)))
+                    seq["kick"] = -1
+                continue
+            if gated:
+                held[:] = [*held[-11:], block]  # half a second sent on return
+                continue
+            for part in [*held, block] if uuid == "kick" else [block]:
+                for k in range(0, part.size, 256):
+                    apply(Arrival(now[0], event=Pcm(uuid, 1, seq[uuid], part[k : k + 256])))
+                    seq[uuid] += 1
+            if uuid == "kick":
+                held.clear()
+        feed.pull()
+        arrived += [(now[0], bar) for bar in feed.bars(now[0])]
+    indices = [bar.index for _t, bar in arrived]
+    assert indices == list(range(11)), indices
+    for t, bar in arrived:
+        after_end = t - 1000.0 - (bar.start_beat + bar.length) * 60.0 / TEMPO
+        assert after_end < 0.6, (bar.index, after_end)  # SILENT_AFTER, a batch, a pull
+        assert bar.late == ()
+    kick_labels = [bar.motifs["('kick', 1)"] for _t, bar in arrived]
+    assert [m is None for m in kick_labels] == [False] * 4 + [True] * 3 + [False] * 3 + [True]
+    back = [m for m in kick_labels[7:10] if m is not None]
+    assert back and all(m.label == kick_labels[0].label for m in back)  # on the same beats

@@ -12,7 +12,19 @@ import soundfile
 from PIL import Image
 
 from cli import structure as command
-from models.structure.picture import draw, motif_colour
+from models.structure.motifs import MotifResult
+from models.structure.offline import SteadyTransport, analyse_signals
+from models.structure.picture import (
+    BACKGROUND,
+    LETTER_DARK,
+    LETTER_LIGHT,
+    PAD,
+    contrast,
+    draw,
+    layout,
+    motif_colour,
+)
+from models.structure.results import BarResult, Section, Structure
 from tests.models.structure_helpers import KICKS, RATE, RIFF_A, RIFF_B, stem
 
 FORM = [RIFF_A] * 4 + [RIFF_B] * 4 + [RIFF_A] * 4
@@ -98,3 +110,58 @@ def test_picture_colours_families_alike():
         from models.structure.results import Structure
 
         draw(Structure(0.0, (), (), (), (), np.zeros((0, 0))))
+
+
+def test_every_caption_fits_inside_the_picture():
+    """Long track names, a few wide bars and many narrow ones: every caption's measured
+    box lies inside the picture, names stop short of the cells, and no ink touches the
+    picture's edge (a cut caption would)."""
+    names = {"riff": "a stem with a rather long file name indeed", "kick": "kick"}
+    signals = {
+        "riff": (stem(FORM, 120.0, seed=1), float(RATE)),
+        "kick": (stem([KICKS] * 8 + [None] * 4, 120.0, noise=True, seed=2), float(RATE)),
+    }
+    structure = analyse_signals(signals, transport=SteadyTransport(120.0), tempo=120.0)
+    for cell in (None, 4, 24):
+        at = layout(structure, names, cell=cell)
+        image = np.asarray(draw(structure, names, cell=cell))
+        assert image.shape == (at.height, at.width, 3)
+        for caption in at.captions:
+            left, top, right, bottom = caption.box
+            assert 0 <= left < right <= at.width and 0 <= top < bottom <= at.height, caption
+            if caption.background is None and caption.xy[0] == PAD:  # track names, legend
+                assert right <= at.left or top >= at.rows_top + at.row * len(names)
+        legend = " ".join(c.text for c in at.captions if c.box[1] >= at.rows_top + 2 * at.row)
+        assert legend.startswith("12 bars") and legend.endswith("motifs per track")
+        sides = (image[:2], image[-2:], image[:, :2], image[:, -2:])
+        edge = np.concatenate([side.reshape(-1, 3) for side in sides])
+        assert (edge == BACKGROUND).all(), f"ink on the edge with cell {cell}"
+
+
+def test_motif_letters_contrast_with_their_cells():
+    """Letters are light on dark cells and dark on light ones: the colour chosen and the
+    pixels drawn both stand out from the cell by at least 4.5:1 (WCAG AA)."""
+    labels = [chr(ord("a") + k) + "'" * (k % 4) for k in range(20)]
+    tracks = ("drums", "bass", "keys")
+
+    def motifs(i: int) -> dict[str, MotifResult]:
+        return {
+            t: MotifResult(labels[(i + 7 * j) % 20], "new", None, 0.0) for j, t in enumerate(tracks)
+        }
+
+    bars = tuple(
+        BarResult(i, 2.0 * i, 4.0 * i, 4.0, 120.0, True, motifs(i), "A") for i in range(20)
+    )
+    structure = Structure(120.0, tracks, bars, (Section("A", 0, 20),), (), np.eye(20))
+    at = layout(structure, cell=24)
+    image = np.asarray(draw(structure, cell=24)).astype(int)
+    letters = [c for c in at.captions if c.background is not None]
+    assert len(letters) == 60
+    assert {c.fill for c in letters} == {LETTER_DARK, LETTER_LIGHT}
+    for caption in letters:
+        assert contrast(caption.fill, caption.background) >= 4.5, caption
+        left, top, right, bottom = caption.box
+        drawn = image[top:bottom, left:right].reshape(-1, 3)
+        assert (drawn == caption.background).any(axis=1).any()  # inside its cell
+        best = max(contrast(tuple(p), caption.background) for p in drawn)
+        assert best >= 4.5, caption

@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 
 from models.structure import StructureConfig, StructureStream, Transport
-from models.structure.fingerprint import mix, similarity, slot_similarity
+from models.structure.fingerprint import (
+    ATTACK_FLOOR,
+    Fingerprint,
+    Stack,
+    _attack_similarity,
+    mix,
+    similarity,
+    slot_similarity,
+    slot_similarity_many,
+)
 from models.structure.motifs import NEW, REPEAT, VARIATION, MotifMemory, letters
 from tests.models.structure_helpers import RATE, RIFF_A, RIFF_A_VAR, RIFF_B, stem
 
@@ -94,3 +103,85 @@ def test_mix_of_tracks_adds_power_and_needs_equal_slots():
     with pytest.raises(ValueError):
         mix([a[0], odd], StructureConfig())
     assert similarity(a[0], odd) == 0.0 or slot_similarity(a[0], odd).max() == 0.0
+
+
+def test_a_faint_rise_in_one_band_barely_counts_as_an_attack():
+    # attack activations (halves × bands); the floor is ATTACK_FLOOR
+    none = np.zeros((1, 2, 8))
+    beating = none.copy()
+    beating[0, 0, 3] = ATTACK_FLOOR + 0.2  # a held chord's partials beating in one band
+    strike = np.full((1, 2, 8), 0.0)
+    strike[0, 0, :7] = ATTACK_FLOOR + 0.42  # a chord struck: every band rises
+    hat = none.copy()
+    hat[0, 0, 5:] = ATTACK_FLOOR + 0.4  # a hi-hat: the top three bands
+    assert _attack_similarity(beating, none)[0] > 0.6
+    assert _attack_similarity(strike, none)[0] == 0.0
+    assert _attack_similarity(hat, none)[0] == 0.0
+    assert _attack_similarity(strike, strike * 0.98)[0] > 0.99
+
+
+def _print(pitches: list[int]) -> Fingerprint:
+    """A bar of active, tonal slots with one pitch class each and no attacks: two slots
+    compare as (1 + chroma cosine) / 2."""
+    slots = len(pitches)
+    chroma = np.zeros((slots, 12))
+    chroma[np.arange(slots), pitches] = 1.0
+    ones = np.ones(slots)
+    return Fingerprint(
+        slots=slots,
+        activity=ones,
+        shape=np.zeros((slots, 8)),
+        chroma=chroma,
+        attack=np.zeros((slots, 2, 8)),
+        power=np.ones((slots, 8)),
+        level=-20.0,
+        covered=np.ones(slots, bool),
+        silent=False,
+        pitched=ones,
+        sustain=np.zeros(slots),
+    )
+
+
+def test_a_motif_is_also_matched_by_its_latest_hearing():
+    cfg = StructureConfig()
+    first = _print([0, 4, 7, 4, 0, 4, 7, 4])
+    later = _print([2, 9, 7, 4, 0, 4, 7, 4])  # 2 slots off the first: mean 0.875
+    again = _print([2, 9, 7, 4, 0, 4, 5, 11])  # 2 off the latest, 4 off the first: 0.75
+    assert float(slot_similarity(again, first).mean()) < cfg.repeat_mean
+    assert float(slot_similarity(again, later).mean()) >= cfg.repeat_mean
+    memory = MotifMemory(cfg)
+    results = [memory.match(p) for p in (first, later, again, again)]
+    assert [(r.label, r.kind) for r in results] == [
+        ("a", NEW),
+        ("a", REPEAT),
+        ("a", REPEAT),
+        ("a", REPEAT),
+    ]
+    # without the latest hearing (the first repeat only) it would have been a variation
+    fresh = MotifMemory(cfg)
+    assert [fresh.match(p).kind for p in (first, again)] == [NEW, VARIATION]
+
+
+def test_a_stack_row_replaced_in_place_compares_like_a_new_stack():
+    a, b, c = _print([0, 4, 7, 4]), _print([0, 4, 7, 5]), _print([1, 4, 7, 4])
+    stack = Stack.of([a, b])
+    stack.put(1, c)
+    np.testing.assert_allclose(
+        slot_similarity_many(a, stack), slot_similarity_many(a, Stack.of([a, c]))
+    )
+    with pytest.raises(ValueError):
+        stack.put(0, _print([0, 4, 7]))
+
+
+def test_the_first_slot_counts_for_less_in_the_match():
+    # the loop first heard after a rest, then after itself: its first slot now also holds
+    # the ring of the bar before (sounding where the first hearing was silent)
+    loop = _print([0, 4, 7, 4, 0, 4, 7, 4])
+    after_rest = Fingerprint(**{**loop.__dict__, "activity": np.r_[0.0, np.ones(7)]})
+    assert slot_similarity(loop, after_rest)[0] == 0.0
+    memory = MotifMemory(StructureConfig(first_slot_weight=0.5))
+    assert [memory.match(p).kind for p in (after_rest, loop)] == [NEW, REPEAT]
+    strict = MotifMemory(StructureConfig())  # the default counts the first slot in full
+    assert [strict.match(p).kind for p in (after_rest, loop)] == [NEW, VARIATION]
+    with pytest.raises(ValueError):
+        StructureConfig(first_slot_weight=1.5)

@@ -12,10 +12,12 @@ import pytest
 
 from bridge.simulate.demo_audio import bass, hats, kick, pad
 from models import instruments as gm
-from models.arrangements import STEM_PROGRAMS, generate
+from models.arrangements import STEM_PROGRAMS, STEMS, generate
 from models.structure import analyse_signals
-from models.structure.motifs import REPEAT
+from models.structure.evaluation import repetition_changes, repetition_changes_by_stem
+from models.structure.motifs import REPEAT, MotifResult
 from models.structure.offline import SteadyTransport
+from models.structure.results import BarResult, Section, Structure
 from tests.models.structure_helpers import RATE, folded, steady_step, tiled
 
 LOOP_BARS = 6
@@ -105,3 +107,30 @@ def test_the_demo_bass_opening_up_is_a_change(tempo):
     assert labels[0] == labels[1] == labels[2], labels
     assert labels[3] != labels[0] and kinds[3] != REPEAT, labels
     assert labels[4] == labels[5] == labels[3], labels
+
+
+def test_label_changes_within_pure_repetition_are_counted_per_stem():
+    arr = generate(4, 120.0, 4, 4)
+    keys = arr.stems["keys"]
+    repeated = next(b for b in range(1, arr.bars) if keys[b] and keys[b] == keys[b - 1])
+    bars = []
+    for b in range(arr.bars):
+        motifs = {}
+        for s in STEMS:
+            label = arr.stems[s][b]
+            if s == "keys" and b == repeated:
+                label = f"{label}'"  # the analysis changed its label within a repeat
+            motifs[s] = None if label is None else MotifResult(label, REPEAT, None, 1.0)
+        bars.append(BarResult(b, b * arr.bar_seconds, 4.0 * b, 4.0, 120.0, True, motifs, "A"))
+    sections = tuple(Section(label, start, end) for label, start, end in arr.sections)
+    structure = Structure(120.0, STEMS, tuple(bars), sections, sections, np.eye(arr.bars))
+    by_stem = repetition_changes_by_stem(arr, structure)
+    # the changed bar differs from the bar before and, if the next repeats, from the next
+    following = repeated + 1 < arr.bars and keys[repeated + 1] == keys[repeated]
+    assert by_stem["keys"][0] == 1 + following
+    assert all(by_stem[s][0] == 0 for s in STEMS if s != "keys")
+    totals = repetition_changes(arr, structure)
+    assert totals == (sum(c for c, _ in by_stem.values()), sum(t for _, t in by_stem.values()))
+    assert by_stem["keys"][1] == sum(
+        1 for b in range(1, arr.bars) if keys[b] is not None and keys[b] == keys[b - 1]
+    )
