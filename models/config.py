@@ -74,7 +74,7 @@ LIMITS: dict[str, dict[str, tuple[float, float]]] = {
         "blank_share": (0.0, 0.5),
         "seed": (0, 2**32 - 1),
     },
-    "StyleConfig": {"image_size": (8, 512)},
+    "StyleConfig": {"image_size": (8, 512), "expression": (0.0, 1.0)},
     "TrainConfig": {"seed": (0, 2**32 - 1)},
     "AnalysisConfig": {
         "sample_rate": (1000, 384_000),
@@ -404,6 +404,9 @@ class StyleConfig:
             without the key loads as before).
         low_at_bottom: pictures are drawn with the lowest mel band at the bottom (the
             generators flip the band axis on the way in and out); False for older styles.
+        expression: strength of the expression head (:mod:`models.expression`) on the
+            audio→image generator's pictures, 0 (none, every older style) … 1: louder
+            bolder and darker, noisier sprayed, slower attack softer, by construction.
     """
 
     name: str
@@ -412,6 +415,7 @@ class StyleConfig:
     image_size: int = 64
     descriptors: tuple[str, ...] = ()
     low_at_bottom: bool = False
+    expression: float = 0.0
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -442,7 +446,7 @@ class StyleConfig:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON values; the two newer keys are written only when set, so an older
+        """Plain JSON values; the three newer keys are written only when set, so an older
         style's file stays byte for byte what it was."""
         out = dataclasses.asdict(self)
         out["descriptors"] = list(self.descriptors)
@@ -450,6 +454,8 @@ class StyleConfig:
             del out["descriptors"]
         if not self.low_at_bottom:
             del out["low_at_bottom"]
+        if not self.expression:
+            del out["expression"]
         return {"version": CONFIG_VERSION, **out}
 
     @classmethod
@@ -467,6 +473,7 @@ class StyleConfig:
             image_size=raw.get("image_size", 64),
             descriptors=_name_tuple(raw.get("descriptors", []), "descriptors"),
             low_at_bottom=raw.get("low_at_bottom", False),
+            expression=raw.get("expression", 0.0),
         )
 
 

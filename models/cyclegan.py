@@ -125,21 +125,40 @@ class GeneratorPair(nn.Module):
         self, audio: torch.Tensor, image: torch.Tensor, audio_next: torch.Tensor | None = None
     ) -> dict[str, torch.Tensor]:
         """Every generated tensor; with ``audio_next`` (each window's partner a few frames
-        later) also ``fake_image_next``, from the same forward as ``fake_image``."""
+        later) also ``fake_image_next``, from the same forward as ``fake_image``.
+        ``fake_core`` is the drawing before the expression head (the discriminator's
+        input) and ``real_image`` the real drawings as the image cycle starts from them
+        (expressed with the batch's sounds); both are ``fake_image`` and ``image`` for a
+        style without a head."""
+        expressed = getattr(self.g_image, "expression", 0.0) > 0.0
+        draw = self.g_image.draw if expressed else self.g_image
         if audio_next is not None:
-            both = self.g_image(torch.cat([audio, audio_next]))
-            fake_image, fake_image_next = both.chunk(2)
+            both = draw(torch.cat([audio, audio_next]))
+            fake_core, fake_core_next = both.chunk(2)
         else:
-            fake_image = self.g_image(audio)
-        fake_audio = self.g_audio(image)
+            fake_core = draw(audio)
+        if expressed:
+            # The head is fixed: the discriminator judges the drawing before it (against
+            # the raw drawings), the cycles run through it. A real drawing enters the
+            # image cycle expressed with the batch's sounds (each window's neighbour).
+            fake_image = self.g_image.express(fake_core, audio)
+            with torch.no_grad():
+                real_image = self.g_image.express(image, torch.roll(audio, 1, dims=0))
+        else:
+            fake_image, real_image = fake_core, image
+        fake_audio = self.g_audio(real_image)
         out = {
             "fake_image": fake_image,
+            "fake_core": fake_core,
+            "real_image": real_image,
             "rec_audio": self.g_audio(fake_image),
             "fake_audio": fake_audio,
             "rec_image": self.g_image(fake_audio),
         }
         if audio_next is not None:
-            out["fake_image_next"] = fake_image_next
+            out["fake_image_next"] = (
+                self.g_image.express(fake_core_next, audio_next) if expressed else fake_core_next
+            )
         if self.identity:
             out["idt_image"] = self.g_image(image)
             out["idt_audio"] = self.g_audio(audio)
@@ -220,10 +239,10 @@ class CycleGANStep:
         self.opt_g.zero_grad(set_to_none=True)
         use_next = audio_next is not None and self.loss.temporal > 0 and audio.shape[0] > 1
         out = self.generators(audio, image, audio_next if use_next else None)
-        g_gan_image = lsgan(bare_d_image(out["fake_image"]), True)
+        g_gan_image = lsgan(bare_d_image(out["fake_core"]), True)
         g_gan_audio = lsgan(bare_d_audio(out["fake_audio"]), True)
         cycle_audio = torch.mean(torch.abs(out["rec_audio"] - audio))
-        cycle_image = torch.mean(torch.abs(out["rec_image"] - image))
+        cycle_image = torch.mean(torch.abs(out["rec_image"] - out["real_image"]))
         identity = torch.zeros((), device=audio.device)
         if "idt_image" in out:
             identity = torch.mean(torch.abs(out["idt_image"] - image)) + torch.mean(
@@ -253,7 +272,7 @@ class CycleGANStep:
         _set_requires_grad(bare_d_image, True)
         _set_requires_grad(bare_d_audio, True)
         self.opt_d.zero_grad(set_to_none=True)
-        fake_image = self.pool_image.query(out["fake_image"])
+        fake_image = self.pool_image.query(out["fake_core"])
         fake_audio = self.pool_audio.query(out["fake_audio"])
         n = image.shape[0]
         pred_image = self.d_image(torch.cat([image, fake_image]))

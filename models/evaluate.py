@@ -23,16 +23,19 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from models.analysis import analyse, from_unit, sliding_windows, to_unit
 from models.datasets import image_domain
 from models.instrument_eval import (
     contact_sheet,
+    express_drawings,
     instrument_windows,
     log_mel_drawer,
     log_mel_inverter,
@@ -295,6 +298,19 @@ def synaesthesia_figure(audio: HeldOutAudio, images: np.ndarray, per_kind: int =
 BASELINE = "log-mel"
 
 
+def _head_of(style: Style) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """The style's expression head as a numpy function (fields, windows) → fields."""
+
+    def head(fields: np.ndarray, windows: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            out = style.g_image.express(
+                torch.from_numpy(fields)[:, None], torch.from_numpy(windows)[:, None]
+            )
+        return out[:, 0].numpy()
+
+    return head
+
+
 def instruments_section(style: Style, out_dir: Path, opts: EvalOptions) -> dict:
     """The held-out real-instrument measures for ``style`` and the log-mel baseline.
 
@@ -316,6 +332,12 @@ def instruments_section(style: Style, out_dir: Path, opts: EvalOptions) -> dict:
         image_domain(opts.images, count=count, seed=opts.seed, start=opts.image_start).data,
         image_domain(opts.images, count=count, seed=opts.seed, start=opts.image_start + count).data,
     )
+    expressed = None
+    if style.config.expression > 0:
+        expressed = tuple(
+            express_drawings(_head_of(style), d, win.notes, offset=i * 7)
+            for i, d in enumerate(drawings)
+        )
     log.info("held-out instruments: %s", style.name)
     figures, images = measure(
         style.audio_to_image,
@@ -326,6 +348,7 @@ def instruments_section(style: Style, out_dir: Path, opts: EvalOptions) -> dict:
         drawings,
         permutations=opts.permutations,
         seed=opts.seed,
+        expressed_drawings=expressed,  # type: ignore[arg-type]
     )
     save_png(contact_sheet(data, images), out_dir / "instruments.png")
     log.info("held-out instruments: %s baseline", BASELINE)
@@ -404,12 +427,22 @@ INSTRUMENT_ROWS: tuple[tuple[str, str, str], ...] = (
     ("ink_ratio_110_vs_30", "ink ratio, velocity 110 vs 30 (+22.6 dB)", "≥ ×2"),
     ("rsa", "sound distance ↔ picture distance (RSA, Mantel ρ, p)", "≥ 0.6, p < 0.01"),
     ("flatness_vs_edge_density", "noisy → busier (edge density) ρ", "≥ +0.4"),
+    (
+        "flatness_abs_floor_vs_edge_density",
+        "… the same with the flatness floored at −100 dB absolute (level-biased)",
+        "(for reference)",
+    ),
     ("attack_vs_softness", "slow attack → softer stroke ρ", "≥ +0.4"),
     ("pitch_vs_height_median", "higher pitch → higher ink, median within-voice ρ", "≥ 0.7"),
     ("pad_step_ratio", "sustained pad: change 33 ms apart ÷ random pairs", "≤ 0.3"),
     ("repeat_ratio", "drums repeating after 2 bars: distance ÷ random pairs", "≤ 0.2"),
     ("cycle_mel_lsd_db", "cycle mel LSD (dB)", "≤ 6"),
     ("swd_mean", "realism SWD ×10³, mean over levels (real vs real)", "≤ 2× real"),
+    (
+        "swd_expressed_mean",
+        "… against real drawings given the same expression head (expressed real vs real)",
+        "≤ 2× real",
+    ),
 )
 
 
@@ -428,6 +461,8 @@ def _cell(key: str, f: dict) -> str:
         return f"{value:+.2f}"
     if key == "swd_mean":
         return f"{value:.1f} ({f['swd_real_vs_real_mean']:.1f})"
+    if key == "swd_expressed_mean":
+        return f"{value:.1f} ({f['swd_expressed_real_vs_real_mean']:.1f})"
     return f"{value:.2f}"
 
 

@@ -15,7 +15,11 @@ velocity → ink               Spearman ρ(velocity, mean ink) over all notes, a
                              mean ink at velocity 110 ÷ at 30 (+22.6 dB in fluidsynth's curve)
 RSA                          Mantel ρ between log-mel window distances and picture distances
                              (Euclidean), 999 object permutations → one-sided p
-noisy → busier               ρ(level-weighted spectral flatness, edge density)
+noisy → busier               ρ(power-weighted spectral flatness, edge density), the
+                             flatness floored at −80 dB under each frame's peak bin
+                             (:func:`relative_flatness`); the analysis's flatness, floored
+                             at an absolute −100 dB, is kept beside it
+                             (``flatness_abs_floor_vs_edge_density``)
 slow attack → softer         ρ(log 10–90 % rise time, −mean edge gradient)
 higher → higher              median over voices of the within-voice ρ(MIDI note, ink height)
 pad step ratio               mean distance of pictures 33 ms apart on a held pad chord ÷ mean
@@ -38,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import stft
 
 from models.analysis import AnalysisConfig, analyse, from_unit, sliding_windows, to_unit
 from models.instruments import InstrumentSet
@@ -68,7 +73,9 @@ class InstrumentWindows:
     Attributes:
         notes: ``(N, n_mels, n_frames)`` unit windows, one per note (onset at frame 4).
         level_db: ``(N,)`` window RMS level, dBFS.
-        flatness: ``(N,)`` level-weighted spectral flatness (0 tonal … 1 white noise).
+        flatness: ``(N,)`` power-weighted spectral flatness (0 tonal … 1 white noise) with
+            a floor relative to each frame's peak (:func:`relative_flatness`).
+        flatness_abs_floor: ``(N,)`` the analysis's flatness (absolute floor), power-weighted.
         attack_s: ``(N,)`` 10 → 90 % rise time of the 5 ms RMS envelope, seconds.
         pad: ``(P, n_mels, n_frames)`` windows every ``pad_step`` frames, all inside the
             steady part of the held pad chord.
@@ -80,6 +87,7 @@ class InstrumentWindows:
     notes: np.ndarray
     level_db: np.ndarray
     flatness: np.ndarray
+    flatness_abs_floor: np.ndarray
     attack_s: np.ndarray
     pad: np.ndarray
     pad_step: int
@@ -102,12 +110,51 @@ def rise_time(signal: np.ndarray, sample_rate: int, block_s: float = 0.005) -> f
     return max(t90 - t10, 1) * block_s
 
 
+#: :func:`relative_flatness` floors each frame's bins this far under its peak bin.
+FLATNESS_RANGE_DB = 80.0
+
+
+def relative_flatness(signal: np.ndarray, cfg: AnalysisConfig, frames: int) -> float:
+    """Spectral flatness (Wiener entropy: geometric over arithmetic mean of the power
+    spectrum, Johnston 1988) of the first ``frames`` analysis frames of ``signal``, averaged
+    over frames weighted by their power.
+
+    Each frame's bins are floored at ``FLATNESS_RANGE_DB`` under its loudest bin, so the
+    measure keeps flatness's scale invariance: with the analysis's absolute floor
+    (:data:`models.analysis.POWER_FLOOR`, for finite logarithms) a quiet tone's empty bins
+    sink onto the floor and it reads *flatter* than the same tone played loud (on the
+    held-out set, ρ(flatness, level) = −0.60 with the absolute floor; see
+    docs/styles/README.md). Frames are ``cfg.n_fft`` samples, Hann window, ``cfg.hop``
+    apart (scipy.signal.stft, no padding).
+
+    Returns:
+        flatness in [0, 1]; 0 for silence.
+    """
+    x = np.asarray(signal, np.float64)[: (frames - 1) * cfg.hop + cfg.n_fft]
+    _, _, spec = stft(
+        x,
+        nperseg=cfg.n_fft,
+        noverlap=cfg.n_fft - cfg.hop,
+        window="hann",
+        boundary=None,
+        padded=False,
+    )
+    power = np.abs(spec) ** 2  # (bins, frames)
+    peak = power.max(axis=0, keepdims=True)
+    if not np.any(peak > 0):
+        return 0.0
+    floored = np.maximum(power, np.maximum(peak, 1e-300) * 10.0 ** (-FLATNESS_RANGE_DB / 10.0))
+    flat = np.exp(np.log(floored).mean(axis=0)) / floored.mean(axis=0)
+    weight = power.sum(axis=0)
+    return float(np.sum(flat * weight) / np.sum(weight))
+
+
 def instrument_windows(data: InstrumentSet, cfg: AnalysisConfig) -> InstrumentWindows:
     """Cut a rendered set into the windows and descriptors the measures need."""
     if data.sample_rate != cfg.sample_rate:
         raise ValueError(f"set rendered at {data.sample_rate} Hz, analysis wants {cfg.sample_rate}")
     lead = np.zeros(PRE_ONSET_FRAMES * cfg.hop, np.float32)
-    windows, levels, flats, attacks = [], [], [], []
+    windows, levels, flats, abs_flats, attacks = [], [], [], [], []
     for clip in data.notes:
         result = analyse(np.concatenate([lead, clip]), cfg)
         span = slice(0, cfg.n_frames)
@@ -115,7 +162,8 @@ def instrument_windows(data: InstrumentSet, cfg: AnalysisConfig) -> InstrumentWi
         rms = result.rms[span].astype(np.float64)
         levels.append(20.0 * np.log10(max(float(np.sqrt(np.mean(rms**2))), 1e-6)))
         weights = rms**2 + 1e-12
-        flats.append(float(np.sum(result.flatness[span] * weights) / np.sum(weights)))
+        abs_flats.append(float(np.sum(result.flatness[span] * weights) / np.sum(weights)))
+        flats.append(relative_flatness(np.concatenate([lead, clip]), cfg, cfg.n_frames))
         attacks.append(rise_time(clip, cfg.sample_rate))
 
     step = max(1, round(STEP_SECONDS * cfg.sample_rate / cfg.hop))
@@ -132,6 +180,7 @@ def instrument_windows(data: InstrumentSet, cfg: AnalysisConfig) -> InstrumentWi
         notes=np.stack(windows),
         level_db=np.array(levels),
         flatness=np.array(flats),
+        flatness_abs_floor=np.array(abs_flats),
         attack_s=np.array(attacks),
         pad=pad,
         pad_step=step,
@@ -181,11 +230,16 @@ def measure(
     *,
     permutations: int = 999,
     seed: int = 0,
+    expressed_drawings: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[dict, np.ndarray]:
     """Every held-out measure for one drawer; returns the figures and its note pictures.
 
     ``real_drawings``: two disjoint sets of held-out drawings ``(M, S, S)`` in [0, 1] for the
     SWD (generated vs the first, real vs real between them), or ``None`` to skip it.
+    ``expressed_drawings``: the same sets passed through the style's expression head (as
+    :func:`express_drawings` gives them), for a second SWD, ``swd_expressed_mean`` against
+    ``swd_expressed_real_vs_real_mean``: how real the learned strokes are once the head's
+    manner (which the raw drawings lack) is given to both sides.
     """
     images = draw(win.notes)
     inks = _ink(images)
@@ -219,6 +273,7 @@ def measure(
             seed=seed,
         ),
         "flatness_vs_edge_density": spearman(win.flatness, edges),
+        "flatness_abs_floor_vs_edge_density": spearman(win.flatness_abs_floor, edges),
         "attack_vs_softness": spearman(np.log(win.attack_s), softness),
         "pitch_vs_height_median": float(np.nanmedian(pitch_rhos)),
         "pitch_vs_height_all": spearman(data.pitch, height),
@@ -255,7 +310,31 @@ def measure(
         result["swd_levels"] = fake
         result["swd_mean"] = float(np.mean(fake))
         result["swd_real_vs_real_mean"] = float(np.mean(real))
+    if expressed_drawings is not None:
+        real_a, real_b = expressed_drawings
+        n = min(len(inks), len(real_a), len(real_b))
+        result["swd_expressed_mean"] = float(np.mean(pyramid_swd(inks[:n], real_a[:n], seed=seed)))
+        result["swd_expressed_real_vs_real_mean"] = float(
+            np.mean(pyramid_swd(real_b[:n], real_a[:n], seed=seed))
+        )
     return result, images
+
+
+def express_drawings(
+    express: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    drawings: np.ndarray,
+    windows: np.ndarray,
+    offset: int = 0,
+) -> np.ndarray:
+    """Real drawings ``(M, S, S)`` in [0, 1] as a style's expression head would draw them
+    for held-out sounds: drawing ``i`` gets window ``(i + offset) mod N`` of ``windows``
+    ``(N, n_mels, n_frames)``. ``express`` maps (fields in [-1, 1], windows) to fields in
+    [-1, 1] (:meth:`models.networks.ResnetGenerator.express`). Rounded to 8 bits like the
+    generated pictures."""
+    picks = (np.arange(len(drawings)) + offset) % len(windows)
+    fields = np.asarray(drawings, np.float32) * 2.0 - 1.0
+    out = np.asarray(express(fields, np.asarray(windows, np.float32)[picks]))
+    return np.round((np.clip(out, -1.0, 1.0) + 1.0) * 127.5) / 255.0
 
 
 def contact_sheet(data: InstrumentSet, images: np.ndarray, per_row: int = 8) -> np.ndarray:

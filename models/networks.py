@@ -14,6 +14,7 @@ from torch import nn
 from models.analysis import DEFAULT_ANALYSIS, AnalysisConfig
 from models.config import DiscriminatorConfig, GeneratorConfig, StyleConfig
 from models.descriptors import audio_descriptors, check_descriptor_names
+from models.expression import express, spray_texture, window_expression_descriptors
 
 #: Width of the descriptor embedding that drives every FiLM layer.
 FILM_HIDDEN = 32
@@ -159,6 +160,8 @@ class ResnetGenerator(nn.Module):
             bottom of the picture (row 0 the top) and pictures turn back into windows the
             right way up. The audio→image generator flips its input, the image→audio one
             its output.
+        expression: strength of the expression head (:mod:`models.expression`) applied
+            to the output, read from the input window; 0 (the default) leaves it out.
     """
 
     def __init__(
@@ -170,6 +173,7 @@ class ResnetGenerator(nn.Module):
         analysis: AnalysisConfig = DEFAULT_ANALYSIS,
         flip_input: bool = False,
         flip_output: bool = False,
+        expression: float = 0.0,
     ) -> None:
         super().__init__()
         if image_size % (1 << cfg.n_down):
@@ -178,6 +182,9 @@ class ResnetGenerator(nn.Module):
         self.analysis = analysis
         self.flip_input = flip_input
         self.flip_output = flip_output
+        self.expression = float(expression)
+        # Not in the state dict: the pattern is rebuilt from its seed.
+        self.register_buffer("spray", spray_texture(image_size), persistent=False)
         film = bool(self.descriptors)
         layers: list[nn.Module] = [
             nn.ReflectionPad2d(3),
@@ -214,12 +221,25 @@ class ResnetGenerator(nn.Module):
             return None
         return self.embed(audio_descriptors(x, self.analysis, self.descriptors))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def express(self, fields: torch.Tensor, windows: torch.Tensor) -> torch.Tensor:
+        """The expression head on ``fields`` ``(B, 1, S, S)``, as drawn for ``windows``
+        ``(B, 1, n_mels, n_frames)`` (band 0 lowest); the identity when ``expression`` is 0.
+        Gradients reach ``windows`` through the descriptors (training's image cycle)."""
+        if self.expression <= 0.0:
+            return fields
+        d = window_expression_descriptors(windows, self.analysis)
+        return express(fields, d, self.analysis, self.expression, self.spray)
+
+    def draw(self, x: torch.Tensor) -> torch.Tensor:
+        """The learned drawing before the expression head (what a discriminator judges)."""
         h = self.condition(x)
         if self.flip_input:
             x = torch.flip(x, dims=(2,))
         y = self.model(x) if h is None else _run(self.model, x, h)
         return torch.flip(y, dims=(2,)) if self.flip_output else y
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.express(self.draw(x), x)
 
 
 class PatchDiscriminator(nn.Module):
@@ -285,7 +305,8 @@ def style_generators(
 ) -> tuple[ResnetGenerator, ResnetGenerator]:
     """The (audio→image, image→audio) pair a style config describes: the first computes and
     is conditioned on ``cfg.descriptors``; with ``cfg.low_at_bottom`` the first flips its
-    input's band axis and the second its output's, so the cycle maps windows to windows.
+    input's band axis and the second its output's, so the cycle maps windows to windows;
+    the first ends in the expression head at ``cfg.expression``.
     ``initialise`` draws fresh weights (training); without it the weights are left for a
     state dict to fill (loading)."""
     make = build_generator if initialise else ResnetGenerator
@@ -295,6 +316,7 @@ def style_generators(
         descriptors=cfg.descriptors,
         analysis=cfg.analysis,
         flip_input=cfg.low_at_bottom,
+        expression=cfg.expression,
     )
     g_audio = make(cfg.generator, cfg.image_size, flip_output=cfg.low_at_bottom)
     return g_image, g_audio  # type: ignore[return-value]

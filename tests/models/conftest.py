@@ -20,13 +20,19 @@ def make_style_dir(
     seed: int = 0,
     descriptors: tuple[str, ...] = (),
     low_at_bottom: bool = False,
+    expression: float = 0.0,
 ) -> Path:
     """Write a style with randomly initialised tiny generators (weights scaled up so the
     outputs are far from zero and numerics are exercised), optionally conditioned on
-    ``descriptors`` and drawn with low frequencies at the bottom."""
+    ``descriptors``, drawn with low frequencies at the bottom and ending in the expression
+    head."""
     torch.manual_seed(seed)
     cfg = StyleConfig(
-        name=name, generator=TINY_GENERATOR, descriptors=descriptors, low_at_bottom=low_at_bottom
+        name=name,
+        generator=TINY_GENERATOR,
+        descriptors=descriptors,
+        low_at_bottom=low_at_bottom,
+        expression=expression,
     )
     g_image, g_audio = style_generators(cfg)
     with torch.no_grad():

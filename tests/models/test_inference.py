@@ -37,9 +37,12 @@ def _windows(n: int, seed: int = 0) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def style_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny conditioned style, low bands at the bottom: every path the shipped one takes."""
+    """A tiny conditioned style, low bands at the bottom, with the expression head: every
+    path the shipped one takes."""
     folder = tmp_path_factory.mktemp("inference") / "cond"
-    return make_style_dir(folder, name="cond", descriptors=DESCRIPTORS, low_at_bottom=True)
+    return make_style_dir(
+        folder, name="cond", descriptors=DESCRIPTORS, low_at_bottom=True, expression=1.0
+    )
 
 
 @pytest.fixture(scope="module")

@@ -163,7 +163,32 @@ def test_style_section_reports_style_beside_baseline(
     table = "\n".join(lines)
     assert "| `tiny` | log-mel (baseline) | target |" in table
     assert "Distortion Guitar" in table and "(instruments.png)" in table
-    assert len([line for line in lines if line.startswith("| ")]) == 1 + 10 + 1 + 2
+    assert len([line for line in lines if line.startswith("| ")]) == 1 + 12 + 1 + 2
+    assert "swd_expressed_mean" not in figures  # no head: the raw drawings are the reference
+
+
+@pytest.mark.slow
+@NEEDS_FLUIDSYNTH
+def test_a_style_with_a_head_is_also_compared_with_expressed_drawings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models import evaluate
+    from models.style import Style
+    from tests.models.conftest import make_style_dir
+
+    monkeypatch.setattr(evaluate, "evaluation_set", lambda rate: _tiny_set())
+    folder = make_style_dir(tmp_path / "headed", name="headed", expression=1.0)
+    style = Style.from_dir(folder)
+    opts = evaluate.EvalOptions(n_images=24, permutations=99)
+    figures = evaluate.instruments_section(style, tmp_path, opts)["style"]
+    assert figures["swd_expressed_mean"] > 0
+    assert figures["swd_expressed_real_vs_real_mean"] > 0
+    # The head changes the reference: expressed drawings are not the raw ones.
+    assert figures["swd_expressed_real_vs_real_mean"] != figures["swd_real_vs_real_mean"]
+    cell = evaluate._cell("swd_expressed_mean", figures)
+    assert cell == (
+        f"{figures['swd_expressed_mean']:.1f} ({figures['swd_expressed_real_vs_real_mean']:.1f})"
+    )
 
 
 def test_missing_fluidsynth_is_reported_not_raised(

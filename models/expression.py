@@ -1,0 +1,156 @@
+"""The expression head: the seed's synaesthetic intuitions drawn by construction.
+
+A learned generator draws a stroke *shape*; this fixed, differentiable head then gives the
+stroke the sound's *manner*, read from the same window the generator was given
+(:func:`models.descriptors.audio_descriptors`), so the intuitions hold for any sound, held
+out or not, instead of only as far as a rank-correlation term could teach them:
+
+==============  =====================  ====================================================
+sound           descriptor             what the head does to the ink field ``p`` in [0, 1]
+==============  =====================  ====================================================
+louder          ``level`` (dB)         bolder (grey dilation by one pixel, lerped) and
+                                       darker (gain from ``MIN_GAIN`` at ``QUIET_DB`` up to
+                                       1 at ``LOUD_DB``): more and bigger ink
+noisier         ``noisiness``          a spray of fixed, seeded dots within three pixels of the
+                                       strokes, more of them switched on the noisier the
+                                       sound: busier, spikier edges
+slower attack   ``attack``             broadened by a pixel and blurred (two binomial
+                                       passes, σ ≈ 1.4 px): softer, broader strokes whose
+                                       core stays above a stroke threshold of 0.5
+==============  =====================  ====================================================
+
+(Higher pitch → higher ink comes from drawing low bands at the bottom,
+:attr:`models.config.StyleConfig.low_at_bottom`.)
+
+Each amount is a clamped linear ramp of its descriptor times the style's ``strength``
+(:attr:`models.config.StyleConfig.expression`); 0 is the identity. Every operation is per
+sample and elementwise or a fixed-size pool, so a window's picture does not depend on its
+batch, and the head costs about 0.4 M elementary operations (compares, adds) per 64×64
+picture, 0.3 % of the default generator's 129 MMAC.
+
+In training (:mod:`models.cyclegan`) the discriminator judges the learned drawing *before* the
+head against the raw real drawings, so the strokes stay as real as the style's drawings; the
+cycles run through the head: a window's expressed picture must give the window back, and a
+real drawing expressed with the batch's sounds must come back through its generated sound
+expressed the same way, so the image→audio generator learns to read the head.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from models.analysis import AnalysisConfig
+from models.descriptors import audio_descriptors
+
+#: The descriptors the head reads, in this order.
+EXPRESSION_DESCRIPTORS: tuple[str, ...] = ("level", "noisiness", "attack")
+
+#: Window level (dB, the ``level`` descriptor) at which strokes are thinnest and palest.
+QUIET_DB = -54.0
+#: Window level (dB) from which strokes are boldest and fully dark.
+LOUD_DB = -12.0
+#: Ink gain of the quietest windows: above the show's default stroke threshold (0.5,
+#: :class:`renderer.settings.LayerSettings`), so a quiet stroke thins there but never vanishes.
+MIN_GAIN = 0.6
+#: ``noisiness`` (−1 a tone … +1 white noise) below which no spray is drawn …
+TONAL_NOISINESS = -0.75
+#: … and from which the full spray is drawn.
+NOISY_NOISINESS = 0.0
+#: ``attack`` (+1 a hit from silence … −1 steady) from which strokes stay sharp …
+HIT_ATTACK = 0.6
+#: … and at which they are fully softened.
+SWELL_ATTACK = -0.6
+#: How far (px) from the strokes the spray reaches.
+SPRAY_REACH = 3
+#: Share of pixels that carry a spray dot, and the seed of their places.
+SPRAY_DENSITY = 0.25
+SPRAY_SEED = 1729
+
+
+#: Noisiness amount over which one dot goes from off to on (a steep sigmoid: dots are crisp).
+SPRAY_EDGE = 0.04
+
+
+def spray_texture(size: int) -> torch.Tensor:
+    """The fixed spray pattern ``(1, 1, size, size)``: each pixel's noisiness amount at
+    which its dot switches on — a ``SPRAY_DENSITY`` share of pixels at thresholds spread
+    evenly over (0.05, 1), the rest at 2 (never). The same numbers on every machine (a
+    seeded CPU generator). As a sound gets noisier more dots switch on, each at full ink,
+    so the spray is visible through a stroke threshold and counts as edges."""
+    gen = torch.Generator().manual_seed(SPRAY_SEED)
+    sites = torch.rand(size, size, generator=gen) < SPRAY_DENSITY
+    thresholds = 0.05 + 0.95 * torch.rand(size, size, generator=gen)
+    return torch.where(sites, thresholds, torch.full_like(thresholds, 2.0)).view(1, 1, size, size)
+
+
+def ramp(x: torch.Tensor, start: float, end: float) -> torch.Tensor:
+    """0 at ``start``, 1 at ``end``, linear between, clamped (either direction)."""
+    return ((x - start) / (end - start)).clamp(0.0, 1.0)
+
+
+def amounts(descriptors: torch.Tensor, analysis: AnalysisConfig) -> dict[str, torch.Tensor]:
+    """The head's amounts in [0, 1], each ``(B, 1, 1, 1)``, from ``(B, 3)`` descriptors in
+    :data:`EXPRESSION_DESCRIPTORS` order: ``loud``, ``noisy`` and ``slow``."""
+    span = analysis.db_ceil - analysis.db_floor
+    level_db = analysis.db_floor + (descriptors[:, 0] + 1.0) * (span / 2.0)
+    shape = (-1, 1, 1, 1)
+    return {
+        "loud": ramp(level_db, QUIET_DB, LOUD_DB).view(shape),
+        "noisy": ramp(descriptors[:, 1], TONAL_NOISINESS, NOISY_NOISINESS).view(shape),
+        "slow": ramp(descriptors[:, 2], HIT_ATTACK, SWELL_ATTACK).view(shape),
+    }
+
+
+def _binomial_blur(p: torch.Tensor) -> torch.Tensor:
+    """One [1 4 6 4 1]/16 pass along each spatial axis with replicated edges, as sums of
+    shifted slices (elementwise, so batch-independent to the bit)."""
+    weights = (1.0, 4.0, 6.0, 4.0, 1.0)
+    size_h, size_w = p.shape[2], p.shape[3]
+    padded = F.pad(p, (0, 0, 2, 2), mode="replicate")
+    rows = sum(w * padded[:, :, i : i + size_h, :] for i, w in enumerate(weights)) / 16.0
+    padded = F.pad(rows, (2, 2, 0, 0), mode="replicate")
+    return sum(w * padded[:, :, :, i : i + size_w] for i, w in enumerate(weights)) / 16.0
+
+
+def express(
+    field: torch.Tensor,
+    descriptors: torch.Tensor,
+    analysis: AnalysisConfig,
+    strength: float,
+    spray: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Apply the head to generated (or real) pictures.
+
+    Args:
+        field: ``(B, 1, S, S)`` ink fields in [-1, 1] (−1 paper, +1 ink), row 0 the top.
+        descriptors: ``(B, 3)`` audio descriptors of the windows they stand for, in
+            :data:`EXPRESSION_DESCRIPTORS` order (gradients pass through them).
+        analysis: the windows' analysis (its dB range gives the level in dB).
+        strength: 0 (the identity) … 1 (the full head).
+        spray: :func:`spray_texture` of size ``S`` (made here when not given; a module
+            keeps one as a buffer).
+
+    Returns:
+        ``(B, 1, S, S)`` in [-1, 1].
+    """
+    if strength <= 0.0:
+        return field
+    a = amounts(descriptors, analysis)
+    loud, noisy, slow = (a[k] * strength for k in ("loud", "noisy", "slow"))
+    p = (field.clamp(-1.0, 1.0) + 1.0) * 0.5
+    p = p + loud * (F.max_pool2d(p, 3, stride=1, padding=1) - p)
+    broad = _binomial_blur(_binomial_blur(F.max_pool2d(p, 3, stride=1, padding=1)))
+    p = p + slow * (broad - p)
+    # The spray comes after the blur, so a slow noisy sound keeps crisp dots.
+    halo = F.max_pool2d(p, 2 * SPRAY_REACH + 1, stride=1, padding=SPRAY_REACH)
+    if spray is None:
+        spray = spray_texture(p.shape[-1]).to(device=p.device, dtype=p.dtype)
+    p = torch.maximum(p, halo * torch.sigmoid((noisy - spray) / SPRAY_EDGE))
+    p = p * (1.0 - strength * (1.0 - MIN_GAIN) * (1.0 - a["loud"]))
+    return p * 2.0 - 1.0
+
+
+def window_expression_descriptors(windows: torch.Tensor, analysis: AnalysisConfig) -> torch.Tensor:
+    """``(B, 3)`` descriptors the head reads, of ``(B, 1, n_mels, n_frames)`` unit windows."""
+    return audio_descriptors(windows, analysis, EXPRESSION_DESCRIPTORS)
