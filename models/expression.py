@@ -14,8 +14,8 @@ louder          ``level`` (dB)         bolder (grey dilation by one pixel, lerpe
 noisier         ``noisiness``          a spray of fixed, seeded dots within three pixels of the
                                        strokes, more of them switched on the noisier the
                                        sound: busier, spikier edges
-slower attack   ``attack``             broadened by a pixel and blurred (two binomial
-                                       passes, σ ≈ 1.4 px): softer, broader strokes whose
+slower attack   ``attack``             broadened by a pixel and blurred (three 3×3 box
+                                       blurs, σ ≈ 1.4 px): softer, broader strokes whose
                                        core stays above a stroke threshold of 0.5
 ==============  =====================  ====================================================
 
@@ -68,7 +68,8 @@ SPRAY_DENSITY = 0.25
 SPRAY_SEED = 1729
 
 
-#: Noisiness amount over which one dot goes from off to on (a steep sigmoid: dots are crisp).
+#: Noisiness amount over which one dot goes from off to on (a steep linear ramp: dots are
+#: crisp, and exactly off below their threshold).
 SPRAY_EDGE = 0.04
 
 
@@ -102,15 +103,29 @@ def amounts(descriptors: torch.Tensor, analysis: AnalysisConfig) -> dict[str, to
     }
 
 
-def _binomial_blur(p: torch.Tensor) -> torch.Tensor:
-    """One [1 4 6 4 1]/16 pass along each spatial axis with replicated edges, as sums of
-    shifted slices (elementwise, so batch-independent to the bit)."""
-    weights = (1.0, 4.0, 6.0, 4.0, 1.0)
+def _grey_dilate(p: torch.Tensor, radius: int) -> torch.Tensor:
+    """Grey dilation of ``p`` (≥ 0) by a ``(2r+1)²`` square, as maxima of shifted slices
+    along each axis (zero padding equals −∞ padding for non-negative ink): the same as
+    ``max_pool2d`` to the bit, 3–5× faster for one 64² picture on a CPU, and elementwise, so
+    batch-independent."""
     size_h, size_w = p.shape[2], p.shape[3]
-    padded = F.pad(p, (0, 0, 2, 2), mode="replicate")
-    rows = sum(w * padded[:, :, i : i + size_h, :] for i, w in enumerate(weights)) / 16.0
-    padded = F.pad(rows, (2, 2, 0, 0), mode="replicate")
-    return sum(w * padded[:, :, :, i : i + size_w] for i, w in enumerate(weights)) / 16.0
+    padded = F.pad(p, (radius, radius, 0, 0))
+    rows = padded[..., :, 0:size_w]
+    for i in range(1, 2 * radius + 1):
+        rows = torch.maximum(rows, padded[..., :, i : i + size_w])
+    padded = F.pad(rows, (0, 0, radius, radius))
+    out = padded[..., 0:size_h, :]
+    for i in range(1, 2 * radius + 1):
+        out = torch.maximum(out, padded[..., i : i + size_h, :])
+    return out
+
+
+def _soften(p: torch.Tensor) -> torch.Tensor:
+    """Three 3×3 box blurs (edges averaged over the pixels inside): a near-Gaussian of
+    σ = √2 ≈ 1.41 px (each box adds a variance of 2/3 per axis)."""
+    for _ in range(3):
+        p = F.avg_pool2d(p, 3, stride=1, padding=1, count_include_pad=False)
+    return p
 
 
 def express(
@@ -139,14 +154,14 @@ def express(
     a = amounts(descriptors, analysis)
     loud, noisy, slow = (a[k] * strength for k in ("loud", "noisy", "slow"))
     p = (field.clamp(-1.0, 1.0) + 1.0) * 0.5
-    p = p + loud * (F.max_pool2d(p, 3, stride=1, padding=1) - p)
-    broad = _binomial_blur(_binomial_blur(F.max_pool2d(p, 3, stride=1, padding=1)))
-    p = p + slow * (broad - p)
+    p = p + loud * (_grey_dilate(p, 1) - p)
+    p = p + slow * (_soften(_grey_dilate(p, 1)) - p)
     # The spray comes after the blur, so a slow noisy sound keeps crisp dots.
-    halo = F.max_pool2d(p, 2 * SPRAY_REACH + 1, stride=1, padding=SPRAY_REACH)
+    halo = _grey_dilate(p, SPRAY_REACH)
     if spray is None:
         spray = spray_texture(p.shape[-1]).to(device=p.device, dtype=p.dtype)
-    p = torch.maximum(p, halo * torch.sigmoid((noisy - spray) / SPRAY_EDGE))
+    dots = ((noisy - spray) / SPRAY_EDGE + 0.5).clamp(0.0, 1.0)
+    p = torch.maximum(p, halo * dots)
     p = p * (1.0 - strength * (1.0 - MIN_GAIN) * (1.0 - a["loud"]))
     return p * 2.0 - 1.0
 

@@ -14,7 +14,12 @@ from torch import nn
 from models.analysis import DEFAULT_ANALYSIS, AnalysisConfig
 from models.config import DiscriminatorConfig, GeneratorConfig, StyleConfig
 from models.descriptors import audio_descriptors, check_descriptor_names
-from models.expression import express, spray_texture, window_expression_descriptors
+from models.expression import (
+    EXPRESSION_DESCRIPTORS,
+    express,
+    spray_texture,
+    window_expression_descriptors,
+)
 
 #: Width of the descriptor embedding that drives every FiLM layer.
 FILM_HIDDEN = 32
@@ -230,16 +235,28 @@ class ResnetGenerator(nn.Module):
         d = window_expression_descriptors(windows, self.analysis)
         return express(fields, d, self.analysis, self.expression, self.spray)
 
-    def draw(self, x: torch.Tensor) -> torch.Tensor:
-        """The learned drawing before the expression head (what a discriminator judges)."""
-        h = self.condition(x)
+    def _drawn(self, x: torch.Tensor, h: torch.Tensor | None) -> torch.Tensor:
         if self.flip_input:
             x = torch.flip(x, dims=(2,))
         y = self.model(x) if h is None else _run(self.model, x, h)
         return torch.flip(y, dims=(2,)) if self.flip_output else y
 
+    def draw(self, x: torch.Tensor) -> torch.Tensor:
+        """The learned drawing before the expression head (what a discriminator judges)."""
+        return self._drawn(x, self.condition(x))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.express(self.draw(x), x)
+        if self.expression <= 0.0:
+            return self.draw(x)
+        # One pass over the window for FiLM's descriptors and the head's (each descriptor
+        # is computed alone, so the numbers are the ones either call would give).
+        names = tuple(dict.fromkeys(self.descriptors + EXPRESSION_DESCRIPTORS))
+        d = audio_descriptors(x, self.analysis, names)
+        h = None
+        if self.embed is not None:
+            h = self.embed(d[:, : len(self.descriptors)])
+        head = d[:, [names.index(n) for n in EXPRESSION_DESCRIPTORS]]
+        return express(self._drawn(x, h), head, self.analysis, self.expression, self.spray)
 
 
 class PatchDiscriminator(nn.Module):

@@ -188,3 +188,20 @@ def test_relative_flatness_is_scale_invariant_and_tells_noise_from_a_tone() -> N
     assert quiet == pytest.approx(loud, rel=1e-6)
     assert relative_flatness(0.01 * noise, CFG, 64) > 100 * loud
     assert relative_flatness(np.zeros(RATE), CFG, 64) == 0.0
+
+
+def test_grey_dilation_is_max_pooling_to_the_bit() -> None:
+    from models.expression import _grey_dilate
+
+    ink = (_strokes(3, seed=5) + 1.0) * 0.5 * torch.rand(3, 1, 64, 64)
+    for radius in (1, 3):
+        pooled = torch.nn.functional.max_pool2d(ink, 2 * radius + 1, stride=1, padding=radius)
+        assert torch.equal(_grey_dilate(ink, radius), pooled)
+
+
+def test_a_tonal_sound_draws_no_spray_at_all() -> None:
+    field = _strokes()
+    tone = express(field, _descriptors(-20, -0.75, 1.0), CFG, 1.0)  # noisy amount exactly 0
+    bold = torch.nn.functional.max_pool2d((field + 1) * 0.5, 3, stride=1, padding=1)
+    lit = (tone + 1) * 0.5 > 0
+    assert torch.equal(lit, bold > 0)  # ink only where the (bolder) strokes are
