@@ -95,8 +95,21 @@ class SimulatorStats:
     per_device: dict[str, int] = field(default_factory=dict)
 
 
+#: Peak below which a block counts as silent for the silence gate (about −80 dBFS).
+GATE_SILENT_PEAK = 1e-4
+#: Silent blocks a gated device sends first when it sounds again (the device's last
+#: silent messages, already in flight when its gate closed).
+GATE_REPLAY_BLOCKS = 3
+
+
 class Simulator:
-    """Streams :class:`VirtualDevice` audio to a bridge, paced by the wall clock."""
+    """Streams :class:`VirtualDevice` audio to a bridge, paced by the wall clock.
+
+    ``silence_gate`` (seconds) imitates the Max device: a track silent that long sends no
+    ``pcm`` until it sounds again, and then sends its last :data:`GATE_REPLAY_BLOCKS`
+    silent blocks first (docs/max_device.md: "nothing while the track has been silent for
+    1.5 s"). None, the default, sends every block.
+    """
 
     def __init__(
         self,
@@ -110,6 +123,7 @@ class Simulator:
         tempo: float = 120.0,
         loop: bool = False,
         seconds: float | None = None,
+        silence_gate: float | None = None,
     ) -> None:
         if not 1 <= block <= MAX_PCM_SAMPLES:
             raise ValueError(f"block must be 1-{MAX_PCM_SAMPLES} samples, got {block}")
@@ -124,6 +138,9 @@ class Simulator:
         self.tempo = tempo
         self.loop = loop
         self.seconds = seconds
+        self.silence_gate = silence_gate
+        self._quiet: dict[str, int] = {}  # samples of silence so far, per device
+        self._held: dict[str, list[np.ndarray]] = {}  # gated silent blocks, per device
         self.stats = SimulatorStats()
         #: ``time.monotonic()`` when :meth:`run` sent its first block (None before).
         self.started: float | None = None
@@ -214,12 +231,28 @@ class Simulator:
                 device.finished = True
                 continue
             active += 1
-            self._send(dm.pcm(device.uuid, device.nonce, device.seq, block))
-            device.seq = (device.seq + 1) % 2**31
-            self.stats.pcm_messages += 1
-            self.stats.samples += block.size
-            self.stats.per_device[device.name] = self.stats.per_device.get(device.name, 0) + 1
+            for sent in self._gated(device.name, block):
+                self._send(dm.pcm(device.uuid, device.nonce, device.seq, sent))
+                device.seq = (device.seq + 1) % 2**31
+                self.stats.pcm_messages += 1
+                self.stats.samples += sent.size
+                self.stats.per_device[device.name] = self.stats.per_device.get(device.name, 0) + 1
         return active > 0
+
+    def _gated(self, name: str, block: np.ndarray) -> list[np.ndarray]:
+        """The blocks to send now for ``block`` under the silence gate (see the class)."""
+        if self.silence_gate is None:
+            return [block]
+        silent = block.size == 0 or float(np.abs(block).max()) < GATE_SILENT_PEAK
+        quiet = self._quiet.get(name, 0) + block.size if silent else 0
+        self._quiet[name] = quiet
+        held = self._held.setdefault(name, [])
+        if quiet > self.silence_gate * self.stream_rate:
+            held[:] = [*held[-(GATE_REPLAY_BLOCKS - 1) :], block]
+            return []
+        out = [*held, block]
+        held.clear()
+        return out
 
 
 def devices_from_arrays(

@@ -19,7 +19,6 @@ from bridge.ingest.transport import BeatState
 from bridge.show.live import LiveOptions, LiveShow
 from bridge.show.structure_feed import FileStructureFeed, LiveStructureFeed, transport_of
 from bridge.show.structure_looks import StructureLooks
-from bridge.simulate import device_messages as dm
 from bridge.simulate.demo_audio import demo_stems
 from bridge.simulate.simulator import Simulator, devices_from_arrays
 from renderer.headless import HeadlessRenderer
@@ -120,39 +119,6 @@ def test_offline_bars_arrive_on_their_downbeat_with_look_ahead_sections() -> Non
     assert same == bars  # injected time: the same bars every run
 
 
-class GatedSimulator(Simulator):
-    """The Max device's silence gate: a track silent for 1.5 s sends no pcm until it
-    sounds again, and then sends its last few silent messages first."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.quiet: dict[str, int] = {}
-        self.held: dict[str, list[np.ndarray]] = {}
-
-    def _send_blocks(self) -> bool:
-        active = 0
-        for device in self.devices:
-            if device.finished:
-                continue
-            block = device.next_block(self.block, self.loop)
-            if block is None:
-                self._send(dm.bye(device.uuid, device.nonce))
-                device.finished = True
-                continue
-            active += 1
-            quiet = self.quiet.get(device.name, 0)
-            self.quiet[device.name] = quiet + block.size if np.abs(block).max() < 1e-4 else 0
-            held = self.held.setdefault(device.name, [])
-            if self.quiet[device.name] > 1.5 * self.stream_rate:
-                held[:] = [*held[-3:], block]
-                continue
-            for sent in [*held, block]:
-                self._send(dm.pcm(device.uuid, device.nonce, device.seq, sent))
-                device.seq = (device.seq + 1) % 2**31
-            held.clear()
-        return active > 0
-
-
 @pytest.mark.slow
 def test_a_track_that_stops_sending_does_not_hold_back_the_bars_or_the_section() -> None:
     """A section that begins as a track drops out (a breakdown): the track's device stops
@@ -172,7 +138,9 @@ def test_a_track_that_stops_sending_does_not_hold_back_the_bars_or_the_section()
         stream_rate=float(RATE),
         seed=3,
     )
-    simulator = GatedSimulator(devices, port=service.address[1], tempo=TEMPO, seconds=n / RATE)
+    simulator = Simulator(
+        devices, port=service.address[1], tempo=TEMPO, seconds=n / RATE, silence_gate=1.5
+    )
     stop = threading.Event()
     thread = threading.Thread(target=simulator.run, args=(stop,), daemon=True)
     thread.start()

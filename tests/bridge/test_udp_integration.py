@@ -207,3 +207,26 @@ def test_an_upper_case_uuid_is_announced_and_analysed_at_its_rate(bridge, sender
     assert track.has_hello and track.stream.stream_rate == 24000.0
     assert track.uuid == track.uuid.lower()
     assert bridge.counters().get("bad_value", 0) == 0
+
+
+def test_the_silence_gate_holds_silent_blocks_and_replays_the_last_few() -> None:
+    """As the Max device: after ``silence_gate`` seconds of silence nothing is sent; when the
+    track sounds again its last silent blocks go first, then the sound."""
+    from bridge.simulate.simulator import GATE_REPLAY_BLOCKS
+
+    tone = np.full(256, 0.1, np.float32)
+    silence = np.zeros(256, np.float32)
+    devices = devices_from_arrays([("t", tone, 22050.0)], stream_rate=22050.0)
+    gated = Simulator(devices, sample_rate=44100.0, silence_gate=0.05)  # 4.3 blocks
+    plain = Simulator(devices, sample_rate=44100.0)
+    try:
+        assert [len(gated._gated("t", silence)) for _ in range(4)] == [1, 1, 1, 1]
+        assert [len(gated._gated("t", silence)) for _ in range(6)] == [0] * 6
+        replay = gated._gated("t", tone)
+        assert len(replay) == GATE_REPLAY_BLOCKS + 1 and replay[-1] is tone
+        assert all(not b.any() for b in replay[:-1])
+        assert gated._gated("t", silence) == [silence]  # the gate opened again
+        assert [len(plain._gated("t", silence)) for _ in range(20)] == [1] * 20
+    finally:
+        gated.close()
+        plain.close()
