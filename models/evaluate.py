@@ -40,6 +40,7 @@ from models.instrument_eval import (
     log_mel_drawer,
     log_mel_inverter,
     measure,
+    relative_flatness,
 )
 from models.instruments import (
     EVAL_SOUNDFONT,
@@ -115,7 +116,7 @@ def options_for(style: Style, **overrides: Any) -> EvalOptions:
 class HeldOutAudio:
     windows: np.ndarray  # (N, n_mels, n_frames) unit
     loudness_db: np.ndarray  # window RMS level, dBFS
-    flatness: np.ndarray  # level-weighted spectral flatness
+    flatness: np.ndarray  # power-weighted spectral flatness, floored under each frame's peak
     attack: np.ndarray  # seconds (clip parameter)
     kinds: list[str]
     clips: list[np.ndarray]
@@ -135,8 +136,7 @@ def held_out_audio(style: Style, opts: EvalOptions) -> HeldOutAudio:
         windows.append(sliding_windows(to_unit(result.mel_db[span], cfg), cfg)[0])
         rms = result.rms[span].astype(np.float64)
         loud.append(20.0 * np.log10(max(float(np.sqrt(np.mean(rms**2))), 1e-6)))
-        weights = rms**2 + 1e-12
-        flat.append(float(np.sum(result.flatness[span] * weights) / np.sum(weights)))
+        flat.append(relative_flatness(clip[start * cfg.hop :], cfg, cfg.n_frames))
         attack.append(params.attack)
         kinds.append(params.kind)
         clips.append(clip)
