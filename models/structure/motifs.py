@@ -6,10 +6,11 @@ first lacked the tail of a bar before it, at the start of a stream) and its late
 as a repeat, and counts as near a motif as its nearer hearing. The latest hearing is the
 one most like the next repeat: its first slot holds the tail of the same motif, where the
 prototype's may hold another's (a loop heard after a different bar), and it was played by
-the same hands moments ago. It is a *repeat* of the closest motif whose
-every slot matches (the first slot, which also holds the end of what came before, counting
-for less), a *variation* of the closest motif when most of it matches (the
-variation becomes a motif of its own, naming its parent), or a *new* motif. Labels are
+the same hands moments ago. It is a *repeat* of the closest motif whose every slot matches
+(the first slot also holds the end of what came before; ``first_slot_weight`` < 1 in
+:class:`StructureConfig` lets it count for less, off by default), a *variation* of the
+closest motif when most of it matches (the variation becomes a motif of its own, naming its
+parent), or a *new* motif. Labels are
 letters in order of first hearing (``a``, ``b`` … ``z``, ``aa`` …); a variation adds a
 prime to its parent's root (``a'``, ``a''`` …, then ``a'4`` …), so a label shows its
 family; :attr:`MotifResult.parent` names the motif it varies.
