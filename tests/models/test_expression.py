@@ -15,6 +15,10 @@ from models.config import ConfigError, GeneratorConfig, LossConfig, OptimConfig,
 from models.cyclegan import CycleGANStep, GeneratorPair
 from models.expression import (
     EXPRESSION_DESCRIPTORS,
+    LOUD_DB,
+    MIN_SCALE,
+    QUIET_DB,
+    _zoom,
     amounts,
     express,
     window_expression_descriptors,
@@ -64,9 +68,35 @@ def test_louder_draws_more_and_darker_ink() -> None:
     ]
     assert all(b > a for a, b in itertools.pairwise(masses))
     assert masses[-1] / masses[0] > 2.0
-    # The quietest stroke thins but stays above the show's default stroke threshold (0.5).
+    # The quietest stroke is drawn smaller and thinner but stays above the show's default
+    # stroke threshold (0.5) wherever its smaller copy is full ink.
     quiet = _ink(express(field, _descriptors(-90, -1.0, 1.0), CFG, 1.0))
-    assert quiet[_ink(field) == 1.0].min() > 0.5
+    smaller = _zoom((field + 1.0) * 0.5, torch.full((1, 1, 1, 1), MIN_SCALE))[0, 0].numpy()
+    assert (smaller >= 0.999).any() and quiet[smaller >= 0.999].min() > 0.5
+    assert (quiet > 0.5).sum() >= 0.25 * (_ink(field) > 0.5).sum()
+
+
+def test_quieter_pictures_are_drawn_smaller_about_the_centre() -> None:
+    field = -torch.ones(1, 1, 64, 64)
+    field[0, 0, 8:12, 4:60] = 1.0  # a long bar near the top
+    field[0, 0, 40:56, 30:34] = 1.0  # a short one below the centre
+
+    def extent(level_db: float) -> tuple[int, int, int, int]:
+        lit = (express(field, _descriptors(level_db, -1.0, 1.0), CFG, 1.0)[0, 0] > 0.0).numpy()
+        rows, cols = np.nonzero(lit)
+        return rows.min(), rows.max(), cols.min(), cols.max()
+
+    loud, quiet = extent(LOUD_DB + 6), extent(QUIET_DB - 6)
+    assert loud == (7, 56, 3, 60)  # full size, a pixel bolder
+    top, bottom, left, right = quiet
+    # Three quarters of the size about the centre (32, 32): the bar's ends move inwards.
+    assert abs((right - left + 1) - MIN_SCALE * 56) <= 2
+    assert (
+        abs((32 - top) - MIN_SCALE * 24) <= 1.5 and abs((bottom + 1 - 32) - MIN_SCALE * 24) <= 1.5
+    )
+    # The size grows with the level in between, never past full size.
+    widths = [np.ptp(extent(db)[2:]) for db in np.linspace(QUIET_DB, LOUD_DB, 5)]
+    assert all(b >= a for a, b in itertools.pairwise(widths)) and widths[-1] > widths[0] + 8
 
 
 def test_noisier_draws_busier_edges_and_a_tone_none() -> None:
@@ -201,7 +231,8 @@ def test_grey_dilation_is_max_pooling_to_the_bit() -> None:
 
 def test_a_tonal_sound_draws_no_spray_at_all() -> None:
     field = _strokes()
-    tone = express(field, _descriptors(-20, -0.75, 1.0), CFG, 1.0)  # noisy amount exactly 0
+    # Loud (drawn at full size) and tonal: the noisy amount is exactly 0.
+    tone = express(field, _descriptors(LOUD_DB + 4, -0.75, 1.0), CFG, 1.0)
     bold = torch.nn.functional.max_pool2d((field + 1) * 0.5, 3, stride=1, padding=1)
     lit = (tone + 1) * 0.5 > 0
     assert torch.equal(lit, bold > 0)  # ink only where the (bolder) strokes are
