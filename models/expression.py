@@ -131,17 +131,23 @@ def _grey_dilate(p: torch.Tensor, radius: int) -> torch.Tensor:
     return out
 
 
-def _zoom(p: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+def zoom_grid(size: int) -> torch.Tensor:
+    """The sampling grid of a picture at full size, ``(1, size, size, 2)``: each pixel's
+    centre as (x, y) in [-1, 1] (``grid_sample`` with ``align_corners=False``). A module
+    keeps one as a buffer, so a call does not rebuild it."""
+    centres = (torch.arange(size, dtype=torch.float32) * 2.0 + 1.0) / size - 1.0
+    xs, ys = torch.broadcast_tensors(centres.view(1, -1), centres.view(-1, 1))
+    return torch.stack([xs, ys], dim=-1).unsqueeze(0)
+
+
+def _zoom(p: torch.Tensor, scale: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
     """Each picture of ``p`` ``(B, 1, S, S)`` drawn at ``scale`` ``(B, 1, 1, 1)`` (≤ 1) of
-    its size about its centre, bilinearly, with paper (0) around it. The sampling grid is a
-    fixed grid times ``1 / scale``, elementwise, so each picture's bits do not depend on
-    its batch (:func:`torch.nn.functional.affine_grid` would make them a batched product)."""
-    size_h, size_w = p.shape[2], p.shape[3]
-    xs = (torch.arange(size_w, device=p.device, dtype=p.dtype) * 2.0 + 1.0) / size_w - 1.0
-    ys = (torch.arange(size_h, device=p.device, dtype=p.dtype) * 2.0 + 1.0) / size_h - 1.0
-    base = torch.stack(torch.broadcast_tensors(xs.view(1, -1), ys.view(-1, 1)), dim=-1)
-    grid = base.unsqueeze(0) / scale.view(-1, 1, 1, 1)
-    return F.grid_sample(p, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    its size about its centre, bilinearly, with paper (0) around it; ``grid`` is
+    :func:`zoom_grid` of ``S``. The sampling grid is that fixed grid times ``1 / scale``,
+    elementwise, so each picture's bits do not depend on its batch
+    (:func:`torch.nn.functional.affine_grid` would make them a batched product)."""
+    sampled = grid / scale.view(-1, 1, 1, 1)
+    return F.grid_sample(p, sampled, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
 def _soften(p: torch.Tensor) -> torch.Tensor:
@@ -158,6 +164,7 @@ def express(
     analysis: AnalysisConfig,
     strength: float,
     spray: torch.Tensor | None = None,
+    grid: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Apply the head to generated (or real) pictures.
 
@@ -169,6 +176,7 @@ def express(
         strength: 0 (the identity) … 1 (the full head).
         spray: :func:`spray_texture` of size ``S`` (made here when not given; a module
             keeps one as a buffer).
+        grid: :func:`zoom_grid` of size ``S`` (the same).
 
     Returns:
         ``(B, 1, S, S)`` in [-1, 1].
@@ -178,7 +186,9 @@ def express(
     a = amounts(descriptors, analysis)
     loud, noisy, slow = (a[k] * strength for k in ("loud", "noisy", "slow"))
     p = (field.clamp(-1.0, 1.0) + 1.0) * 0.5
-    p = _zoom(p, 1.0 - strength * (1.0 - MIN_SCALE) * (1.0 - a["loud"]))
+    if grid is None:
+        grid = zoom_grid(p.shape[-1]).to(device=p.device, dtype=p.dtype)
+    p = _zoom(p, 1.0 - strength * (1.0 - MIN_SCALE) * (1.0 - a["loud"]), grid)
     p = p + loud * (_grey_dilate(p, 1) - p)
     p = p + slow * (_soften(_grey_dilate(p, 1)) - p)
     # The spray comes after the blur, so a slow noisy sound keeps crisp dots.

@@ -19,6 +19,7 @@ from models.expression import (
     express,
     spray_texture,
     window_expression_descriptors,
+    zoom_grid,
 )
 
 #: Width of the descriptor embedding that drives every FiLM layer.
@@ -190,6 +191,7 @@ class ResnetGenerator(nn.Module):
         self.expression = float(expression)
         # Not in the state dict: the pattern is rebuilt from its seed.
         self.register_buffer("spray", spray_texture(image_size), persistent=False)
+        self.register_buffer("zoom_grid", zoom_grid(image_size), persistent=False)
         film = bool(self.descriptors)
         layers: list[nn.Module] = [
             nn.ReflectionPad2d(3),
@@ -233,7 +235,7 @@ class ResnetGenerator(nn.Module):
         if self.expression <= 0.0:
             return fields
         d = window_expression_descriptors(windows, self.analysis)
-        return express(fields, d, self.analysis, self.expression, self.spray)
+        return express(fields, d, self.analysis, self.expression, self.spray, self.zoom_grid)
 
     def _drawn(self, x: torch.Tensor, h: torch.Tensor | None) -> torch.Tensor:
         if self.flip_input:
@@ -256,7 +258,9 @@ class ResnetGenerator(nn.Module):
         if self.embed is not None:
             h = self.embed(d[:, : len(self.descriptors)])
         head = d[:, [names.index(n) for n in EXPRESSION_DESCRIPTORS]]
-        return express(self._drawn(x, h), head, self.analysis, self.expression, self.spray)
+        return express(
+            self._drawn(x, h), head, self.analysis, self.expression, self.spray, self.zoom_grid
+        )
 
 
 class PatchDiscriminator(nn.Module):

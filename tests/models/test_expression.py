@@ -22,6 +22,7 @@ from models.expression import (
     amounts,
     express,
     window_expression_descriptors,
+    zoom_grid,
 )
 from models.instrument_eval import relative_flatness
 from models.metrics import edge_density, sharpness
@@ -71,7 +72,8 @@ def test_louder_draws_more_and_darker_ink() -> None:
     # The quietest stroke is drawn smaller and thinner but stays above the show's default
     # stroke threshold (0.5) wherever its smaller copy is full ink.
     quiet = _ink(express(field, _descriptors(-90, -1.0, 1.0), CFG, 1.0))
-    smaller = _zoom((field + 1.0) * 0.5, torch.full((1, 1, 1, 1), MIN_SCALE))[0, 0].numpy()
+    scale = torch.full((1, 1, 1, 1), MIN_SCALE)
+    smaller = _zoom((field + 1.0) * 0.5, scale, zoom_grid(64))[0, 0].numpy()
     assert (smaller >= 0.999).any() and quiet[smaller >= 0.999].min() > 0.5
     assert (quiet > 0.5).sum() >= 0.25 * (_ink(field) > 0.5).sum()
 
