@@ -15,15 +15,27 @@ def tone(
     decay: float = 6.0,
     noise: bool = False,
     seed: int = 0,
+    beat_hz: float = 0.0,
+    release_s: float = 0.0,
 ) -> np.ndarray:
-    """A decaying tone (or noise burst) ``seconds`` long, peak 0.3."""
+    """A decaying tone (or noise burst) ``seconds`` long, peak 0.3. With ``beat_hz`` each
+    partial has a twin that far above it, so the tone beats (as a piano's unison strings
+    or a detuned synth do); with ``release_s`` it fades out over its last that many
+    seconds (else it stops dead, a click)."""
     n = max(1, round(seconds * rate))
     t = np.arange(n) / rate
     if noise:
         wave = np.random.default_rng(seed).standard_normal(n) * 0.5
     else:
         wave = np.sin(2 * np.pi * freq * t) + 0.3 * np.sin(4 * np.pi * freq * t)
-    return (0.3 * wave * np.exp(-t * decay)).astype(np.float32)
+        if beat_hz:
+            twin = freq + beat_hz
+            wave = 0.5 * (wave + np.sin(2 * np.pi * twin * t) + 0.3 * np.sin(4 * np.pi * twin * t))
+    wave = wave * np.exp(-t * decay)
+    fade = min(n, round(release_s * rate))
+    if fade:
+        wave[n - fade :] *= 0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, fade))
+    return (0.3 * wave).astype(np.float32)
 
 
 def stem(
@@ -36,9 +48,15 @@ def stem(
     level_db: float = 0.0,
     seed: int = 0,
     noise: bool = False,
+    note_s: float | None = None,
+    decay: float = 6.0,
+    beat_hz: float = 0.0,
+    release_s: float = 0.0,
 ) -> np.ndarray:
     """A stem from bars of notes ``(beat in the bar, frequency)`` (None: a silent bar),
-    each note humanised by up to ``jitter_s`` and ``level_db``."""
+    each note humanised by up to ``jitter_s`` and ``level_db``. Notes last ``note_s``
+    seconds (default: 0.9 beat, at most 0.4 s), decay at ``decay`` per second and fade out
+    over their last ``release_s`` seconds."""
     rng = np.random.default_rng(seed)
     beat = 60.0 / tempo
     bar_s = beats_per_bar * beat
@@ -48,7 +66,18 @@ def stem(
             start = b * bar_s + at * beat + rng.uniform(-jitter_s, jitter_s)
             gain = 10 ** (rng.uniform(-level_db, level_db) / 20)
             # a noise hit is one sample played again (as a drum machine does)
-            clip = tone(freq, min(0.9 * beat, 0.4), rate, noise=noise, seed=seed) * gain
+            length = min(0.9 * beat, 0.4) if note_s is None else note_s
+            clip = tone(
+                freq,
+                length,
+                rate,
+                noise=noise,
+                seed=seed,
+                decay=decay,
+                beat_hz=beat_hz,
+                release_s=release_s,
+            )
+            clip = clip * gain
             first = max(0, round(start * rate))
             out[first : first + len(clip)] += clip[: len(out) - first]
     return out

@@ -139,6 +139,7 @@ def _print(pitches: list[int]) -> Fingerprint:
         silent=False,
         pitched=ones,
         sustain=np.zeros(slots),
+        broad=ones,
     )
 
 

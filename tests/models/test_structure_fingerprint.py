@@ -1,0 +1,174 @@
+"""What a bar's fingerprint keeps and leaves out: the sound of the bar before, a held
+chord's beating, a soft hi-hat under a loud kick, the stream's first bar."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from models.structure import StructureConfig, StructureStream, Transport
+from models.structure.clock import RawBar
+from models.structure.fingerprint import Fingerprint, fingerprint, slot_similarity
+from models.structure.frames import Frames
+from models.structure.motifs import REPEAT
+from tests.models.structure_helpers import RATE, stem
+
+TEMPO = 120.0
+BAR_S = 4 * 60.0 / TEMPO
+
+
+def _stream(audio: np.ndarray, block: int = 1024) -> StructureStream:
+    stream = StructureStream()
+    for first in range(0, len(audio), block):
+        stream.push(
+            "t", audio[first : first + block], RATE, Transport(TEMPO, first / RATE * TEMPO / 60)
+        )
+    stream.finish()
+    return stream
+
+
+def _results(audio: np.ndarray):
+    return [b.motifs["t"] for b in _stream(audio).structure().bars if b.complete]
+
+
+CHORD = [(0, 261.6), (0, 329.6), (0, 392.0)]
+
+
+def test_a_chord_struck_on_the_streams_first_sample_is_heard_in_bar_0():
+    # each bar's chord fades by more than 30 dB before the bar ends: in bar 0 (no slot lead
+    # heard) it looked like the ringing tail of a bar before the stream, so bar 0 was silent
+    audio = stem([CHORD] * 4, TEMPO, note_s=BAR_S, decay=4.0)
+    assert np.abs(audio[:50]).max() > 0.01  # sounding from the first samples
+    labels = [None if r is None else r.label for r in _results(audio)]
+    assert labels == ["a"] * 4, labels
+
+
+#: A bar whose last note rings over the bar line (into the next bar's first slot), and
+#: one that ends early.
+RINGING = [(1, 277.2), (2, 329.6), (3.5, 440.0)]
+SHORT = [(0, 196.0), (1, 246.9), (2, 293.7)]
+
+
+def test_a_note_ringing_over_the_bar_line_does_not_change_the_next_bars_motif():
+    # the loop is first heard after a bar that ended early, then after itself: the second
+    # time its first slot (and the lead before it) holds its own last note's ring
+    audio = stem(
+        [SHORT, RINGING, RINGING, RINGING, RINGING],
+        TEMPO,
+        note_s=0.4,
+        decay=3.0,
+        beat_hz=4.0,
+        release_s=0.05,
+        jitter_s=0.005,
+        level_db=3.0,
+        seed=5,
+    )
+    results = _results(audio)
+    assert [r.label for r in results[1:]] == [results[1].label] * 4, results
+    assert [r.kind for r in results[2:]] == [REPEAT] * 3
+
+
+def test_a_held_chords_beating_is_not_an_attack():
+    # a chord struck on beat 1 and held the whole bar, its partials beating at 3–7 Hz: its
+    # bands rise and fall by several dB, but the slots after the strike are not struck
+    chord = [(0, 261.6), (0, 329.6), (0, 392.0)]
+    audio = sum(
+        stem([chord] * 6, TEMPO, note_s=BAR_S * 0.95, decay=0.5, beat_hz=hz, seed=s)
+        for s, hz in enumerate((3.0, 5.0, 7.0))
+    )
+    stream = _stream(audio.astype(np.float32))
+    prints = [p.tracks["t"] for p in stream._prints]
+    for p in prints[1:5]:
+        assert p.broad[0] == 1.0
+        assert p.broad[2:7].max() < 1.0, p.broad
+    # held slots compare by what sounds, whatever their beating did
+    for a, b in itertools.pairwise(prints[1:5]):
+        assert slot_similarity(a, b)[1:].min() > 0.9
+    kinds = [r.kind for r in _results(audio.astype(np.float32))]
+    assert kinds[1:5] == [REPEAT] * 4, kinds
+
+
+def _held(attack: np.ndarray, broad: float) -> Fingerprint:
+    slots = attack.shape[0]
+    chroma = np.zeros((slots, 12))
+    chroma[:, [0, 4, 7]] = 1 / np.sqrt(3)
+    ones = np.ones(slots)
+    return Fingerprint(
+        slots=slots,
+        activity=ones,
+        shape=np.zeros((slots, 8)),
+        chroma=chroma,
+        attack=attack,
+        power=np.ones((slots, 8)),
+        level=-20.0,
+        covered=np.ones(slots, bool),
+        silent=False,
+        pitched=ones,
+        sustain=np.zeros(slots),
+        broad=np.full(slots, broad),
+    )
+
+
+def test_attack_patterns_differ_only_where_a_slot_was_struck():
+    faint = np.zeros((2, 2, 8))
+    faint[:, 0, 3] = 0.9  # one band rising clearly in one hearing, not the other
+    none = np.zeros((2, 2, 8))
+    held = slot_similarity(_held(faint, 0.0), _held(none, 0.0))
+    struck = slot_similarity(_held(faint, 1.0), _held(none, 0.0))
+    np.testing.assert_allclose(held, 1.0)
+    assert struck.max() < 0.9
+
+
+def test_a_bars_first_slot_keeps_only_what_was_struck_in_it():
+    # bar 1 starts with nothing struck: its first slot holds bar 0's last note ringing on,
+    # which belongs to bar 0, so the slot reads inactive (as it does after a rest)
+    audio = stem([RINGING, [(1, 277.2), (2, 329.6)]], TEMPO, note_s=0.6, decay=1.5)
+    stream = _stream(audio)
+    after_ring = stream._prints[1].tracks["t"]
+    alone = [p.tracks["t"] for p in _stream(stem([None, [(1, 277.2), (2, 329.6)]], TEMPO))._prints]
+    assert after_ring.activity[0] == 0.0
+    assert alone[1].activity[0] == 0.0
+    assert slot_similarity(after_ring, alone[1])[0] == 1.0
+
+
+def _kick_and_hats(hat_db: float) -> RawBar:
+    """One bar of frames (4/4 at 120 BPM, its slot lead included): a kick on beats 1 and
+    3, loud in the lowest band, and hi-hats on the off-beats ``hat_db`` under it in the
+    top three bands (nothing else sounds)."""
+    beats = np.arange(-0.125, 3.875, 0.025)
+    n = len(beats)
+    bands = np.full((n, 8), -100.0)
+    level = np.full(n, -100.0)
+    onset = np.zeros(n)
+    eighth = np.floor((beats + 0.125) * 2).astype(int)
+    kick = np.isin(eighth, (0, 4))
+    hat = eighth % 2 == 1
+    bands[kick, 0] = -5.0
+    level[kick] = -3.0
+    bands[np.ix_(hat, [5, 6, 7])] = -5.0 - hat_db
+    level[hat] = -5.0 - hat_db + 2.0
+    first = np.flatnonzero(np.diff(np.r_[False, kick | hat].astype(int)) == 1)
+    onset[first] = 10.0
+    frames = Frames(
+        index=np.arange(n),
+        time=(beats + 0.125) * 0.5,
+        level=level,
+        bands=bands,
+        chroma=np.zeros((n, 12)),
+        onset=onset,
+        low_onset=np.zeros(n),
+        band_onset=np.zeros((n, 8)),
+    )
+    return RawBar(0.0, 4.0, 0.0, TEMPO, frames, beats, True)
+
+
+def test_a_soft_hat_under_a_loud_kick_is_active():
+    # the kick's low band is 40-48 dB over the hats: measured against the bar's loudest
+    # band they sat on the activity floor (and a ±6 dB hat came and went); in their own
+    # bands they are the loudest moment of the bar
+    for hat_db in (40.0, 44.0, 48.0):
+        print_ = fingerprint(_kick_and_hats(hat_db), StructureConfig())
+        np.testing.assert_allclose(print_.activity[[1, 3, 5, 7]], 1.0, err_msg=str(hat_db))
+        np.testing.assert_allclose(print_.activity[[0, 4]], 1.0)
+        np.testing.assert_allclose(print_.activity[[2, 6]], 0.0)
