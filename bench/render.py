@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from bridge.show.render import RENDER_BATCH_FRAMES, load_stems, render_stems
+from bridge.show.render import RENDER_BATCH_FRAMES, RENDER_BLAS_THREADS, load_stems, render_stems
 from bridge.simulate.demo_audio import DEMO_RATE, demo_stems
 from cli.arguments import parse_size
 from models.paths import DEFAULT_STYLE
@@ -90,6 +90,7 @@ def render(paths: list[Path], out: Path, args: argparse.Namespace, *, reference:
         batch_frames=1 if reference else args.batch_frames,
         write_ahead=0 if reference else None,
         engine=args.engine,
+        blas_threads=args.blas_threads or None,
     )
     summary["whole"] = time.perf_counter() - began
     return summary
@@ -118,6 +119,12 @@ def main() -> int:
     parser.add_argument("--stereo", action="store_true", help="write the stems as stereo")
     parser.add_argument("--batch-frames", type=int, default=RENDER_BATCH_FRAMES)
     parser.add_argument("--engine", default=None, help="the generators' engine (eager, compiled)")
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=RENDER_BLAS_THREADS,
+        help="BLAS threads while drawing (0: as the machine sets them)",
+    )
     parser.add_argument(
         "--reference",
         action="store_true",

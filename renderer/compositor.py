@@ -454,9 +454,20 @@ class Compositor:
         """The last rendered frame from the own framebuffer, H×W×3 uint8, row 0 at the top."""
         return self._read(3)
 
-    def read_rgba(self) -> np.ndarray:
-        """Like :meth:`read` with premultiplied alpha: H×W×4 uint8."""
-        return self._read(4)
+    def read_rgba(self, out: np.ndarray | None = None) -> np.ndarray:
+        """Like :meth:`read` with premultiplied alpha: H×W×4 uint8, read into ``out`` (a
+        C-contiguous H×W×4 uint8 array, returned) when given."""
+        if out is None:
+            return self._read(4)
+        width, height = self._size
+        if out.shape != (height, width, 4) or out.dtype != np.uint8 or not out.flags.c_contiguous:
+            raise ValueError(
+                f"out must be a C-contiguous {height}×{width}×4 uint8 array, got "
+                f"{out.dtype} {out.shape}"
+            )
+        assert self._output_fbo is not None
+        self._output_fbo.read_into(out, components=4, alignment=1)
+        return out
 
     def release(self) -> None:
         """Free every GL object the compositor made."""

@@ -51,23 +51,72 @@ def upsample_taps(n: int, factor: int) -> tuple[np.ndarray, np.ndarray]:
     return indices, weights
 
 
-def _resample_axis0(values: np.ndarray, factor: int) -> np.ndarray:
-    indices, weights = upsample_taps(values.shape[0], factor)
-    out = values[indices[:, 0]] * weights[:, 0, None]
-    for tap in range(1, 4):
-        out += values[indices[:, tap]] * weights[:, tap, None]
+@lru_cache(maxsize=16)
+def _phase_plan(n: int, factor: int) -> tuple[tuple[int, tuple[np.float32, ...]], ...] | None:
+    """For each output phase ``p`` (outputs ``p, p + factor, …``): where its 4 taps start
+    in the input padded by 2 edge texels each side, and its weights; None if some phase's
+    taps or weights are not the same for every output of that phase.
+
+    Output ``factor·i + p`` then reads padded inputs ``start + i … start + i + 3``: the
+    same texels and weights as :func:`upsample_taps`, so slices replace the gathers.
+    """
+    indices, weights = upsample_taps(n, factor)
+    padded = np.clip(np.arange(-2, n + 2), 0, n - 1)
+    plan = []
+    for phase in range(factor):
+        phase_weights = weights[phase::factor]
+        if not np.array_equal(
+            phase_weights, np.broadcast_to(phase_weights[0], phase_weights.shape)
+        ):
+            return None
+        start = int(np.floor((phase + 0.5) / factor - 0.5)) + 1  # padded index of tap 0, i = 0
+        taps = padded[start + np.arange(n)[:, None] + np.arange(4)]
+        if not np.array_equal(taps, indices[phase::factor]):
+            return None
+        plan.append((start, tuple(phase_weights[0])))
+    return tuple(plan)
+
+
+def _resample_axis0(values: np.ndarray, factor: int, out: np.ndarray | None = None) -> np.ndarray:
+    """``values`` (float32, n × …) resampled along axis 0 to ``factor``·n rows, into ``out``
+    (a float32 array or view of that shape) when given.
+
+    Each output is ``Σ_tap value[tap] · weight[tap]`` in float32, taps summed in order, so
+    the result is the same to the bit whichever way the taps are fetched: by slices of the
+    edge-padded input when every output of a phase has the same weights, else by gathers.
+    """
+    n = values.shape[0]
+    if out is None:
+        out = np.empty((n * factor, *values.shape[1:]), np.float32)
+    plan = _phase_plan(n, factor)
+    if plan is None:
+        indices, weights = upsample_taps(n, factor)
+        np.multiply(values[indices[:, 0]], weights[:, 0, None], out=out)
+        for tap in range(1, 4):
+            out += values[indices[:, tap]] * weights[:, tap, None]
+        return out
+    edge = (values[:1],) * 2, (values[-1:],) * 2
+    padded = np.concatenate([*edge[0], values, *edge[1]])
+    for phase, (start, weights) in enumerate(plan):
+        target = out[phase::factor]
+        np.multiply(padded[start : start + n], weights[0], out=target)
+        for tap in range(1, 4):
+            target += padded[start + tap : start + tap + n] * weights[tap]
     return out
 
 
 def upsample_bspline(image: np.ndarray, factor: int = UPSAMPLE) -> np.ndarray:
     """Resample a uint8 field to ``factor`` times its size with a cubic B-spline, as uint8.
 
-    Separable 4-tap sums with plain numpy indexing: no BLAS call, whose thread pool would
+    Separable 4-tap sums with plain numpy slicing: no BLAS call, whose thread pool would
     fight the rasteriser's threads for the CPU (a 64² matmul took 20+ ms that way).
     """
     rows = _resample_axis0(image.astype(np.float32), factor)
-    both = _resample_axis0(rows.T, factor).T
-    return np.clip(np.rint(both), 0, 255).astype(np.uint8)
+    both = np.empty((rows.shape[0], rows.shape[1] * factor), np.float32)
+    _resample_axis0(rows.T, factor, out=both.T)
+    np.rint(both, out=both)
+    np.clip(both, 0, 255, out=both)
+    return both.astype(np.uint8)
 
 
 class InkImageError(ValueError):
@@ -135,14 +184,15 @@ class InkFieldStore:
         rows, cols = stored.shape
         pair = self.pairs[slot]
         if self.shapes[slot] == shape:
+            # outside the image's corner both fields are paper (0) and stay so: only the
+            # corner is blended
+            corner = pair[:rows, :cols]
             if shown_mix >= 1.0:
-                shown = pair[:, :, 1].copy()
+                corner[:, :, 0] = corner[:, :, 1]
             else:
-                blend = pair[:, :, 0] * (1.0 - shown_mix) + pair[:, :, 1] * shown_mix
-                shown = np.rint(blend).astype(np.uint8)
-            pair[:, :, 0] = shown
-            pair[:, :, 1] = 0
-            pair[:rows, :cols, 1] = stored
+                blend = corner[:, :, 0] * (1.0 - shown_mix) + corner[:, :, 1] * shown_mix
+                corner[:, :, 0] = np.rint(blend)
+            corner[:, :, 1] = stored
         else:  # first frame, or a new size: nothing comparable to fade from
             pair[:] = 0
             pair[:rows, :cols, 0] = stored

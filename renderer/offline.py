@@ -47,7 +47,11 @@ class SinkThread:
         if depth < 1:
             raise ValueError(f"depth must be at least 1, got {depth}")
         self.sink = sink
+        self.depth = depth
         self._frames: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=depth)
+        #: Arrays from :meth:`buffer` the sink has finished with, ready to be filled again.
+        self._free: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
+        self._pooled: dict[int, np.ndarray] = {}  # id → every array :meth:`buffer` made
         self._error: BaseException | None = None  # raised once on the caller's thread
         self._failed = False  # after an error the sink gets no more frames
         self._thread = threading.Thread(target=self._run, name="frame-sink", daemon=True)
@@ -55,12 +59,38 @@ class SinkThread:
 
     def _run(self) -> None:
         while (frame := self._frames.get()) is not None:
-            if self._failed:
-                continue  # drain: the caller hears of the error at its next write
             try:
-                self.sink.write(frame)
+                if not self._failed:  # else drain: the caller hears at its next write
+                    self.sink.write(frame)
             except BaseException as exc:  # handed to the caller's thread
                 self._error, self._failed = exc, True
+            finally:
+                if id(frame) in self._pooled:
+                    self._free.put(frame)
+
+    def buffer(self, shape: tuple[int, ...]) -> np.ndarray:
+        """An uint8 array of ``shape`` to fill and hand to :meth:`write`: one the sink has
+        finished with, or a new one while fewer than ``depth + 2`` exist (the frames that
+        can wait, the one being written and the one being filled), so a render reuses a
+        few arrays instead of allocating (and page-faulting) a new one every frame.
+
+        Only for sinks that are done with a frame when their ``write`` returns
+        (``sink.copies_frames``); raises ``ValueError`` for others.
+        """
+        if not getattr(self.sink, "copies_frames", False):
+            raise ValueError(f"{type(self.sink).__name__} may keep its frames: write new arrays")
+        while True:
+            if len(self._pooled) < self.depth + 2:
+                try:
+                    frame = self._free.get_nowait()
+                except queue.Empty:
+                    frame = np.empty(shape, np.uint8)
+                    self._pooled[id(frame)] = frame
+            else:
+                frame = self._free.get()
+            if frame.shape == tuple(shape):
+                return frame
+            del self._pooled[id(frame)]  # another size: let it go
 
     def _raise(self) -> None:
         if self._error is not None:
@@ -138,7 +168,11 @@ def render_to_sink(
         raise ValueError(f"sink is {sink.size} but the compositor renders {compositor.size}")
     began = time.perf_counter()
     times = frame_times(n_frames, sink.fps, start)
-    out: FrameSink | SinkThread = SinkThread(sink, write_ahead) if write_ahead > 0 else sink
+    thread = SinkThread(sink, write_ahead) if write_ahead > 0 else None
+    out: FrameSink | SinkThread = thread or sink
+    # read back into a few reused arrays where the sink is done with a frame once written
+    pool = thread if thread is not None and getattr(sink, "copies_frames", False) else None
+    width, height = compositor.size
     try:
         for index, t in enumerate(
             tqdm(times, desc=description, unit="frame", disable=not progress)
@@ -146,9 +180,10 @@ def render_to_sink(
             inputs = update(index, t) if update is not None else None
             features, beat_phase = inputs if inputs is not None else (None, None)
             compositor.render(t, features, beat_phase)
-            if out is not sink:
+            if thread is not None:
                 compositor.finish()  # wait with the GIL free: the encoder's thread runs
-            out.write(compositor.read_rgba())
+            buffer = pool.buffer((height, width, 4)) if pool is not None else None
+            out.write(compositor.read_rgba(buffer))
     finally:
         out.close()
     return RenderSummary(n_frames, n_frames / sink.fps, time.perf_counter() - began)

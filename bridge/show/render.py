@@ -11,8 +11,9 @@ chosen frames (``synaesthete storyboard``).
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,13 @@ RENDER_BATCH_FRAMES = 4
 #: the eager pictures per second) instead of running them eager: compiling takes ~12 s
 #: with PyTorch's disk cache (~75 s the first time), and each picture saves ~2.5 ms.
 COMPILE_PAYS_PICTURES = 6000
+#: BLAS threads of the drawing process while a render draws (:func:`blas_limit`).
+RENDER_BLAS_THREADS = 1
+#: The interpreter's thread switch interval (s) while a render draws (Python's default is
+#: 0.005): the drawing thread gives up the GIL in every numpy or GL call that releases it,
+#: and then waited up to 5 ms for it behind the encoder's and the generator pipe's threads
+#: (a 10-s render's main thread: 16.7 → 12.8 s in cProfile, the analysis 1.5 → 0.5 s).
+RENDER_SWITCH_INTERVAL = 0.0005
 
 
 def load_stems(paths: list[Path], *, style: str, blend: str) -> list[Stem]:
@@ -152,6 +160,40 @@ def style_processes(
             style.close()
 
 
+def blas_limit(threads: int | None) -> AbstractContextManager:
+    """This process's BLAS limited to ``threads`` while in force (None: left as it is).
+
+    The render's matrix products are small (a few frames' mel bands per track and frame):
+    OpenBLAS splits them with a helper thread that must wait for a core between calls,
+    and the rasteriser, the encoder and the generator are using both (the live show runs
+    with one for the same reason, :meth:`bridge.show.live.LiveShow.run`). The products
+    have the same bits either way here (renders with and without the limit gave the same
+    video byte for byte).
+    """
+    if threads is None:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
+@contextmanager
+def drawing_thread_first(
+    blas_threads: int | None = RENDER_BLAS_THREADS,
+    switch_interval: float = RENDER_SWITCH_INTERVAL,
+) -> Iterator[None]:
+    """While frames are drawn: BLAS limited (:func:`blas_limit`) and the GIL handed over
+    every ``switch_interval`` seconds at most (restored on exit). Neither changes a bit
+    of the video, only how long the drawing thread waits."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, switch_interval))
+    try:
+        with blas_limit(blas_threads):
+            yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
 def _check_meter(tempo: float | None, meter: tuple[int, int]) -> None:
     """Raise ``ValueError`` before any process starts for a meter the bars cannot follow."""
     if not tempo and meter != (4, 4):
@@ -181,6 +223,7 @@ def render_stems(
     write_ahead: int | None = None,
     engine: str | None = None,
     device: str = "auto",
+    blas_threads: int | None = RENDER_BLAS_THREADS,
 ) -> dict[str, float]:
     """Render stems to ``out`` (.mp4/.mov/.mkv, or a directory for PNG frames), looking as
     ``look`` says (layout, colour mode, structure, form strip). ``tempo`` (BPM) and
@@ -192,7 +235,8 @@ def render_stems(
     video, only the wall time. ``engine`` is the generators' (:func:`style_processes`; None:
     ``compiled`` when the render makes at least :data:`COMPILE_PAYS_PICTURES` pictures, else
     ``eager``), ``device`` where they run (``auto|cpu|cuda|mps``). One engine serves the whole
-    render, so the same stems give the same video.
+    render, so the same stems give the same video. ``blas_threads`` limits this process's
+    BLAS while frames are drawn (:func:`drawing_thread_first`; None: as it is).
 
     Returns a summary: frames, seconds of video, wall seconds, images generated, generator
     calls.
@@ -239,15 +283,16 @@ def render_stems(
                 look=look,
                 batch_frames=batch_frames,
             )
-            summary = render_to_sink(
-                compositor,
-                sink,
-                n_frames=n_frames,
-                update=lambda _index, t: show.update(t),
-                progress=progress,
-                description=f"rendering {out.name}",
-                write_ahead=WRITE_AHEAD if write_ahead is None else write_ahead,
-            )
+            with drawing_thread_first(blas_threads):
+                summary = render_to_sink(
+                    compositor,
+                    sink,
+                    n_frames=n_frames,
+                    update=lambda _index, t: show.update(t),
+                    progress=progress,
+                    description=f"rendering {out.name}",
+                    write_ahead=WRITE_AHEAD if write_ahead is None else write_ahead,
+                )
             feed.finish()
     return {
         "frames": summary.frames,
@@ -303,11 +348,12 @@ def render_stills(
             look=look,
         )
         keep = set(wanted)
-        for index in tqdm(range(n_frames), desc="storyboard", disable=not progress):
-            t = index / fps
-            features, beat = show.update(t)
-            compositor.render(t, features, beat)
-            if index in keep:
-                stills[index] = compositor.read()
+        with drawing_thread_first():
+            for index in tqdm(range(n_frames), desc="storyboard", disable=not progress):
+                t = index / fps
+                features, beat = show.update(t)
+                compositor.render(t, features, beat)
+                if index in keep:
+                    stills[index] = compositor.read()
         feed.finish()
     return [stills[index] for index in frames]

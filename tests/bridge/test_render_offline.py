@@ -281,3 +281,35 @@ def test_meter_needs_a_tempo_and_a_signature(tmp_path, caplog) -> None:
     assert "contradicts --meter 7/8" in caplog.text
     with pytest.raises(ValueError, match="needs a tempo"):
         FileStructureFeed([Stem("a", np.zeros(22050, np.float32), 0)], None, (3, 4))
+
+
+def test_blas_limit_holds_the_threads_while_in_force_and_restores_them():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    before = blas_threads()
+    if not before:
+        pytest.skip("numpy has no BLAS that threadpoolctl can limit here")
+    with render_module.blas_limit(1):
+        assert blas_threads() == [1] * len(before)
+        a = np.random.default_rng(0).standard_normal((3, 513))
+        limited = a @ np.random.default_rng(1).standard_normal((513, 64))
+    assert blas_threads() == before
+    with render_module.blas_limit(None):
+        assert blas_threads() == before
+        free = a @ np.random.default_rng(1).standard_normal((513, 64))
+    np.testing.assert_array_equal(limited, free)  # a frame's mel product: the same bits
+
+
+def test_drawing_thread_first_shortens_the_switch_interval_and_restores_it():
+    import sys
+
+    before = sys.getswitchinterval()
+    with render_module.drawing_thread_first(None, switch_interval=before / 10):
+        assert sys.getswitchinterval() == pytest.approx(before / 10)
+    assert sys.getswitchinterval() == before
+    with pytest.raises(RuntimeError), render_module.drawing_thread_first(None, before / 10):
+        raise RuntimeError("a failed render")
+    assert sys.getswitchinterval() == before

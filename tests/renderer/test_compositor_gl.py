@@ -315,3 +315,14 @@ def test_an_overlay_lands_where_its_box_says_in_the_read_back_frame(ctx):
     with pytest.raises(OverlayError, match="positive size"):
         comp.set_overlay(image, (0, 0, 0, 2))
     comp.release()
+
+
+def test_read_rgba_into_an_array_equals_a_fresh_read(small):
+    small.set_layer(0, plain(tint=(1.0, 0.5, 0.25)))
+    small.push_image(0, full_ink(), 0.0)
+    small.render(1.0)
+    out = np.zeros((4, 4, 4), np.uint8)
+    assert small.read_rgba(out) is out
+    np.testing.assert_array_equal(out, small.read_rgba())
+    with pytest.raises(ValueError, match="C-contiguous 4×4×4 uint8"):
+        small.read_rgba(np.zeros((4, 4, 3), np.uint8))

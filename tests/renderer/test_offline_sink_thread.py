@@ -71,3 +71,43 @@ def test_an_error_at_the_last_frame_is_raised_by_close() -> None:
 def test_depth_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="depth"):
         SinkThread(RecordingSink(), 0)
+
+
+class CopyingSink(RecordingSink):
+    """A sink that is done with each frame when ``write`` returns (it keeps a copy)."""
+
+    copies_frames = True
+
+    def write(self, frame: np.ndarray) -> None:
+        super().write(frame.copy())
+
+
+def test_buffers_are_reused_once_the_sink_has_written_them() -> None:
+    sink = CopyingSink()
+    out = SinkThread(sink, 2)
+    seen = set()
+    for i in range(40):
+        frame = out.buffer((2, 4, 4))
+        seen.add(id(frame))
+        frame[:] = i
+        out.write(frame)
+    out.close()
+    assert [int(f[0, 0, 0]) for f in sink.frames] == list(range(40))  # none overwritten
+    assert len(seen) <= 2 + 2  # the frames that can wait, the one written, the one filled
+
+
+def test_a_buffer_of_another_shape_is_made_anew() -> None:
+    out = SinkThread(CopyingSink(), 1)
+    small = out.buffer((2, 4, 4))
+    out.write(small)
+    large = out.buffer((4, 8, 4))
+    assert large.shape == (4, 8, 4) and large.dtype == np.uint8
+    out.write(large)
+    out.close()
+
+
+def test_buffers_are_refused_for_a_sink_that_may_keep_its_frames() -> None:
+    out = SinkThread(RecordingSink(), 2)
+    with pytest.raises(ValueError, match="keep"):
+        out.buffer((2, 4, 4))
+    out.close()
