@@ -47,6 +47,10 @@ def decode(path):
     return frames, audio
 
 
+def _mean_abs(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
 def test_mp4_round_trip_frame_count_size_and_content(tmp_path):
     path = tmp_path / "out.mp4"
     with VideoWriter(path, (64, 48), 25, crf=10) as writer:
@@ -179,7 +183,12 @@ def test_synthetic_set_is_deterministic():
 
 def test_one_reused_frame_array_encodes_as_fresh_arrays_do(tmp_path):
     """The writer wraps the given array without copying: refilling the same array for
-    every frame gives the same file, byte for byte, as a new array per frame."""
+    every frame gives the same video as a new array per frame.
+
+    Decoded frames are compared, not file bytes: libx264's bits vary in about 1 of 200
+    encodes of these frames on a heavily loaded machine, with a fresh array per frame, the
+    earlier copying writer and one encoder thread alike (measured, 2026-11-30), by a grey
+    level or two; a frame encoded from a refilled array too early would be 25 off."""
     frames = [np.dstack([f, np.full(f.shape[:2], 255, np.uint8)]) for f in colour_ramp(8)]
     with VideoWriter(tmp_path / "fresh.mp4", (64, 48), 25) as writer:
         for frame in frames:
@@ -189,8 +198,10 @@ def test_one_reused_frame_array_encodes_as_fresh_arrays_do(tmp_path):
         for frame in frames:
             reused[:] = frame
             writer.write(reused)
-    assert (tmp_path / "fresh.mp4").read_bytes() == (tmp_path / "reused.mp4").read_bytes()
+    fresh, _ = decode(tmp_path / "fresh.mp4")
     decoded, _ = decode(tmp_path / "reused.mp4")
+    assert len(decoded) == len(fresh) == len(frames)
+    assert all(_mean_abs(a, b) <= 2.0 for a, b in zip(fresh, decoded, strict=True))
     assert all(abs(int(np.median(f[..., 0])) - (20 + 25 * i)) <= 4 for i, f in enumerate(decoded))
 
 
@@ -213,4 +224,10 @@ def test_rendering_into_reused_arrays_gives_the_same_video(ctx, tmp_path):
             comp, sink, n_frames=12, update=update, progress=False, write_ahead=write_ahead
         )
         comp.release()
-    assert paths[0].read_bytes() == paths[1].read_bytes()
+    (inline, _), (ahead, _) = decode(paths[0]), decode(paths[1])
+    assert len(inline) == len(ahead) == 12
+    # Decoded frames, not file bytes (see the test above). Once the ink fades in, each frame
+    # moves it by 2 px: a frame read back into an array still being encoded would be off
+    # by about as much as two neighbouring frames are (40–85 grey levels on average).
+    assert all(_mean_abs(a, b) <= 2.0 for a, b in zip(inline, ahead, strict=True))
+    assert min(_mean_abs(a, b) for a, b in itertools.pairwise(inline[3:])) > 20.0
