@@ -4,9 +4,10 @@ two bars are.
 Each slot keeps its coarse spectral shape (band levels relative to the bar's loudest,
 in dB), its pitch-class content (energy-weighted chroma), its attack (strongest onset) and
 how active it is relative to the bar's loudest moment in its own band. The first slot
-keeps only what was struck in it (not the bar before's ring). Levels enter only relative to the
-bar, so a bar played a few dB louder or softer keeps its fingerprint; a changed note, a
-changed rhythm or a changed sound does not.
+keeps only what was struck in it (not the bar before's ring), and where that is in doubt
+its difference counts less. Levels enter only relative to the bar, so a bar played a few dB
+louder or softer keeps its fingerprint; a changed note, a changed rhythm or a changed sound
+does not.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ HIT_DB = 3.0
 #: the tuning set's leads, a note struck there at least 2.6 dB (a bass note struck on its
 #: own ringing tail from 1.0 dB, below 2 in 8 of 1068 bars).
 STRIKE_DB = 2.0
+#: How far (dB) from :data:`STRIKE_DB` the first slot's strongest onset must be for the
+#: slot's belonging to be sure: nearer, the slot may be a strike in one hearing and the
+#: bar before's ring in the next (a saw lead's ring beats with onsets about 2 dB), and
+#: its difference counts only as far as it is sure (see :attr:`Fingerprint.sure`).
+STRIKE_DOUBT_DB = 1.0
 #: Power-law compression of chroma shares (and their frames' weights).
 CHROMA_POWER = 0.5
 #: Weight of pitch content against attack + shape (1) in a tonal slot, and the largest
@@ -113,6 +119,11 @@ class Fingerprint:
         lead_missing: the frames before the bar's start (its slot lead) were not heard
             (the stream's first bar): its first slot may lack the tail of a bar before, or
             hold one as if struck, so it is not compared.
+        sure: ``(slots,)`` 0 … 1, how sure it is that the slot holds what it holds (1 but
+            in the first slot, whose strongest onset within :data:`STRIKE_DOUBT_DB` of
+            :data:`STRIKE_DB` leaves open whether it was struck or holds the bar before's
+            ring); a slot's difference from another counts only as far as both are sure.
+            None: sure throughout.
     """
 
     slots: int
@@ -128,6 +139,7 @@ class Fingerprint:
     sustain: np.ndarray
     broad: np.ndarray
     lead_missing: bool = False
+    sure: np.ndarray | None = None
 
 
 def slot_count(length: float, cfg: StructureConfig) -> int:
@@ -163,15 +175,18 @@ def fingerprint(bar: RawBar, cfg: StructureConfig) -> Fingerprint:
     )
     if top < cfg.silence_db or tail_only:
         return _silent(slots, bands, covered, _mean_power(frames, which, slots), top)
+    sure = None
     if lead_missing:
         # what sounds from the stream's first sample may have been struck there or be the
         # ring of a bar never heard: the first slot is not compared (as if not heard)
         covered = covered.copy()
         covered[0] = False
     else:
-        kept = _own(frames, which)
+        kept, doubt = _own(frames, which)
+        sure = np.ones(slots)
+        sure[0] = 1.0 - doubt
         if not kept.any():
-            return _silent(slots, bands, covered, _mean_power(frames, which, slots), top)
+            return _silent(slots, bands, covered, _mean_power(frames, which, slots), top, sure)
         frames, position, which = frames.take(kept), position[kept], which[kept]
     level = float(frames.level.max())
     count = np.maximum(np.bincount(which, minlength=slots), 1).astype(np.float64)
@@ -225,6 +240,7 @@ def fingerprint(bar: RawBar, cfg: StructureConfig) -> Fingerprint:
         sustain,
         broad,
         lead_missing,
+        sure,
     )
 
 
@@ -251,11 +267,17 @@ def _mean_power(frames: Frames, which: np.ndarray, slots: int) -> np.ndarray:
     return power / count[:, None]
 
 
-def _own(frames: Frames, which: np.ndarray) -> np.ndarray:
-    """``(len(frames),)`` whether each frame belongs to the bar: all but what still sounds
-    from before the bar's first strike (onset at least :data:`STRIKE_DB`) in its first slot
-    (the slot lead holds the end of the bar before, and a note held over the bar line
-    rings on into it). Without a strike in the first slot, none of it is the bar's."""
+def _own(frames: Frames, which: np.ndarray) -> tuple[np.ndarray, float]:
+    """What of the bar's first slot is the bar's own (the slot lead holds the end of the bar
+    before, and a note held over the bar line rings on into it).
+
+    Returns:
+        ``(len(frames),)`` whether each frame belongs to the bar: all but what still sounds
+        from before the bar's first strike (onset at least :data:`STRIKE_DB`) in its first
+        slot (without a strike in it, none of the slot); and the doubt about it, 0 … 1: 1
+        where the slot's strongest onset is :data:`STRIKE_DB` itself, 0 from
+        :data:`STRIKE_DOUBT_DB` away.
+    """
     first = which == 0
     struck = np.flatnonzero(first & (frames.onset >= STRIKE_DB))
     own = np.ones(len(frames), bool)
@@ -263,7 +285,9 @@ def _own(frames: Frames, which: np.ndarray) -> np.ndarray:
     if struck.size:
         own[struck[0] :] = True
     own[~first] = True
-    return own
+    top = float(frames.onset[first].max()) if first.any() else -math.inf
+    doubt = float(np.clip(1.0 - abs(top - STRIKE_DB) / STRIKE_DOUBT_DB, 0.0, 1.0))
+    return own, doubt
 
 
 def _shape(band_db: np.ndarray) -> np.ndarray:
@@ -277,6 +301,7 @@ def _silent(
     covered: np.ndarray,
     power: np.ndarray | None = None,
     level: float = -math.inf,
+    sure: np.ndarray | None = None,
 ) -> Fingerprint:
     zero = np.zeros(slots)
     return Fingerprint(
@@ -292,6 +317,7 @@ def _silent(
         zero,
         np.full(slots, -SHAPE_RANGE_DB),
         zero,
+        sure=sure,
     )
 
 
@@ -329,6 +355,7 @@ def mix(prints: list[Fingerprint], cfg: StructureConfig) -> Fingerprint:
     sustain = np.einsum("ts,ts->s", weights, np.array([p.sustain for p in prints]))
     sustain = np.divide(sustain, total, out=np.full(slots, -SHAPE_RANGE_DB), where=total > 0)
     broad = np.array([p.broad for p in prints]).max(axis=0)
+    sure = np.array([_sure(p) for p in prints]).min(axis=0)
     return Fingerprint(
         slots,
         activity,
@@ -342,6 +369,7 @@ def mix(prints: list[Fingerprint], cfg: StructureConfig) -> Fingerprint:
         pitched,
         sustain,
         broad,
+        sure=sure,
     )
 
 
@@ -395,12 +423,26 @@ def slot_similarity_many(a: Fingerprint, stack: Stack) -> np.ndarray:
 
 
 def _arrays(p: Fingerprint) -> tuple[np.ndarray, ...]:
-    return (p.activity, p.chroma, p.attack, p.shape, p.covered, p.pitched, p.sustain, p.broad)
+    return (
+        p.activity,
+        p.chroma,
+        p.attack,
+        p.shape,
+        p.covered,
+        p.pitched,
+        p.sustain,
+        p.broad,
+        _sure(p),
+    )
+
+
+def _sure(p: Fingerprint) -> np.ndarray:
+    return np.ones(p.slots) if p.sure is None else p.sure
 
 
 def _similarity_arrays(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> np.ndarray:
-    act_a, chroma_a, attack_a, shape_a, cov_a, pitched_a, sustain_a, broad_a = a
-    act_b, chroma_b, attack_b, shape_b, cov_b, pitched_b, sustain_b, broad_b = b
+    act_a, chroma_a, attack_a, shape_a, cov_a, pitched_a, sustain_a, broad_a, sure_a = a
+    act_b, chroma_b, attack_b, shape_b, cov_b, pitched_b, sustain_b, broad_b, sure_b = b
     both = np.minimum(act_a, act_b)
     either = np.maximum(act_a, act_b)
     has_a = chroma_a.any(axis=-1)
@@ -430,6 +472,8 @@ def _similarity_arrays(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> 
     content = content * (1.0 - SOUND_DEPTH * (1.0 - sound))
     # both active → content; one active → 0; neither → 1
     sim = np.clip(both * content + (1.0 - either), 0.0, 1.0)
+    # a slot whose belonging is in doubt (a ring or a strike) is not held against a repeat
+    sim = 1.0 - (1.0 - sim) * np.minimum(sure_a, sure_b)
     return np.where(cov_a & cov_b, sim, 1.0)
 
 
