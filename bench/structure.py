@@ -7,9 +7,10 @@ programs (seeds 100 …), the *report* set with MuseScore General Lite and held-
 (seeds 200 …). Without fluidsynth both fall back to the project's synth (said so).
 
 Figures (``mir_eval``): section boundaries F within one bar, offline and live (one bar of
-delay); motif labels pairwise F per stem; motif changes within pure repetition; the
-tracker's beat F, downbeat F, CMLt and AMLt (no transport, with and without the tempo); the
-mix as one file; and the cost per bar and per second of audio.
+delay); section labels pairwise F per bar, offline and live; motif labels pairwise F per
+stem; motif changes within pure repetition; the tracker's beat F, downbeat F, CMLt and AMLt
+(no transport, with and without the tempo); the mix as one file; and the cost per bar and
+per second of audio.
 
     python bench/structure.py                  # the report set
     python bench/structure.py --set tune       # the tuning set
@@ -100,6 +101,8 @@ def report(title: str, figures: list[Figures]) -> None:
     print(f"\n== {title}")
     print(line("boundaries F offline", [f.boundary_f for f in figures]))
     print(line("boundaries F live (1 bar delay)", [f.live_f for f in figures]))
+    print(line("section labels F offline", [f.section_label_f for f in figures]))
+    print(line("section labels F live", [f.live_section_label_f for f in figures]))
     for stem in STEMS:
         print(line(f"motif pairwise F {stem}", [f.motif_f[stem] for f in figures]))
     changes = sum(f.repeat_changes for f in figures)
@@ -204,6 +207,8 @@ def main() -> int:
         print("\n== the mix as one file, tempo given (tracker)")
         print(line("boundaries F offline", [f.boundary_f for f in mix_figs]))
         print(line("boundaries F live (1 bar delay)", [f.live_f for f in mix_figs]))
+        print(line("section labels F offline", [f.section_label_f for f in mix_figs]))
+        print(line("section labels F live", [f.live_section_label_f for f in mix_figs]))
         print(line("beat F", [f.beat_f for f in mix_figs]))
         print(line("downbeat F", [f.downbeat_f for f in mix_figs]))
     tracks = len(STEMS) * bars

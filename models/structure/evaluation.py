@@ -2,6 +2,9 @@
 
 - Section boundaries: ``mir_eval.segment.detection`` with a window of one bar (at the
   arrangement's tempo), the first and last boundary left out (``trim``).
+- Section labels: ``mir_eval.segment.pairwise`` on one interval per bar (the score's bars,
+  each labelled by the section the analysis puts it in), offline and live: whether a
+  returning section is named as the one it returns to.
 - Motif labels per stem: ``mir_eval.segment.pairwise`` on bar intervals, a resting stem
   labelled ``"-"`` (and a silent bar likewise).
 - Repetition: among bars where a stem plays the pattern of the bar before (pure
@@ -40,6 +43,8 @@ class Figures:
     cmlt: float | None = None
     amlt: float | None = None
     repeats_by_stem: dict[str, tuple[int, int]] = field(default_factory=dict)
+    section_label_f: float = 0.0
+    live_section_label_f: float = 0.0
 
 
 def _section_intervals(sections, starts: np.ndarray, end: float) -> np.ndarray:
@@ -73,6 +78,23 @@ def boundary_scores(
         return 0.0, 0.0, 0.0
     p, r, f = mir_eval.segment.detection(ref_iv, est_iv, window=arr.bar_seconds, trim=True)
     return float(p), float(r), float(f)
+
+
+def section_label_score(
+    arr: Arrangement, sections: tuple[Section, ...], structure: Structure
+) -> float:
+    """Pairwise F of the section labels per bar of the score: each score bar takes the
+    label of the analysed section its middle falls in (unlabelled past the last)."""
+    import mir_eval
+
+    starts = _est_starts(structure)
+    est_bar = np.searchsorted(starts, (np.arange(arr.bars) + 0.5) * arr.bar_seconds, "right") - 1
+    by_bar = {b: s.label for s in sections for b in range(s.start_bar, s.end_bar)}
+    est = [by_bar.get(int(b), SILENT) for b in est_bar]
+    ref = [label for label, a, b in arr.sections for _ in range(a, b)]
+    iv = np.array([[b * arr.bar_seconds, (b + 1) * arr.bar_seconds] for b in range(arr.bars)])
+    _, _, f = mir_eval.segment.pairwise(iv, ref, iv, est)
+    return float(f)
 
 
 def motif_scores(
@@ -158,6 +180,22 @@ def evaluate(arr: Arrangement, structure: Structure, *, tracker: bool = False) -
     changes = sum(c for c, _ in by_stem.values())
     total = sum(t for _, t in by_stem.values())
     extra = beat_scores(arr, structure) if tracker else (None, None, None, None)
+    beat_f, downbeat_f, cmlt, amlt = extra
     return Figures(
-        f, p, r, lf, lp, lr, motif_scores(arr, structure), changes, total, *extra, by_stem
+        boundary_f=f,
+        boundary_p=p,
+        boundary_r=r,
+        live_f=lf,
+        live_p=lp,
+        live_r=lr,
+        motif_f=motif_scores(arr, structure),
+        repeat_changes=changes,
+        repeat_bars=total,
+        beat_f=beat_f,
+        downbeat_f=downbeat_f,
+        cmlt=cmlt,
+        amlt=amlt,
+        repeats_by_stem=by_stem,
+        section_label_f=section_label_score(arr, structure.sections, structure),
+        live_section_label_f=section_label_score(arr, structure.live_sections, structure),
     )

@@ -227,20 +227,20 @@ def fingerprint(bar: RawBar, cfg: StructureConfig) -> Fingerprint:
     below = np.maximum(frames.level - slot_level[which], -SHAPE_RANGE_DB)
     sustain = np.bincount(which, below, minlength=slots) / count
     return Fingerprint(
-        slots,
-        activity,
-        shape,
-        chroma,
-        attack,
-        power,
-        level,
-        covered,
-        False,
-        pitched,
-        sustain,
-        broad,
-        lead_missing,
-        sure,
+        slots=slots,
+        activity=activity,
+        shape=shape,
+        chroma=chroma,
+        attack=attack,
+        power=power,
+        level=level,
+        covered=covered,
+        silent=False,
+        pitched=pitched,
+        sustain=sustain,
+        broad=broad,
+        lead_missing=lead_missing,
+        sure=sure,
     )
 
 
@@ -305,18 +305,18 @@ def _silent(
 ) -> Fingerprint:
     zero = np.zeros(slots)
     return Fingerprint(
-        slots,
-        zero,
-        np.full((slots, bands), -SHAPE_RANGE_DB),
-        np.zeros((slots, 12)),
-        np.zeros((slots, 2, bands)),
-        np.zeros((slots, bands)) if power is None else power,
-        level,
-        covered,
-        True,
-        zero,
-        np.full(slots, -SHAPE_RANGE_DB),
-        zero,
+        slots=slots,
+        activity=zero,
+        shape=np.full((slots, bands), -SHAPE_RANGE_DB),
+        chroma=np.zeros((slots, 12)),
+        attack=np.zeros((slots, 2, bands)),
+        power=np.zeros((slots, bands)) if power is None else power,
+        level=level,
+        covered=covered,
+        silent=True,
+        pitched=zero,
+        sustain=np.full(slots, -SHAPE_RANGE_DB),
+        broad=zero,
         sure=sure,
     )
 
@@ -357,18 +357,18 @@ def mix(prints: list[Fingerprint], cfg: StructureConfig) -> Fingerprint:
     broad = np.array([p.broad for p in prints]).max(axis=0)
     sure = np.array([_sure(p) for p in prints]).min(axis=0)
     return Fingerprint(
-        slots,
-        activity,
-        shape,
-        chroma,
-        attack,
-        power,
-        level,
-        covered,
-        False,
-        pitched,
-        sustain,
-        broad,
+        slots=slots,
+        activity=activity,
+        shape=shape,
+        chroma=chroma,
+        attack=attack,
+        power=power,
+        level=level,
+        covered=covered,
+        silent=False,
+        pitched=pitched,
+        sustain=sustain,
+        broad=broad,
         sure=sure,
     )
 

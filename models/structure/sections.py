@@ -5,9 +5,21 @@ Novelty at bar ``b`` compares the bars before ``b`` (block P) with the bars from
 (mean similarities, the diagonal left out). Offline, F is ``kernel_bars`` long (look-ahead)
 and a boundary is a local novelty peak above ``novelty_offline``; live, F is the bar and the
 one after it, so a boundary at ``b`` is known when bar ``b + 1`` is complete (one bar of
-delay). Boundaries are at least ``min_section_bars`` apart. A new section takes the label of
+delay). Boundaries are at least ``min_section_bars`` apart.
+
+Live, the checkerboard misses a change between sections whose bars cycle (a question and
+its answer, a four-bar phrase): its blocks' means are low *within* such a section too, and
+two bars of look-ahead hold one pair only. So novelty also asks whether the bars go on
+*by some period*: each of the two bars before ``b`` continues the bar one to
+``cycle_lags`` bars before it (its best similarity at those lags), and neither of bars
+``b``, ``b + 1`` continues a bar before ``b`` (the future's best, at the same lags). The
+larger of the two novelties counts, each against its own threshold (offline too, where
+the look-ahead lets the checkerboard see most such changes). A new section takes the label of
 an earlier one when their bars are alike on average (``section_same``), else the next
-letter: A … B … A.
+letter: A … B … A. Sections compare bar by bar by each bar's best match in the other
+(:func:`matched_similarity`): a section whose bars cycle is as alike to its return as its
+bars are to their own repeats, where the mean over all pairs of bars (a question against an
+answer too) read it as a new section.
 """
 
 from __future__ import annotations
@@ -52,10 +64,18 @@ def novelty_at(s: np.ndarray, b: int, before: int, after: int) -> float:
 
 
 def offline_boundaries(s: np.ndarray, cfg: StructureConfig) -> list[int]:
-    """Bars where sections start (bar 0 not included), from the whole ``(n, n)`` matrix."""
+    """Bars where sections start (bar 0 not included), from the whole ``(n, n)`` matrix:
+    peaks of the checkerboard novelty or of the continuation novelty (scaled so that
+    ``novelty_offline_cycle`` reads as ``novelty_offline``), whichever is larger."""
     n = s.shape[0]
     k = cfg.kernel_bars
-    nov = np.array([novelty_at(s, b, k, k) for b in range(n)])
+    scale = cfg.novelty_offline / cfg.novelty_offline_cycle
+    nov = np.array(
+        [
+            max(novelty_at(s, b, k, k), continuation_novelty(s, b, cfg.cycle_lags) * scale)
+            for b in range(n)
+        ]
+    )
     candidates = [
         b
         for b in range(1, n - cfg.min_section_bars + 1)  # a section has at least that many
@@ -69,9 +89,59 @@ def offline_boundaries(s: np.ndarray, cfg: StructureConfig) -> list[int]:
     return sorted(chosen)
 
 
+def continuation_novelty(s: np.ndarray, b: int, lags: int) -> float:
+    """How much less bars ``b``, ``b + 1`` go on from the bars before ``b`` than bars
+    ``b - 2``, ``b - 1`` went on from theirs, by some period of 1 … ``lags`` bars.
+
+    A bar's continuation is its best similarity to the bars 1 … ``lags`` before it (for the
+    future bars, only bars before ``b``: ``b + 1`` continuing ``b`` is the new section going
+    on). The past's is the mean of its two bars' (each had to go on), the future's the
+    larger of its two (one going on is no change). 0 where either side has no bar to
+    compare.
+    """
+    n = s.shape[0]
+
+    def best(x: int, before: int) -> float | None:
+        values = [s[x, x - lag] for lag in range(1, lags + 1) if 0 <= x - lag < before]
+        return float(max(values)) if values else None
+
+    past = [v for x in range(max(0, b - 2), b) if (v := best(x, x)) is not None]
+    future = [v for x in range(b, min(n, b + 2)) if (v := best(x, b)) is not None]
+    if not past or not future:
+        return 0.0
+    return float(np.mean(past)) - max(future)
+
+
 def live_novelty(s: np.ndarray, b: int, cfg: StructureConfig) -> float:
-    """Novelty at bar ``b`` from the bars before it and bars ``b``, ``b + 1`` only."""
-    return novelty_at(s, b, cfg.kernel_bars, 2)
+    """Novelty at bar ``b`` from the bars before it and bars ``b``, ``b + 1`` only: the
+    checkerboard's, or the continuation's (:func:`continuation_novelty`) scaled so that
+    ``novelty_live_cycle`` reads as ``novelty_live``, whichever is larger. ``s`` must hold
+    the ``live_history(cfg)`` bars before ``b`` where the stream has them."""
+    board = novelty_at(s, b, cfg.kernel_bars, 2)
+    cycle = continuation_novelty(s, b, cfg.cycle_lags)
+    return max(board, cycle * cfg.novelty_live / cfg.novelty_live_cycle)
+
+
+def live_history(cfg: StructureConfig) -> int:
+    """Bars before ``b`` that :func:`live_novelty` at ``b`` reads."""
+    return max(cfg.kernel_bars, 2 + cfg.cycle_lags)
+
+
+def live_reach(cfg: StructureConfig) -> int:
+    """How many bars apart, at most, the pairs of bars are whose similarity
+    :func:`live_novelty` reads (others need not be computed)."""
+    return max(cfg.kernel_bars + 1, cfg.cycle_lags)
+
+
+def matched_similarity(block: np.ndarray, *, both: bool = True) -> float:
+    """How alike two runs of bars are from their similarity ``block`` (rows: the bars of
+    one, columns: the other's): the mean of each row bar's best match among the columns
+    and, with ``both``, of each column bar's among the rows, averaged (a section holding
+    bars the other lacks is less alike). 0 for an empty block."""
+    if block.size == 0:
+        return 0.0
+    rows = float(block.max(axis=1).mean())
+    return 0.5 * (rows + float(block.max(axis=0).mean())) if both else rows
 
 
 def label_sections(

@@ -32,7 +32,14 @@ from models.structure.fingerprint import Fingerprint, fingerprint, mix, similari
 from models.structure.frames import Frames, TrackFrames
 from models.structure.motifs import MotifMemory, family
 from models.structure.results import BarResult, Section, Structure
-from models.structure.sections import label_sections, live_novelty, offline_boundaries
+from models.structure.sections import (
+    label_sections,
+    live_history,
+    live_novelty,
+    live_reach,
+    matched_similarity,
+    offline_boundaries,
+)
 from models.structure.tracker import METERS, BeatTracker
 
 #: Weight of the tracks' mean similarity (against the mix's) in the bar similarity.
@@ -456,12 +463,15 @@ class StructureStream:
             self._sim[key] = value
         return value
 
-    def _window(self, first: int, last: int) -> np.ndarray:
+    def _window(self, first: int, last: int, reach: int | None = None) -> np.ndarray:
+        """The similarity of bars ``first`` … ``last - 1``; with ``reach``, only of bars at
+        most that far apart (the rest NaN: what the live novelty does not read)."""
         idx = range(first, last)
         n = len(idx)
-        s = np.ones((n, n))
+        s = np.ones((n, n)) if reach is None else np.full((n, n), np.nan)
+        np.fill_diagonal(s, 1.0)
         for a in range(n):
-            for b in range(a + 1, n):
+            for b in range(a + 1, n if reach is None else min(n, a + reach + 1)):
                 s[a, b] = s[b, a] = self.similarity(idx[a], idx[b])
         return s
 
@@ -472,8 +482,8 @@ class StructureStream:
         if b < 1:
             self._novelty.append(0.0)
             return None
-        first = max(0, b - cfg.kernel_bars)
-        s = self._window(first, index + 1)
+        first = max(0, b - live_history(cfg))
+        s = self._window(first, index + 1, live_reach(cfg))
         nov = live_novelty(s, b - first, cfg)
         previous = self._novelty[-1] if self._novelty else 0.0
         self._novelty.append(nov)
@@ -484,8 +494,11 @@ class StructureStream:
         self._new_label(b, index + 1)
         return b
 
-    def _mean_sim(self, a: range, b: range) -> float:
-        return float(np.mean([self.similarity(i, j) for i in a for j in b]))
+    def _matched(self, probe: range, bars: range) -> float:
+        """How alike a new section's first bars are to an earlier section's: each probe
+        bar's best match among ``bars`` (one way: the probe holds a part of its cycle)."""
+        block = np.array([[self.similarity(i, j) for j in bars] for i in probe])
+        return matched_similarity(block, both=False)
 
     def _new_label(self, start: int, end: int) -> str:
         probe = range(start, min(end, start + 2))
@@ -493,7 +506,7 @@ class StructureStream:
         for label, ranges in self._groups.items():
             if not ranges or not len(probe):
                 continue
-            score = float(np.mean([self._mean_sim(probe, r) for r in ranges]))
+            score = float(np.mean([self._matched(probe, r) for r in ranges]))
             if score > best:
                 best, best_label = score, label
         if best_label is None or best < self.cfg.section_same:
@@ -519,7 +532,10 @@ class StructureStream:
         sections = (
             tuple(
                 label_sections(
-                    starts, n, lambda a, b: float(s[a.start : a.stop, b.start : b.stop].mean()), cfg
+                    starts,
+                    n,
+                    lambda a, b: matched_similarity(s[a.start : a.stop, b.start : b.stop]),
+                    cfg,
                 )
             )
             if n

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.structure.fingerprint import Fingerprint
+
 RATE = 22050
 
 
@@ -108,3 +110,28 @@ def folded(render: np.ndarray, bar_samples: int) -> np.ndarray:
         piece = render[first : first + bar_samples]
         out[: len(piece)] += piece
     return out.astype(np.float32)
+
+
+def sounding_print(
+    chroma: np.ndarray, *, attack: np.ndarray | None = None, broad: float = 1.0
+) -> Fingerprint:
+    """A fingerprint of a bar whose every slot is heard, active and tonal at one level,
+    with flat spectral shape and sustain: one slot per row of ``chroma`` (``(slots, 12)``),
+    no attacks unless ``attack`` (``(slots, 2, 8)``) is given, each slot struck as broadly
+    as ``broad``."""
+    slots = chroma.shape[0]
+    ones = np.ones(slots)
+    return Fingerprint(
+        slots=slots,
+        activity=ones,
+        shape=np.zeros((slots, 8)),
+        chroma=chroma,
+        attack=np.zeros((slots, 2, 8)) if attack is None else attack,
+        power=np.ones((slots, 8)),
+        level=-20.0,
+        covered=np.ones(slots, bool),
+        silent=False,
+        pitched=ones,
+        sustain=np.zeros(slots),
+        broad=np.full(slots, broad),
+    )

@@ -12,7 +12,7 @@ from models.structure.clock import RawBar
 from models.structure.fingerprint import Fingerprint, fingerprint, mix, slot_similarity
 from models.structure.frames import Frames
 from models.structure.motifs import REPEAT
-from tests.models.structure_helpers import RATE, stem
+from tests.models.structure_helpers import RATE, sounding_print, stem
 
 TEMPO = 120.0
 BAR_S = 4 * 60.0 / TEMPO
@@ -90,24 +90,9 @@ def test_a_held_chords_beating_is_not_an_attack():
 
 
 def _held(attack: np.ndarray, broad: float) -> Fingerprint:
-    slots = attack.shape[0]
-    chroma = np.zeros((slots, 12))
+    chroma = np.zeros((attack.shape[0], 12))
     chroma[:, [0, 4, 7]] = 1 / np.sqrt(3)
-    ones = np.ones(slots)
-    return Fingerprint(
-        slots=slots,
-        activity=ones,
-        shape=np.zeros((slots, 8)),
-        chroma=chroma,
-        attack=attack,
-        power=np.ones((slots, 8)),
-        level=-20.0,
-        covered=np.ones(slots, bool),
-        silent=False,
-        pitched=ones,
-        sustain=np.zeros(slots),
-        broad=np.full(slots, broad),
-    )
+    return sounding_print(chroma, attack=attack, broad=broad)
 
 
 def test_attack_patterns_differ_only_where_a_slot_was_struck():

@@ -17,7 +17,7 @@ from models.structure.fingerprint import (
     slot_similarity_many,
 )
 from models.structure.motifs import NEW, REPEAT, VARIATION, MotifMemory, letters
-from tests.models.structure_helpers import RATE, RIFF_A, RIFF_A_VAR, RIFF_B, stem
+from tests.models.structure_helpers import RATE, RIFF_A, RIFF_A_VAR, RIFF_B, sounding_print, stem
 
 TEMPO = 120.0
 
@@ -123,24 +123,9 @@ def test_a_faint_rise_in_one_band_barely_counts_as_an_attack():
 def _print(pitches: list[int]) -> Fingerprint:
     """A bar of active, tonal slots with one pitch class each and no attacks: two slots
     compare as (1 + chroma cosine) / 2."""
-    slots = len(pitches)
-    chroma = np.zeros((slots, 12))
-    chroma[np.arange(slots), pitches] = 1.0
-    ones = np.ones(slots)
-    return Fingerprint(
-        slots=slots,
-        activity=ones,
-        shape=np.zeros((slots, 8)),
-        chroma=chroma,
-        attack=np.zeros((slots, 2, 8)),
-        power=np.ones((slots, 8)),
-        level=-20.0,
-        covered=np.ones(slots, bool),
-        silent=False,
-        pitched=ones,
-        sustain=np.zeros(slots),
-        broad=ones,
-    )
+    chroma = np.zeros((len(pitches), 12))
+    chroma[np.arange(len(pitches)), pitches] = 1.0
+    return sounding_print(chroma)
 
 
 def test_a_motif_is_also_matched_by_its_latest_hearing():
