@@ -63,6 +63,8 @@ LIMITS: dict[str, dict[str, tuple[float, float]]] = {
         "epochs_decay": (0, 10_000),
         "batch_size": (1, 4096),
         "pool_size": (0, 10_000),
+        "inverse_steps": (0, 1_000_000),
+        "inverse_lr": (0.0, 1.0),
     },
     "DataConfig": {
         "n_images": (0, 100_000),
@@ -316,6 +318,11 @@ class OptimConfig:
         epochs_decay: epochs of linear decay after that.
         batch_size: images per step per process.
         pool_size: fake-image history fed to the discriminators (0 disables it).
+        inverse_steps: after the last epoch, steps that fit the image→audio generator
+            alone to turn the finished drawings back into their windows (the drawing
+            frozen, so no picture changes; :mod:`models.inverse_fit`); 0 (the default, and
+            every run before it) skips the phase.
+        inverse_lr: Adam's learning rate at the start of that phase (linear decay to 0).
     """
 
     lr: float = 2e-4
@@ -325,13 +332,20 @@ class OptimConfig:
     epochs_decay: int = 8
     batch_size: int = 4
     pool_size: int = 50
+    inverse_steps: int = 0
+    inverse_lr: float = 2e-4
 
     def __post_init__(self) -> None:
         check_fields(self)
-        if self.epochs + self.epochs_decay < 1:
-            raise ConfigError("need at least one epoch (epochs + epochs_decay >= 1)")
+        if self.epochs + self.epochs_decay < 1 and self.inverse_steps < 1:
+            raise ConfigError(
+                "need at least one epoch (epochs + epochs_decay >= 1) or image→audio fit "
+                "steps (inverse_steps >= 1)"
+            )
         if self.lr <= 0 or self.beta1 >= 1 or self.beta2 >= 1:
             raise ConfigError(f"need lr > 0 and betas below 1: {self}")
+        if self.inverse_lr <= 0:
+            raise ConfigError(f"need inverse_lr > 0, got {self.inverse_lr}")
 
     @property
     def total_epochs(self) -> int:
@@ -484,7 +498,9 @@ class TrainConfig:
     Attributes:
         init_from: a style folder whose generator weights start this run (a warm start:
             every tensor of the new generators that the folder has, with the same shape;
-            FiLM layers it lacks start at the identity). Empty: fresh weights.
+            FiLM layers it lacks start at the identity). Empty: fresh weights. A run of no
+            epochs needs it: it only fits that style's image→audio generator to its drawing
+            (``OptimConfig.inverse_steps``).
     """
 
     style: StyleConfig
@@ -497,6 +513,11 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.optim.total_epochs == 0 and not self.init_from:
+            raise ConfigError(
+                "a run of no epochs only fits the image→audio generator to a finished "
+                "drawing: set init_from to the style whose drawing it keeps"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)

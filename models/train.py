@@ -37,6 +37,7 @@ from models.distributed import (
     mean_across,
     select_device,
 )
+from models.inverse_fit import draw_all, fit_inverse
 from models.networks import build_discriminator, style_generators
 from models.pictures import ink_to_unit, save_png, spectrogram_picture, tile, unit_to_uint8
 from models.stylefile import WEIGHTS_FILE, write_style
@@ -168,7 +169,8 @@ def sample_grid(
 
 def _check_resumable(folder: Path, cfg: TrainConfig) -> None:
     """A run may resume with a different epoch schedule (to extend or shorten it, e.g. when
-    the machine turns out busier than planned) but with nothing else changed."""
+    the machine turns out busier than planned) or image→audio fit (which runs after the
+    last epoch, from its weights) but with nothing else changed."""
     try:
         previous = saved_config(folder)
     except (ConfigError, KeyError, TypeError) as exc:
@@ -177,21 +179,28 @@ def _check_resumable(folder: Path, cfg: TrainConfig) -> None:
             f"{folder / 'state.json'}: cannot resume from it ({detail}); delete {folder} "
             "to start over"
         ) from exc
-    schedule = {"epochs": cfg.optim.epochs, "epochs_decay": cfg.optim.epochs_decay}
+    schedule = {
+        "epochs": cfg.optim.epochs,
+        "epochs_decay": cfg.optim.epochs_decay,
+        "inverse_steps": cfg.optim.inverse_steps,
+        "inverse_lr": cfg.optim.inverse_lr,
+    }
     same_but_schedule = replace(previous, optim=replace(previous.optim, **schedule))
     if same_but_schedule != cfg:
         raise ConfigError(
             f"{folder} holds a run with a different config; use another --name or "
             "--run-dir, or delete that folder to start over (only --epochs and "
-            "--epochs-decay may change when resuming)"
+            "--epochs-decay and the image→audio fit may change when resuming)"
         )
     if previous.optim != cfg.optim:
         log.info(
-            "resuming with a new schedule: %d+%d epochs (was %d+%d)",
+            "resuming with a new schedule: %d+%d epochs, %d image→audio fit steps (was %d+%d, %d)",
             cfg.optim.epochs,
             cfg.optim.epochs_decay,
+            cfg.optim.inverse_steps,
             previous.optim.epochs,
             previous.optim.epochs_decay,
+            previous.optim.inverse_steps,
         )
 
 
@@ -338,6 +347,9 @@ def _train(
 
     style_dir = None
     finished = progress.epoch >= cfg.optim.total_epochs
+    inverse_loss = None
+    if ctx.is_main and finished and cfg.optim.inverse_steps > 0:
+        inverse_loss = _fit_inverse(cfg, opts, g_image, g_audio, audio_all, device)
     if ctx.is_main and (finished or stopped_early):
         style_dir = opts.run_dir / "style"
         record = {
@@ -348,6 +360,9 @@ def _train(
             "world_size": ctx.world_size,
             "last_losses": last,
         }
+        if inverse_loss is not None:
+            record["inverse_steps"] = cfg.optim.inverse_steps
+            record["inverse_loss"] = inverse_loss
         write_style(style_dir, cfg.style, g_image.cpu(), g_audio.cpu(), record)
         if opts.install_dir is not None and finished:
             write_style(opts.install_dir, cfg.style, g_image, g_audio, record)
@@ -363,6 +378,61 @@ def _warm_start(
     fresh = warm_start(g_image, tensors, "image") + warm_start(g_audio, tensors, "audio")
     if ctx.is_main:
         log.info("generators start from %s (%d tensors new)", folder, len(fresh))
+
+
+def _fit_inverse(
+    cfg: TrainConfig,
+    opts: RunOptions,
+    g_image: torch.nn.Module,
+    g_audio: torch.nn.Module,
+    audio: torch.Tensor,
+    device: torch.device,
+) -> float:
+    """The last phase (:mod:`models.inverse_fit`), on the main process alone (only it
+    writes the style). It starts again from the last epoch's weights when a run resumes."""
+    started = time.monotonic()
+    pictures = draw_all(g_image, audio, device)
+    bar = None
+    if opts.progress:
+        from tqdm import tqdm
+
+        bar = tqdm(
+            total=cfg.optim.inverse_steps,
+            desc="image→audio fit",
+            unit="step",
+            mininterval=2.0,
+            dynamic_ncols=True,
+        )
+
+    def on_step(step: int, loss: float) -> None:
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(l1=f"{loss:.3f}", refresh=False)
+        if step % opts.log_every == 0:
+            _append_log(opts.run_dir, {"inverse_step": step, "inverse_loss": loss})
+
+    try:
+        loss = fit_inverse(
+            g_audio,
+            pictures,
+            audio,
+            steps=cfg.optim.inverse_steps,
+            lr=cfg.optim.inverse_lr,
+            batch_size=cfg.optim.batch_size,
+            seed=cfg.seed,
+            device=device,
+            on_step=on_step,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    log.info(
+        "image→audio fit: %d steps, L1 %.4f (%.0f s)",
+        cfg.optim.inverse_steps,
+        loss,
+        time.monotonic() - started,
+    )
+    return loss
 
 
 def _progress_bar(n_steps: int, epoch: int, cfg: TrainConfig, opts: RunOptions, ctx: DistContext):
