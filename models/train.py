@@ -298,7 +298,7 @@ def _train(
             len(audio_all), len(image_all), epoch, cfg.data.seed, ctx, min_length=batch
         )
         n_steps = len(image_idx) // batch
-        bar = _progress_bar(n_steps, epoch, cfg, opts, ctx)
+        bar = _progress_bar(n_steps, f"epoch {epoch + 1}/{cfg.optim.total_epochs}", opts, ctx)
         sums = dict.fromkeys(LOSS_NAMES, 0.0)
         for i in range(n_steps):
             picked = audio_idx[i * batch : (i + 1) * batch]
@@ -349,7 +349,7 @@ def _train(
     finished = progress.epoch >= cfg.optim.total_epochs
     inverse_loss = None
     if ctx.is_main and finished and cfg.optim.inverse_steps > 0:
-        inverse_loss = _fit_inverse(cfg, opts, g_image, g_audio, audio_all, device)
+        inverse_loss = _fit_inverse(cfg, opts, ctx, g_image, g_audio, audio_all, device)
     if ctx.is_main and (finished or stopped_early):
         style_dir = opts.run_dir / "style"
         record = {
@@ -383,6 +383,7 @@ def _warm_start(
 def _fit_inverse(
     cfg: TrainConfig,
     opts: RunOptions,
+    ctx: DistContext,
     g_image: torch.nn.Module,
     g_audio: torch.nn.Module,
     audio: torch.Tensor,
@@ -392,17 +393,7 @@ def _fit_inverse(
     writes the style). It starts again from the last epoch's weights when a run resumes."""
     started = time.monotonic()
     pictures = draw_all(g_image, audio, device)
-    bar = None
-    if opts.progress:
-        from tqdm import tqdm
-
-        bar = tqdm(
-            total=cfg.optim.inverse_steps,
-            desc="image→audio fit",
-            unit="step",
-            mininterval=2.0,
-            dynamic_ncols=True,
-        )
+    bar = _progress_bar(cfg.optim.inverse_steps, "image→audio fit", opts, ctx)
 
     def on_step(step: int, loss: float) -> None:
         if bar is not None:
@@ -435,14 +426,14 @@ def _fit_inverse(
     return loss
 
 
-def _progress_bar(n_steps: int, epoch: int, cfg: TrainConfig, opts: RunOptions, ctx: DistContext):
+def _progress_bar(n_steps: int, desc: str, opts: RunOptions, ctx: DistContext):
     if not (opts.progress and ctx.is_main):
         return None
     from tqdm import tqdm
 
     return tqdm(
         total=n_steps,
-        desc=f"epoch {epoch + 1}/{cfg.optim.total_epochs}",
+        desc=desc,
         unit="step",
         mininterval=2.0,
         dynamic_ncols=True,
