@@ -212,9 +212,9 @@ def add_device_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_composition_option(parser: argparse.ArgumentParser) -> None:
-    """``--composition``, ``--colour``, ``--no-structure`` and ``--form``: the layout, the
-    colour mode and what the music's structure shows when the show starts (all switchable
-    live)."""
+    """``--composition``, ``--colour``, ``--no-structure``, ``--form`` and ``--expression``:
+    the layout, the colour mode, what the music's structure shows and how much of each
+    style's expression head the layers get when the show starts (all switchable live)."""
     parser.add_argument(
         "--composition",
         choices=COMPOSITION_NAMES,
@@ -242,6 +242,14 @@ def add_composition_option(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="draw the form strip: the set so far, a row of bars per track coloured by "
         "motif, with section marks, along the bottom edge",
+    )
+    parser.add_argument(
+        "--expression",
+        type=number(0.0, 1.0),
+        default=1.0,
+        help="how much the sound's manner shapes every drawing: 1 the style's own (louder "
+        "bigger and bolder, noisier sprayed, slower softer; the default) … 0 the learned "
+        "stroke alone (per layer live: /syn/layer/expression)",
     )
 
 
@@ -274,7 +282,7 @@ def show_look(args: argparse.Namespace):  # -> bridge.show.render.ShowLook
     """The look ``add_composition_option``'s arguments ask for, for an offline show."""
     from bridge.show.render import ShowLook
 
-    return ShowLook(args.composition, args.colour, args.structure, args.form)
+    return ShowLook(args.composition, args.colour, args.structure, args.form, args.expression)
 
 
 def _add_show_options(parser: argparse.ArgumentParser) -> None:
@@ -387,6 +395,7 @@ def _live_options(args: argparse.Namespace, seconds: float | None) -> LiveOption
         colour=args.colour,
         structure=getattr(args, "structure", True),
         form=getattr(args, "form", False),
+        expression=getattr(args, "expression", 1.0),
         control=control_options(args),
         ndi=getattr(args, "ndi", None),
         virtual_camera=getattr(args, "vcam", None),

@@ -201,6 +201,8 @@ def run_storyboard(args: argparse.Namespace) -> int:
         f"  ·  every {every:g} "
         f"{unit}  ·  {args.style}"
     )
+    if args.expression < 1.0:
+        title += f" at expression {args.expression:g}"
     sheet = contact_sheet(
         stills, labels, columns=args.columns, thumb_width=args.thumb_width, title=title
     )

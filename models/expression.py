@@ -162,7 +162,7 @@ def express(
     field: torch.Tensor,
     descriptors: torch.Tensor,
     analysis: AnalysisConfig,
-    strength: float,
+    strength: float | torch.Tensor,
     spray: torch.Tensor | None = None,
     grid: torch.Tensor | None = None,
 ) -> torch.Tensor:
@@ -173,7 +173,10 @@ def express(
         descriptors: ``(B, 3)`` audio descriptors of the windows they stand for, in
             :data:`EXPRESSION_DESCRIPTORS` order (gradients pass through them).
         analysis: the windows' analysis (its dB range gives the level in dB).
-        strength: 0 (the identity) … 1 (the full head).
+        strength: 0 (the identity) … 1 (the full head), for the whole batch, or ``(B,)``
+            one per picture (the live show's per-layer ``expression``). A tensor of 1.0
+            gives the same bits as the float 1.0: the same float32 operations in the same
+            order (each picture's strength is only ever multiplied in, never summed).
         spray: :func:`spray_texture` of size ``S`` (made here when not given; a module
             keeps one as a buffer).
         grid: :func:`zoom_grid` of size ``S`` (the same).
@@ -181,7 +184,9 @@ def express(
     Returns:
         ``(B, 1, S, S)`` in [-1, 1].
     """
-    if strength <= 0.0:
+    if isinstance(strength, torch.Tensor):
+        strength = strength.to(field.dtype).view(-1, 1, 1, 1)
+    elif strength <= 0.0:
         return field
     a = amounts(descriptors, analysis)
     loud, noisy, slow = (a[k] * strength for k in ("loud", "noisy", "slow"))

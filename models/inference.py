@@ -28,6 +28,12 @@ GPU kernels see one shape (batch invariance by construction), under float16 auto
 (convolutions in half precision, norms and the descriptor maths in float32) unless
 ``precision="float32"``. Windows go up through a pinned staging buffer (CUDA) in one copy per
 chunk and pictures come back the same way.
+
+A generator with an expression head (:mod:`models.expression`) takes a second input, one
+head strength per window (``(B,)``, a share of the style's: the live show's per-layer
+``expression``). Every engine passes it, padding with 1.0, and the compiled graphs take it
+as an input, so one graph serves every strength; a strength of 1.0 gives the same bits as
+the head alone (:func:`models.expression.express`).
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ GPU_CHUNK = 32
 LIVE_SWITCH_INTERVAL = 0.00005
 #: Padding windows are silence at the bottom of the dB range.
 PAD_VALUE = -1.0
+#: The head strength of padding windows and of calls that give none.
+PAD_STRENGTH = 1.0
 
 
 class InferenceError(RuntimeError):
@@ -137,21 +145,29 @@ def _allow_recompiles() -> None:
         config.accumulated_recompile_limit = max(config.accumulated_recompile_limit, 4096)
 
 
-def _padded(part: torch.Tensor, target: int) -> torch.Tensor:
+def _padded(part: torch.Tensor, target: int, value: float = PAD_VALUE) -> torch.Tensor:
     n = part.shape[0]
     if n >= target:
         return part
-    pad = torch.full((target - n, *part.shape[1:]), PAD_VALUE, dtype=part.dtype)
+    pad = torch.full((target - n, *part.shape[1:]), value, dtype=part.dtype)
     return torch.cat([part, pad])
+
+
+def takes_strength(net: nn.Module) -> bool:
+    """Whether ``net`` ends in an expression head whose strength a call may set
+    (:meth:`models.networks.ResnetGenerator.forward`)."""
+    return float(getattr(net, "expression", 0.0)) > 0.0
 
 
 class Runner:
     """Runs one generator on one device: fields ``(B, S, S)`` float32 in → ``(B, S, S)``
-    float32 out, the same bits for a window in any batch at any position (per device type,
-    engine, torch version and thread count).
+    float32 out, the same bits for a window (and head strength) in any batch at any position
+    (per device type, engine, torch version and thread count).
 
     Args:
-        net: the generator, ``(B, 1, S, S)`` → ``(B, 1, S, S)``; moved to ``device``.
+        net: the generator, ``(B, 1, S, S)`` → ``(B, 1, S, S)``; moved to ``device``. One
+            with an expression head (:func:`takes_strength`) is also given ``(B,)`` head
+            strengths.
         device: a resolved device (:func:`resolve_device`).
         engine: ``"eager"``, ``"compiled"`` or ``"live"`` (:func:`resolve_engine` first).
         min_batch, chunk: the CPU eager batch policy (see :class:`models.style.Style`).
@@ -180,8 +196,10 @@ class Runner:
         self.precision = precision
         self.min_batch, self.chunk = min_batch, chunk
         self.net = net.to(device).eval()
+        #: Whether calls hand the network a head strength per window.
+        self.strength = takes_strength(net)
         self.requested = engine
-        self._compiled: Callable[[torch.Tensor], torch.Tensor] | None = None
+        self._compiled: Callable[..., torch.Tensor] | None = None
         self._lock = threading.Lock()
         self.ready = threading.Event()  # set when the requested engine runs
         #: Seconds spent building compiled graphs (0 for eager).
@@ -221,7 +239,8 @@ class Runner:
                 torch.autocast(self.device.type, dtype=torch.float16, enabled=half),
             ):  # as :meth:`run` calls it, so the graphs' guards hold
                 for size in self.buckets:
-                    compiled(torch.full((size, *shape), PAD_VALUE, device=self.device))
+                    inputs = self._inputs(torch.full((size, *shape), PAD_VALUE), None)
+                    compiled(*(a.to(self.device) for a in inputs))
         except Exception as exc:  # inductor needs a C++ compiler (CPU) or triton (GPU)
             raise InferenceError(
                 f"torch.compile failed here ({type(exc).__name__}: {exc})"
@@ -249,16 +268,18 @@ class Runner:
         x = torch.from_numpy(
             rng.uniform(-1.0, 1.0, (probes, 1, *self.input_shape)).astype(np.float32)
         )
+        s = torch.from_numpy(rng.uniform(0.0, 1.0, probes).astype(np.float32))
+
+        def run(rows: slice | torch.Tensor) -> np.ndarray:
+            return self._run_buckets(x[rows], s[rows] if self.strength else None, compiled)
+
+        shifted = torch.roll(torch.arange(probes), 3)
         with torch.inference_mode():
-            alone = np.concatenate(
-                [self._run_buckets(x[i : i + 1], compiled) for i in range(probes)]
-            )
+            alone = np.concatenate([run(slice(i, i + 1)) for i in range(probes)])
             others = (
-                self._run_buckets(x, compiled),
-                np.roll(self._run_buckets(torch.roll(x, 3, 0), compiled), -3, axis=0),
-                np.concatenate(
-                    [self._run_buckets(x[:3], compiled), self._run_buckets(x[3:], compiled)]
-                ),
+                run(slice(None)),
+                np.roll(run(shifted), -3, axis=0),
+                np.concatenate([run(slice(0, 3)), run(slice(3, None))]),
             )
         return all(np.array_equal(alone, other) for other in others)
 
@@ -276,28 +297,59 @@ class Runner:
         finally:
             sys.setswitchinterval(interval)
 
-    def run(self, batch: np.ndarray) -> np.ndarray:
-        """Fields ``(B, S, S)`` float32 → ``(B, S, S)`` float32 (host memory)."""
+    def run(self, batch: np.ndarray, strength: np.ndarray | None = None) -> np.ndarray:
+        """Fields ``(B, S, S)`` float32 → ``(B, S, S)`` float32 (host memory).
+
+        ``strength``: ``(B,)`` head strengths in [0, 1] (None: 1.0 for all); ignored by a
+        network without a head.
+
+        Raises:
+            ValueError: ``strength`` is not one finite value in [0, 1] per field.
+        """
         x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).unsqueeze(1)
+        s = None
+        if strength is not None and self.strength:
+            values = np.array(strength, dtype=np.float32)  # a writable copy for torch
+            if values.shape != (x.shape[0],) or not np.all((values >= 0.0) & (values <= 1.0)):
+                raise ValueError(f"expected {x.shape[0]} head strengths in [0, 1]")
+            s = torch.from_numpy(values)
         with self._lock:
             compiled = self._compiled  # one engine for the whole call
         with torch.inference_mode():
             if self.device.type != "cpu":
-                return self._run_gpu(x, compiled or self.net)
+                return self._run_gpu(x, s, compiled or self.net)
             if compiled is not None:
-                return self._run_buckets(x, compiled)
-            return self._run_eager(x)
+                return self._run_buckets(x, s, compiled)
+            return self._run_eager(x, s)
 
-    def _run_eager(self, x: torch.Tensor) -> np.ndarray:
+    def _inputs(
+        self, x: torch.Tensor, s: torch.Tensor | None, n: int | None = None
+    ) -> tuple[torch.Tensor, ...]:
+        """The network's arguments for windows ``x`` whose first ``n`` (all when None) are
+        real: ``(x,)``, or ``(x, strengths)`` for a network with a head (``s`` for the real
+        ones, :data:`PAD_STRENGTH` for the rest and where ``s`` is None)."""
+        if not self.strength:
+            return (x,)
+        n = x.shape[0] if n is None else n
+        strengths = torch.full((x.shape[0],), PAD_STRENGTH)
+        if s is not None:
+            strengths[:n] = s
+        return (x, strengths)
+
+    def _run_eager(self, x: torch.Tensor, s: torch.Tensor | None) -> np.ndarray:
         size = self.chunk or max(1, x.shape[0])
         outs = []
         for start in range(0, x.shape[0], size):
             part = x[start : start + size]
             n = part.shape[0]
-            outs.append(self.net(_padded(part, self.chunk or max(n, self.min_batch)))[:n, 0])
+            padded = _padded(part, self.chunk or max(n, self.min_batch))
+            rows = None if s is None else s[start : start + size]
+            outs.append(self.net(*self._inputs(padded, rows, n))[:n, 0])
         return torch.cat(outs).numpy()
 
-    def _run_buckets(self, x: torch.Tensor, compiled: Callable) -> np.ndarray:
+    def _run_buckets(
+        self, x: torch.Tensor, s: torch.Tensor | None, compiled: Callable
+    ) -> np.ndarray:
         largest = max(self.buckets)
         outs = []
         for start in range(0, x.shape[0], largest):
@@ -307,10 +359,11 @@ class Runner:
             # (other strides or offset) would fail the graph's guards and recompile.
             fresh = torch.full((bucket_for(n, self.buckets), *part.shape[1:]), PAD_VALUE)
             fresh[:n] = part
-            outs.append(compiled(fresh)[:n, 0].clone())
+            rows = None if s is None else s[start : start + largest]
+            outs.append(compiled(*self._inputs(fresh, rows, n))[:n, 0].clone())
         return torch.cat(outs).numpy()
 
-    def _run_gpu(self, x: torch.Tensor, net: Callable) -> np.ndarray:
+    def _run_gpu(self, x: torch.Tensor, s: torch.Tensor | None, net: Callable) -> np.ndarray:
         n_all = x.shape[0]
         out = np.empty((n_all, *x.shape[2:]), np.float32)
         if self._staging is None:
@@ -323,7 +376,9 @@ class Runner:
             self._staging[:n].copy_(part)
             self._staging[n:].fill_(PAD_VALUE)
             up = self._staging.to(self.device, non_blocking=True)
+            rows = None if s is None else s[start : start + GPU_CHUNK]
+            args = tuple(a.to(self.device) for a in self._inputs(up, rows, n)[1:])
             with torch.autocast(self.device.type, dtype=torch.float16, enabled=half):
-                y = net(up)
+                y = net(up, *args)
             out[start : start + n] = y[:n, 0].float().cpu().numpy()
         return out

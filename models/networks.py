@@ -247,7 +247,11 @@ class ResnetGenerator(nn.Module):
         """The learned drawing before the expression head (what a discriminator judges)."""
         return self._drawn(x, self.condition(x))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, strength: torch.Tensor | None = None) -> torch.Tensor:
+        """Windows ``x`` ``(B, 1, n_mels, n_frames)`` (band 0 lowest) → pictures ``(B, 1, S,
+        S)`` in [-1, 1]. ``strength`` ``(B,)`` scales the expression head per picture, as a
+        share of :attr:`expression` (0 the learned drawing alone … 1 the style's head; None
+        is 1 for all); ignored by a network without a head."""
         if self.expression <= 0.0:
             return self.draw(x)
         # One pass over the window for FiLM's descriptors and the head's (each descriptor
@@ -258,9 +262,10 @@ class ResnetGenerator(nn.Module):
         if self.embed is not None:
             h = self.embed(d[:, : len(self.descriptors)])
         head = d[:, [names.index(n) for n in EXPRESSION_DESCRIPTORS]]
-        return express(
-            self._drawn(x, h), head, self.analysis, self.expression, self.spray, self.zoom_grid
-        )
+        amount: float | torch.Tensor = self.expression
+        if strength is not None:
+            amount = strength.to(x.dtype) * self.expression
+        return express(self._drawn(x, h), head, self.analysis, amount, self.spray, self.zoom_grid)
 
 
 class PatchDiscriminator(nn.Module):

@@ -312,10 +312,21 @@ class Style:
         """Wait until the requested engine runs (a ``live`` style's compile); True if so."""
         return self._image.wait(timeout)
 
-    def _run(self, net: ResnetGenerator, batch: np.ndarray) -> np.ndarray:
+    def _run(
+        self, net: ResnetGenerator, batch: np.ndarray, strength: np.ndarray | None = None
+    ) -> np.ndarray:
         runner = self._image if net is self.g_image else self._audio
         runner.min_batch, runner.chunk = self.min_batch, self.chunk
-        return runner.run(batch)
+        return runner.run(batch, strength)
+
+    @staticmethod
+    def _strengths(expression: float | np.ndarray | None, count: int) -> np.ndarray | None:
+        if expression is None:
+            return None
+        values = np.array(np.broadcast_to(np.asarray(expression, np.float32), (count,)))
+        if not np.all((values >= 0.0) & (values <= 1.0)):  # NaN fails too
+            raise ValueError("expression must be in [0, 1] (a share of the style's head)")
+        return np.ascontiguousarray(values)
 
     def _windows(self, windows: np.ndarray) -> np.ndarray:
         array = np.asarray(windows, dtype=np.float32)
@@ -330,21 +341,37 @@ class Style:
             raise ValueError("windows contain NaN or Inf; use models.analysis to make them")
         return np.clip(array, -1.0, 1.0)
 
-    def audio_to_fields(self, windows: np.ndarray) -> np.ndarray:
+    def audio_to_fields(
+        self, windows: np.ndarray, expression: float | np.ndarray | None = None
+    ) -> np.ndarray:
         """Analysis windows ``(B, n_mels, n_frames)`` in [-1, 1] → float ink ``(B, S, S)``
-        in [-1, 1] (-1 paper, +1 ink)."""
+        in [-1, 1] (-1 paper, +1 ink).
+
+        ``expression``: how much of the style's expression head (:mod:`models.expression`)
+        each picture gets, in [0, 1]: one value for all or ``(B,)``; 0 is the learned
+        drawing alone, 1 (and None) the style as trained, bit for bit. A style without a
+        head ignores it.
+
+        Raises:
+            ValueError: windows of another shape, NaN/Inf in them, or ``expression`` outside
+                [0, 1] or of another length.
+        """
         batch = self._windows(windows)
         if batch.shape[0] == 0:
             size = self.config.image_size
             return np.zeros((0, size, size), np.float32)
-        return self._run(self.g_image, batch)
+        return self._run(self.g_image, batch, self._strengths(expression, batch.shape[0]))
 
-    def audio_to_image(self, windows: np.ndarray) -> np.ndarray:
-        """Analysis windows → uint8 ink fields ``(B, S, S)``, 255 = full ink.
+    def audio_to_image(
+        self, windows: np.ndarray, expression: float | np.ndarray | None = None
+    ) -> np.ndarray:
+        """Analysis windows → uint8 ink fields ``(B, S, S)``, 255 = full ink; ``expression``
+        as :meth:`audio_to_fields`.
 
-        Deterministic: the same window gives the same bytes in any batch, at any position.
+        Deterministic: the same window (and expression) gives the same bytes in any batch,
+        at any position.
         """
-        return unit_to_uint8(self.audio_to_fields(windows))
+        return unit_to_uint8(self.audio_to_fields(windows, expression))
 
     def image_to_windows(self, images: np.ndarray) -> np.ndarray:
         """Ink fields ``(B, S, S)`` (uint8 0..255, or float in [0, 1]) → analysis windows

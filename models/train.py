@@ -352,6 +352,8 @@ def _train(
         inverse_loss = _fit_inverse(cfg, opts, ctx, g_image, g_audio, audio_all, device)
     if ctx.is_main and (finished or stopped_early):
         style_dir = opts.run_dir / "style"
+        if not last:  # resumed after its last step: the losses the run last logged
+            last = _last_logged_losses(opts.run_dir)
         record = {
             "train_config": cfg.to_dict(),
             "epochs_done": progress.epoch,
@@ -438,6 +440,25 @@ def _progress_bar(n_steps: int, desc: str, opts: RunOptions, ctx: DistContext):
         mininterval=2.0,
         dynamic_ncols=True,
     )
+
+
+def _last_logged_losses(run_dir: Path) -> dict[str, float]:
+    """The losses of the last training step ``log.jsonl`` holds (averaged over processes, as
+    logged every ``log_every`` steps), or {} when it holds none or cannot be read."""
+    try:
+        lines = (run_dir / "log.jsonl").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    for line in reversed(lines):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and "step" in record and "epoch_done" not in record:
+            losses = {k: record[k] for k in LOSS_NAMES if isinstance(record.get(k), float)}
+            if len(losses) == len(LOSS_NAMES):
+                return losses
+    return {}
 
 
 def _append_log(run_dir: Path, record: dict[str, float | int]) -> None:

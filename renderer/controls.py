@@ -18,6 +18,8 @@ from renderer.settings import MasterSettings
 
 OPACITY_STEP = 0.05
 TRAILS_STEP = 0.02
+#: A key press moves a layer's expression a quarter: 0, 0.25, … 1 in four presses.
+EXPRESSION_STEP = 0.25
 TRAILS_MAX = 0.99
 
 
@@ -36,6 +38,11 @@ KEY_BINDINGS: tuple[KeyBinding, ...] = (
     KeyBinding("1 … 9", "select-1", "select layer 1 … 9 (bottom first)"),
     KeyBinding("B / Shift+B", "blend-next", "next / previous blend mode of the selected layer"),
     KeyBinding("↑ / ↓", "opacity-up", "selected layer's opacity ± 0.05"),
+    KeyBinding(
+        "E / Shift+E",
+        "expression-down",
+        "selected layer's expression − / + 0.25 (0: the learned stroke alone)",
+    ),
     KeyBinding("M", "mute", "mute / unmute the selected layer"),
     KeyBinding("S", "solo", "solo / unsolo the selected layer"),
     KeyBinding("T", "trails", "feedback trails on / off"),
@@ -57,6 +64,7 @@ _PLAIN_KEYS = {
     "b": "blend-next",
     "up": "opacity-up",
     "down": "opacity-down",
+    "e": "expression-down",
     "m": "mute",
     "s": "solo",
     "t": "trails",
@@ -78,6 +86,7 @@ _SHIFT_KEYS = {
     "b": "blend-previous",
     "c": "composition-previous",
     "o": "colour-previous",
+    "e": "expression-up",
 }
 
 #: Every action a key is bound to (plain or with Shift), e.g. for MIDI learn's targets.
@@ -124,10 +133,14 @@ class ControlTarget(Protocol):
     """What keyboard actions edit: the layers (in draw order) and the master.
 
     Layer properties are ``blend`` (a blend name), ``opacity`` (0..1), ``mute`` and
-    ``solo`` (bools). A renderer on its own edits its :class:`Scene`
-    (:class:`SceneTarget`); the bridge edits its looks, so a key press is an override like
-    an OSC controller's.
+    ``solo`` (bools), and where the target has generators ``expression`` (0..1, the share
+    of its style's expression head a layer's pictures get; :attr:`layer_props` says). A
+    renderer on its own edits its :class:`Scene` (:class:`SceneTarget`); the bridge edits
+    its looks, so a key press is an override like an OSC controller's.
     """
+
+    #: The layer properties :meth:`get` and :meth:`set` know.
+    layer_props: frozenset[str]
 
     def layer_ids(self) -> list[Hashable]:
         """Layer ids in draw order (bottom first), as numbered by keys 1…9."""
@@ -233,6 +246,14 @@ class KeyboardControls:
             value = round(min(1.0, max(0.0, float(target.get(layer_id, "opacity")) + step)), 4)  # type: ignore[arg-type]
             target.set(layer_id, "opacity", value)
             return f"opacity {value:.2f}"
+        if action in ("expression-up", "expression-down"):
+            if "expression" not in target.layer_props:
+                return "no expression here: it shapes generated pictures (synaesthete bridge)"
+            step = EXPRESSION_STEP if action == "expression-up" else -EXPRESSION_STEP
+            now = float(target.get(layer_id, "expression"))  # type: ignore[arg-type]
+            value = round(min(1.0, max(0.0, now + step)), 4)
+            target.set(layer_id, "expression", value)
+            return f"expression {value:.2f}"
         value = not bool(target.get(layer_id, action))  # mute, solo
         target.set(layer_id, action, value)
         return f"{action} {'on' if value else 'off'}"
@@ -254,7 +275,16 @@ _SWITCHES = {
     "form": ("form", 1),
 }
 _LAYER_ACTIONS = frozenset(
-    {"blend-next", "blend-previous", "opacity-up", "opacity-down", "mute", "solo"}
+    {
+        "blend-next",
+        "blend-previous",
+        "opacity-up",
+        "opacity-down",
+        "expression-up",
+        "expression-down",
+        "mute",
+        "solo",
+    }
 )
 #: The scene's name for each layer property a key edits.
 _SCENE_FIELDS = {"blend": "blend", "opacity": "opacity", "mute": "muted", "solo": "solo"}
@@ -262,6 +292,8 @@ _SCENE_FIELDS = {"blend": "blend", "opacity": "opacity", "mute": "muted", "solo"
 
 class SceneTarget:
     """A bare :class:`Scene` as a :class:`ControlTarget` (the renderer on its own)."""
+
+    layer_props = frozenset(_SCENE_FIELDS)
 
     def __init__(self, scene: Scene) -> None:
         self.scene = scene

@@ -66,6 +66,8 @@ HOLD_SECONDS = 0.3
 CONTINUOUS = {
     "opacity-up": "/syn/selected/opacity",
     "opacity-down": "/syn/selected/opacity",
+    "expression-up": "/syn/selected/expression",
+    "expression-down": "/syn/selected/expression",
     "blend-next": "/syn/selected/blend",
     "blend-previous": "/syn/selected/blend",
     "trails-less": "/syn/master/trails",
@@ -85,6 +87,7 @@ _OPPOSITE = {
     "select-next": "select-previous",
     "blend-next": "blend-previous",
     "opacity-up": "opacity-down",
+    "expression-up": "expression-down",
     "trails-more": "trails-less",
     "composition-next": "composition-previous",
     "colour-next": "colour-previous",

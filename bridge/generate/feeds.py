@@ -33,7 +33,7 @@ from bridge.generate.analysis_feed import (
     group_by_style,
     is_silent,
 )
-from bridge.generate.generator_api import Generator
+from bridge.generate.generator_api import Generator, submit_pictures
 from bridge.generate.worker import GeneratedFrame, InferenceWorker
 from models.paths import DEFAULT_STYLE
 from models.style import StyleInfo, describe
@@ -48,8 +48,11 @@ LOOKAHEAD = 2
 class PictureFeed(Protocol):
     """Where a show's pictures and features come from."""
 
-    def follow(self, styles: Mapping[Hashable, str]) -> None:
-        """The style that draws each track from now on (after controller overrides)."""
+    def follow(
+        self, styles: Mapping[Hashable, str], expressions: Mapping[Hashable, float] | None = None
+    ) -> None:
+        """The style that draws each track from now on (after controller overrides), and
+        how much of that style's expression head its pictures get (0 … 1; absent: 1)."""
 
     def want_chroma(self, on: bool) -> None:
         """Whether tracks' chroma is needed from now on (a colour mode follows tone)."""
@@ -73,8 +76,12 @@ class BackgroundFeed:
     def want_chroma(self, on: bool) -> None:
         self.worker.analysers.chroma = on  # read by the worker's next pull
 
-    def follow(self, styles: Mapping[Hashable, str]) -> None:
-        self.worker.style_for = dict(styles)  # one new dict per frame: one step sees one
+    def follow(
+        self, styles: Mapping[Hashable, str], expressions: Mapping[Hashable, float] | None = None
+    ) -> None:
+        # one new dict per frame: one step sees one of each
+        self.worker.expression_for = dict(expressions or {})
+        self.worker.style_for = dict(styles)
         for key in [k for k in self._seen if k not in styles]:
             del self._seen[key]
 
@@ -191,6 +198,8 @@ class LookaheadFeed:
         self.n_frames = n_frames
         self.batch_frames = int(batch_frames)
         self.styles: dict[Hashable, str] = {i: stem.style for i, stem in enumerate(self.stems)}
+        #: Each track's share of its style's expression head (1.0 until followed otherwise).
+        self.expressions: dict[Hashable, float] = dict.fromkeys(self.styles, 1.0)
         self.analysers: dict[int, TrackAnalyser] = {}
         self.positions = dict.fromkeys(range(len(self.stems)), 0)
         self.images = 0  # pictures generated (silent windows need none)
@@ -206,8 +215,11 @@ class LookaheadFeed:
     def describe(self, style: str) -> StyleInfo:
         return describe(self.generator_for(style))
 
-    def follow(self, styles: Mapping[Hashable, str]) -> None:
+    def follow(
+        self, styles: Mapping[Hashable, str], expressions: Mapping[Hashable, float] | None = None
+    ) -> None:
         self.styles.update(styles)
+        self.expressions.update(expressions or {})
 
     def want_chroma(self, on: bool) -> None:
         self.chroma = on
@@ -257,6 +269,7 @@ class LookaheadFeed:
             return False
         block = _Block()
         windows: dict[str, list[np.ndarray]] = {}
+        amounts: dict[str, list[float]] = {}
         for _ in range(count):
             t = self._origin + self._next / self.fps
             self._next += 1
@@ -269,9 +282,10 @@ class LookaheadFeed:
                 stack = windows.setdefault(style, [])
                 rows[style] = (len(stack), keys)  # type: ignore[assignment]
                 stack.extend(current[key] for key in keys)  # type: ignore[index]
+                amounts.setdefault(style, []).extend(self.expressions[k] for k in keys)
             self._prepared.append(_Prepared(t, features, silent, rows, block))
         for style, stack in windows.items():
-            self.generator_for(style).submit(np.stack(stack))
+            submit_pictures(self.generator_for(style), np.stack(stack), amounts[style])
             self.calls += 1
         block.styles = list(windows)
         self._blocks.append(block)

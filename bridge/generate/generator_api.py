@@ -10,9 +10,10 @@ which does the work at :meth:`~Generator.submit`.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -33,24 +34,39 @@ class Generator(Protocol):
     #: Seconds the last collected request spent generating (not waiting to be collected).
     last_seconds: float
 
-    def submit(self, windows: np.ndarray) -> None: ...
+    def submit(self, windows: np.ndarray, expression: np.ndarray | None = None) -> None:
+        """Start ``windows`` ``(B, mels, frames)``; ``expression``: ``(B,)`` head strengths
+        in [0, 1] (:meth:`models.style.Style.audio_to_image`), None for the style's own."""
 
     def collect(self) -> np.ndarray: ...
 
 
-class SyncGenerator:
-    """A plain ``windows -> images`` function as a :class:`Generator` (works at submit)."""
+def _takes_expression(generate: Callable[..., np.ndarray]) -> bool:
+    try:
+        return "expression" in inspect.signature(generate).parameters
+    except (TypeError, ValueError):  # a builtin or C function: windows only
+        return False
 
-    def __init__(self, generate: Callable[[np.ndarray], np.ndarray], info: object = None) -> None:
+
+class SyncGenerator:
+    """A plain ``windows -> images`` function as a :class:`Generator` (works at submit).
+    A function with an ``expression`` parameter is handed the expressions; one without
+    (a test's stand-in) draws every window as its style would."""
+
+    def __init__(self, generate: Callable[..., np.ndarray], info: object = None) -> None:
         self._generate = generate
+        self._expression = _takes_expression(generate)
         #: What the wrapped style says of itself (``models.style.describe`` reads it).
         self.info = info
         self._results: deque[tuple[np.ndarray, float]] = deque()
         self.last_seconds = 0.0
 
-    def submit(self, windows: np.ndarray) -> None:
+    def submit(self, windows: np.ndarray, expression: np.ndarray | None = None) -> None:
         started = time.perf_counter()
-        images = self._generate(windows)
+        if self._expression and expression is not None:
+            images = self._generate(windows, expression=expression)
+        else:
+            images = self._generate(windows)
         self._results.append((images, time.perf_counter() - started))
 
     def collect(self) -> np.ndarray:
@@ -58,6 +74,17 @@ class SyncGenerator:
             raise RuntimeError("collect() without submit()")
         images, self.last_seconds = self._results.popleft()
         return images
+
+
+def submit_pictures(generator: Generator, windows: np.ndarray, expression: Sequence[float]) -> None:
+    """Submit ``windows`` with one expression each, saying nothing of them where every one
+    is 1.0 (the style as trained, the same bits), so a generator that knows no expression
+    (a test's stand-in) serves every show that leaves them alone."""
+    amounts = np.asarray(expression, np.float32)
+    if amounts.size and np.all(amounts == 1.0):
+        generator.submit(windows)
+    else:
+        generator.submit(windows, amounts)
 
 
 def as_generator(style: object) -> Generator:

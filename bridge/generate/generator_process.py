@@ -5,8 +5,9 @@ separate single-threaded processes ran side by side without slowing each other, 
 the same two as threads of one process lost a third of their speed to each other. So the
 bridge runs each style in a child process and talks to it over a pipe.
 
-Requests and replies cross the pipe as raw bytes — a fixed header and float32 windows one
-way, uint8 images the other — never as pickled objects. (Only multiprocessing's own start-up
+Requests and replies cross the pipe as raw bytes — a fixed header, float32 windows and one
+float32 expression (head strength) per window one way, uint8 images the other — never as
+pickled objects. (Only multiprocessing's own start-up
 hand-over, from this process to its child, uses pickle; nothing the bridge receives from
 outside ever does.)
 
@@ -38,7 +39,8 @@ from bridge.generate.generator_api import GeneratorLostError
 
 log = logging.getLogger(__name__)
 
-#: magic, request id, batch size, height, width (little-endian).
+#: magic, request id, batch size, height, width (little-endian); then ``B × H × W``
+#: float32 windows and ``B`` float32 expressions.
 HEADER = struct.Struct("<4sIIII")
 #: A reply's header: the same, then the seconds the child spent generating.
 REPLY_HEADER = struct.Struct("<4sIIIId")
@@ -96,12 +98,19 @@ def serve(
         if message == STOP:
             return
         magic, request, count, height, width = HEADER.unpack_from(message)
-        if magic != REQUEST or len(message) != HEADER.size + 4 * count * height * width:
+        values = count * height * width
+        if magic != REQUEST or len(message) != HEADER.size + 4 * (values + count):
             conn.send_bytes(REPLY_HEADER.pack(FAILED[:4], request, 0, 0, 0, 0.0))  # parent raises
             continue
-        windows = np.frombuffer(message, np.float32, count * height * width, HEADER.size)
+        windows = np.frombuffer(message, np.float32, values, HEADER.size)
+        expression = np.frombuffer(message, np.float32, count, HEADER.size + 4 * values)
         started = time.perf_counter()
-        images = np.ascontiguousarray(style.audio_to_image(windows.reshape(count, height, width)))
+        try:
+            images = style.audio_to_image(windows.reshape(count, height, width), expression)
+        except ValueError:  # the parent checks both; a bad request fails alone
+            conn.send_bytes(REPLY_HEADER.pack(FAILED[:4], request, 0, 0, 0, 0.0))
+            continue
+        images = np.ascontiguousarray(images)
         seconds = time.perf_counter() - started
         size = images.shape[-1]
         conn.send_bytes(
@@ -225,22 +234,29 @@ class RemoteStyle:
             except (OSError, ValueError):  # the child is gone; collect() reports it
                 return
 
-    def audio_to_image(self, windows: np.ndarray) -> np.ndarray:
-        """Generate pictures for ``windows`` (B, mels, frames) and wait for them."""
+    def audio_to_image(
+        self, windows: np.ndarray, expression: float | np.ndarray | None = None
+    ) -> np.ndarray:
+        """Generate pictures for ``windows`` (B, mels, frames) and wait for them;
+        ``expression`` as :meth:`models.style.Style.audio_to_image`."""
         with self._lock:
             if self._pending:
                 raise RuntimeError("audio_to_image() while submitted requests are uncollected")
-            self._submit(windows)
+            self._submit(windows, expression)
             return self._collect()
 
-    def submit(self, windows: np.ndarray) -> None:
+    def submit(self, windows: np.ndarray, expression: float | np.ndarray | None = None) -> None:
         """Start generating ``windows`` without waiting; fetch them with :meth:`collect`.
+        ``expression``: one head strength in [0, 1] for all, or ``(B,)``; None is 1.0.
 
         Several requests may be outstanding; they are answered in order. This is how an
         offline render keeps the child busy with the next frames while one is drawn.
+
+        Raises:
+            ValueError: windows not ``(B, mels, frames)``, or expressions outside [0, 1].
         """
         with self._lock:
-            self._submit(windows)
+            self._submit(windows, expression)
 
     def collect(self) -> np.ndarray:
         """The pictures for the oldest request started by :meth:`submit`."""
@@ -249,16 +265,21 @@ class RemoteStyle:
                 raise RuntimeError("collect() without submit()")
             return self._collect()
 
-    def _submit(self, windows: np.ndarray) -> None:
+    def _submit(self, windows: np.ndarray, expression: float | np.ndarray | None) -> None:
         batch = np.ascontiguousarray(windows, dtype=np.float32)
         if batch.ndim != 3:
             raise ValueError(f"expected windows (B, mels, frames), got shape {batch.shape}")
         count, height, width = batch.shape
+        strengths = np.broadcast_to(
+            np.asarray(1.0 if expression is None else expression, np.float32), (count,)
+        )
+        if not np.all((strengths >= 0.0) & (strengths <= 1.0)):
+            raise ValueError("expression must be in [0, 1]")
         if self._gone.is_set():
             raise GeneratorProcessError(f"generator {self.name!r} died")
         self._request = (self._request + 1) % 2**32
         header = HEADER.pack(REQUEST, self._request, count, height, width)
-        self._outbox.put(header + batch.tobytes())
+        self._outbox.put(header + batch.tobytes() + np.ascontiguousarray(strengths).tobytes())
         self._pending.append((self._request, count))
 
     def _collect(self) -> np.ndarray:

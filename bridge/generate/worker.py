@@ -37,7 +37,12 @@ from bridge.generate.analysis_feed import (
     blank_pictures,
     is_silent,
 )
-from bridge.generate.generator_api import Generator, GeneratorLostError, as_generator
+from bridge.generate.generator_api import (
+    Generator,
+    GeneratorLostError,
+    as_generator,
+    submit_pictures,
+)
 from bridge.generate.mailbox import Mailbox
 from bridge.generate.scheduler import GenerationScheduler, Group
 from bridge.generate.style_cache import StyleCache
@@ -93,6 +98,8 @@ class InferenceWorker:
         self.features: dict[Hashable, FrameFeatures] = {}
         #: Effective style per track, set by the render loop (which owns the looks).
         self.style_for: dict[Hashable, str] = {}
+        #: Each track's share of its style's expression head (absent: 1), set with it.
+        self.expression_for: dict[Hashable, float] = {}
         self.generated = 0
         self.calls = 0  # generator calls (all-silent groups need none)
         #: Each loaded style as it describes itself (analysis window, picture size).
@@ -165,6 +172,7 @@ class InferenceWorker:
         # and takes in finished loads first, so every track is analysed for the style that
         # will draw it.
         style_for, default = self.style_for, self.styles.default
+        expression_for = self.expression_for
         self._finish_loads(now)
         self._analyse(now, style_for)
         tracks = list(self.analysers.analysers)
@@ -187,7 +195,7 @@ class InferenceWorker:
             return 0
         name = self.styles.name_for(group.style)  # loaded: only usable styles were offered
         try:
-            return self._generate(group)
+            return self._generate(group, expression_for)
         except GeneratorLostError as exc:
             self._lose(name, exc, now)
             return 0
@@ -309,7 +317,7 @@ class InferenceWorker:
             self._generators[name] = as_generator(style)
         return name, self._generators[name]
 
-    def _generate(self, group: Group) -> int:
+    def _generate(self, group: Group, expression_for: dict[Hashable, float]) -> int:
         """Generate the group's sounding windows, waiting for them, and post every member's
         picture (blank for silence); returns the number of pictures posted."""
         name, generator = self._generator(group.style)
@@ -328,7 +336,8 @@ class InferenceWorker:
             for i in sounding:
                 if arrivals[i] is not None:
                     self.latency.add("packet_to_generate", begun - arrivals[i])
-            generator.submit(windows[sounding])
+            amounts = [expression_for.get(members[i], 1.0) for i in sounding]
+            submit_pictures(generator, windows[sounding], amounts)
             drawn = generator.collect()
             if name in self._lost:  # a new generator answered: the style is well again
                 with self._lock:

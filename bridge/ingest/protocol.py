@@ -412,6 +412,14 @@ LAYER_PROPS: dict[str, Arg] = {
     "scale": Arg("scale", "f", "size factor", 0.05, 8.0),
     "rotation": Arg("rotation", "f", "degrees, counter-clockwise", -3600.0, 3600.0),
     "role": Arg("role", "s", "place on the stage (auto: from the audio)", choices=ROLE_NAMES),
+    "expression": Arg(
+        "expression",
+        "f",
+        "how much the sound's manner shapes its drawing: 0 the learned stroke alone … 1 the "
+        "style's own (louder bigger and bolder, noisier sprayed, slower softer)",
+        0.0,
+        1.0,
+    ),
 }
 
 MASTER_PROPS: dict[str, Arg] = {

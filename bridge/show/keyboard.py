@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import replace
 from typing import Protocol
 
+from bridge.ingest.protocol import LAYER_PROPS
 from bridge.show.colour import COLOUR_MODES
 from bridge.show.compositions import COMPOSITIONS
 from bridge.show.looks import Looks
@@ -29,6 +30,8 @@ class LooksTarget:
     keys, OSC and feedback use the ones the HUD shows; layers it does not know yet come
     after, by their order and key.
     """
+
+    layer_props = frozenset(LAYER_PROPS)
 
     def __init__(
         self, looks: Looks, draw_order: Callable[[], list[Hashable]] | None = None

@@ -98,6 +98,8 @@ class LiveOptions:
     #: strip; both switchable live. Either on runs the structure analysis.
     structure: bool = True
     form: bool = False
+    #: Every layer's share of its style's expression head until a controller sets it.
+    expression: float = 1.0
 
 
 def open_sinks(options: LiveOptions) -> SinkSet:
@@ -288,7 +290,11 @@ class LiveShow:
 
     def assemble(self, compositor) -> Show:  # renderer.compositor.Compositor
         """The show, drawing into ``compositor``."""
-        looks = Looks(composition=self.options.composition, colour_mode=self.options.colour)
+        looks = Looks(
+            composition=self.options.composition,
+            colour_mode=self.options.colour,
+            expression=self.options.expression,
+        )
         looks.structure_on, looks.form_on = self.options.structure, self.options.form
         if self.options.transparent:
             looks.master = replace(looks.master, background_alpha=0.0)

@@ -82,6 +82,7 @@ LAYER_DEFAULTS: dict[str, object] = {
     "scale": 1.0,
     "rotation": 0.0,
     "role": "auto",
+    "expression": 1.0,
 }
 
 
@@ -143,11 +144,17 @@ class Looks:
         composition: str = DEFAULT_COMPOSITION,
         composer: Composer | None = None,
         colour_mode: str = colour.DEFAULT_COLOUR,
+        expression: float = 1.0,
     ) -> None:
         if composition not in COMPOSITIONS:
             raise ValueError(f"composition must be one of {', '.join(COMPOSITIONS)}")
         if colour_mode not in colour.COLOUR_MODES:
             raise ValueError(f"colour must be one of {', '.join(colour.COLOUR_MODES)}")
+        if not 0.0 <= expression <= 1.0:
+            raise ValueError(f"expression must be in [0, 1], got {expression}")
+        #: What a layer property no device sets is until a controller sets it (a layer
+        #: reset returns to it); ``expression`` as the show was started with.
+        self.layer_defaults: dict[str, object] = {**LAYER_DEFAULTS, "expression": expression}
         self.fade_in = fade_in
         self.fade_out = fade_out
         self.reactive = reactive or ReactiveSettings()
@@ -278,10 +285,15 @@ class Looks:
             return look.overrides[name]
         if name in DEVICE_FIELDS:
             return getattr(look.info.params, name)
-        return LAYER_DEFAULTS[name]
+        return self.layer_defaults[name]
 
     def style(self, key: Hashable) -> str:
         return str(self.value(key, "style"))
+
+    def expression(self, key: Hashable) -> float:
+        """How much of its style's expression head the layer's pictures get, 0 … 1
+        (:meth:`models.style.Style.audio_to_image`)."""
+        return float(self.value(key, "expression"))  # type: ignore[arg-type]
 
     def settings(self, key: Hashable) -> LayerSettings:
         """The renderer settings for one layer right now."""

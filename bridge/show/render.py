@@ -84,14 +84,16 @@ def mixdown(tracks: list[np.ndarray]) -> np.ndarray:
 @dataclass(frozen=True)
 class ShowLook:
     """How an offline show looks from its first frame: the composition (layout), the colour
-    mode, whether the music's structure shows, and whether the form strip is drawn (all of
-    them switchable live in the bridge; `--composition`, `--colour`, `--no-structure` and
-    `--form` on the command line)."""
+    mode, whether the music's structure shows, whether the form strip is drawn, and how
+    much of its style's expression head every layer gets (all of them switchable live in
+    the bridge; `--composition`, `--colour`, `--no-structure`, `--form` and `--expression`
+    on the command line)."""
 
     composition: str = DEFAULT_COMPOSITION
     colour: str = DEFAULT_COLOUR
     structure: bool = True
     form: bool = False
+    expression: float = 1.0
 
 
 def offline_show(
@@ -115,7 +117,12 @@ def offline_show(
     feed = LookaheadFeed(
         list(stems), generator_for, fps=fps, n_frames=n_frames, batch_frames=batch_frames
     )
-    looks = Looks(fade_in=RENDER_FADE_IN, composition=look.composition, colour_mode=look.colour)
+    looks = Looks(
+        fade_in=RENDER_FADE_IN,
+        composition=look.composition,
+        colour_mode=look.colour,
+        expression=look.expression,
+    )
     looks.structure_on, looks.form_on = look.structure, look.form
     bars = FileStructureFeed(stems, tempo, meter) if look.structure or look.form else None
     show = Show(FileSource(stems, tempo), feed, compositor, looks=looks, structure=bars)

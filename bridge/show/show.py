@@ -153,7 +153,7 @@ class Show:
             self.bars = self.looks.structure.take(self.structure.bars(t), t)
         keys = list(self.looks.layers)
         styles = {key: self.looks.style(key) for key in keys}
-        self.feed.follow(styles)
+        self.feed.follow(styles, {key: self.looks.expression(key) for key in keys})
         self.feed.want_chroma(self.looks.colour != "track")  # chroma only where it is seen
         pictures, records = self.feed.take(t, keys)
         width, height = self.compositor.size
@@ -272,10 +272,24 @@ class Show:
         )
         if self.structure is not None:
             lines.append(self.structure_line())
+        expression = self.expression_line()
+        if expression:
+            lines.append(expression)
         for message in (self.keyboard.message, self.message, self.control.message):
             if message:
                 lines.append(message)
         return lines
+
+    def expression_line(self) -> str:
+        """The layers whose pictures get less than their style's expression head, for the
+        HUD ("" when every layer draws as its style does)."""
+        changed = []
+        for snapshot in self.snapshots:
+            if snapshot.key in self.looks.layers:
+                amount = self.looks.expression(snapshot.key)
+                if amount < 1.0:
+                    changed.append(f"{snapshot.label[:8]} {amount:.2f}")
+        return "expression: " + "  ".join(changed) if changed else ""
 
     def structure_line(self) -> str:
         """The structure as the HUD shows it: section, bar and each track's motif."""

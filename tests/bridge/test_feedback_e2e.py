@@ -32,7 +32,9 @@ TRACKS = (  # uuid, name, Live's track index
 class NoPictures:
     """A picture feed with nothing to show: these tests are about controls."""
 
-    def follow(self, styles: Mapping[Hashable, str]) -> None:
+    def follow(
+        self, styles: Mapping[Hashable, str], expressions: Mapping[Hashable, float] | None = None
+    ) -> None:
         pass
 
     def want_chroma(self, on: bool) -> None:

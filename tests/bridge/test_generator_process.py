@@ -147,3 +147,28 @@ def test_a_child_can_run_at_a_lower_priority() -> None:
         assert style.audio_to_image(window).shape == (1, 64, 64)  # and it still draws
     finally:
         style.close()
+
+
+def test_each_windows_expression_crosses_to_the_child(remote: RemoteStyle) -> None:
+    rng = np.random.default_rng(7)
+    windows = rng.uniform(-1, 1, size=(5, 64, 64)).astype(np.float32)
+    amounts = np.array([0.0, 0.5, 1.0, 0.25, 1.0], np.float32)
+    local = Style.load("squiggle", threads=1)
+    np.testing.assert_array_equal(
+        remote.audio_to_image(windows, amounts), local.audio_to_image(windows, amounts)
+    )
+    remote.submit(windows[:2], 0.0)  # one value for all
+    np.testing.assert_array_equal(remote.collect(), local.audio_to_image(windows[:2], 0.0))
+    # 1.0 for each is what a request without expressions gets
+    np.testing.assert_array_equal(
+        remote.audio_to_image(windows, np.ones(5, np.float32)), remote.audio_to_image(windows)
+    )
+    assert not np.array_equal(local.audio_to_image(windows, 0.0), local.audio_to_image(windows))
+
+
+@pytest.mark.parametrize("bad", [1.5, -0.5, float("nan"), [0.5, 0.5]])
+def test_bad_expressions_are_refused_before_they_cross(remote: RemoteStyle, bad: object) -> None:
+    windows = np.zeros((3, 64, 64), np.float32)
+    with pytest.raises(ValueError):
+        remote.audio_to_image(windows, bad)  # type: ignore[arg-type]
+    assert remote.audio_to_image(windows).shape == (3, 64, 64)  # the child is still well

@@ -295,6 +295,50 @@ def test_presets_over_osc_save_and_restore_the_look(harness: Harness, tmp_path) 
         assert harness.show.looks.settings(key).blend == "difference"
 
 
+class InkByExpression(SolidInk):
+    """Solid ink while a layer's expression is above one half, none below: a layer's
+    expression can be read off the frame. Records what each call was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.given: list[np.ndarray | None] = []
+
+    def audio_to_image(  # type: ignore[override]
+        self, windows: np.ndarray, expression: np.ndarray | None = None
+    ) -> np.ndarray:
+        self.given.append(None if expression is None else np.array(expression))
+        amounts = np.ones(len(windows)) if expression is None else np.asarray(expression)
+        ink = np.where(amounts > 0.5, 255, 0).astype(np.uint8)
+        return np.broadcast_to(ink[:, None, None], (len(windows), 64, 64)).copy()
+
+
+def test_a_layers_expression_over_osc_reaches_its_pictures_only(harness: Harness) -> None:
+    harness.style = style = InkByExpression()
+    with Feed(harness.port, 2, 20.0, seed=9) as feed:
+        devices = feed.devices
+        assert streaming(harness, 2)
+        xs = [-0.5, 0.5]
+        place_layers(harness, xs)
+
+        def shows(image: np.ndarray, inked: list[bool]) -> bool:
+            return all(
+                np.abs(pixel(image, x, 0.0) - (expected_rgb(d.color) if on else 0)).max() <= 3
+                for x, d, on in zip(xs, devices, inked, strict=True)
+            )
+
+        harness.until(lambda im: shows(im, [True, True]), 10.0)
+        assert style.given and all(given is None for given in style.given)  # as trained
+        send(harness, "/syn/layer/expression", devices[1].name, 0.25)
+        image = harness.until(lambda im: shows(im, [True, False]), 10.0)
+        assert shows(image, [True, False])
+        assert any(g is not None and sorted(g.tolist()) == [0.25, 1.0] for g in style.given)
+        assert f"expression: {devices[1].name[:8]} 0.25" in harness.show.status_lines()
+        send(harness, "/syn/layer/reset", devices[1].name)  # back to the style's own
+        image = harness.until(lambda im: shows(im, [True, True]), 10.0)
+        assert shows(image, [True, True])
+        assert not any(line.startswith("expression") for line in harness.show.status_lines())
+
+
 def test_device_params_set_blend_and_opacity(harness: Harness) -> None:
     uuid = "abcdefab-1234-4321-8888-abcdefabcdef"
     target = ("127.0.0.1", harness.port)

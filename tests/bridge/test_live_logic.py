@@ -205,6 +205,11 @@ def test_keyboard_edits_the_looks_like_a_controller() -> None:
     assert keys.handle("[") and looks.master.trails == pytest.approx(0.88)
     assert keys.handle("f") and looks.master.freeze
     assert keys.handle("9") and "no layer 9" in keys.message
+    assert keys.handle("e") and looks.expression("b") == 0.75 and looks.expression("a") == 1.0
+    for _ in range(4):
+        keys.handle("e")
+    assert looks.expression("b") == 0.0 and keys.message.endswith("expression 0.00")
+    assert keys.handle("e", shift=True) and looks.expression("b") == 0.25
     # Window actions are left to the window; unbound keys too.
     assert not keys.handle("h") and not keys.handle("p") and not keys.handle("z")
     # A device dial move takes the property back from the keyboard.
@@ -233,3 +238,22 @@ def test_a_mailbox_made_again_for_a_returning_track_is_not_ignored() -> None:
     again.post("back")
     letter = again.take_new(seen)
     assert letter is not None and letter.value == "back"
+
+
+def test_expression_is_a_layer_property_with_a_show_wide_default(tmp_path) -> None:
+    with pytest.raises(ValueError, match="expression"):
+        Looks(expression=1.5)
+    looks = Looks(expression=0.5)
+    looks.sync([info("a", name="Bass"), info("b", uuid=U2, name="Keys", index=2)])
+    looks.advance(0.0)
+    assert looks.expression("a") == looks.expression("b") == 0.5  # as the show started
+    assert looks.apply(LayerControl(Selector("name", "keys"), "expression", 0.0)) == 1
+    assert (looks.expression("a"), looks.expression("b")) == (0.5, 0.0)
+    save_preset(looks, "quiet", tmp_path)
+    assert json.loads(preset_path("quiet", tmp_path).read_text())["layers"]["Keys"] == {
+        "expression": 0.0
+    }
+    looks.apply(LayerReset(Selector("name", "keys")))
+    assert looks.expression("b") == 0.5  # back to the show's default, not the style's
+    assert load_preset(looks, "quiet", tmp_path) == 1
+    assert looks.expression("b") == 0.0

@@ -203,3 +203,42 @@ def test_the_video_is_byte_for_byte_the_same_batched_or_not(tmp_path, monkeypatc
         assert summary["frames"] == 18
         files.append(out.read_bytes())
     assert len(files[0]) > 1000 and files[0] == files[1]
+
+
+class ExpressionRecorder(SyncGenerator):
+    """``window_picture`` darkened by each window's expression; records what it was given."""
+
+    def __init__(self) -> None:
+        super().__init__(self.draw)
+        self.given: list[np.ndarray | None] = []
+
+    def draw(self, windows: np.ndarray, expression: np.ndarray | None = None) -> np.ndarray:
+        self.given.append(None if expression is None else np.array(expression))
+        pictures = window_picture(windows)
+        if expression is None:
+            return pictures
+        return (pictures * np.asarray(expression)[:, None, None]).astype(np.uint8)
+
+
+def test_each_tracks_expression_goes_with_its_windows(stems: list[Stem]) -> None:
+    keys = list(range(len(stems)))
+    at = 5 / FPS
+
+    def feed_with(recorder: ExpressionRecorder) -> LookaheadFeed:
+        return LookaheadFeed(stems, lambda style: recorder, fps=FPS, n_frames=12, batch_frames=2)
+
+    plain = ExpressionRecorder()
+    reference, _ = feed_with(plain).take(at, keys)
+    assert plain.given and all(given is None for given in plain.given)  # the styles' own
+    assert reference[1].image.any() and reference[2].image.any()
+
+    recorder = ExpressionRecorder()
+    feed = feed_with(recorder)
+    feed.follow(feed.styles, {1: 0.0, 2: 0.5})
+    pictures, _ = feed.take(at, keys)
+    given = [g for g in recorder.given if g is not None]
+    assert given and {0.0, 0.5, 1.0} <= {float(v) for g in given for v in g}
+    assert not pictures[1].image.any()  # expression 0: this stand-in draws nothing
+    assert pictures[2].image.max() < reference[2].image.max()
+    np.testing.assert_array_equal(pictures[0].image, reference[0].image)
+    feed.finish()

@@ -17,7 +17,7 @@ from bridge.control.oscquery_server import OSC_SERVICE_TYPE, SERVICE_TYPE, OscQu
 from bridge.control.state import ControlState, LayerState
 from bridge.ingest.protocol import LAYER_PROPS, MASTER_PROPS, MESSAGES
 
-VALUES = (0.5, "screen", "squiggle", 1.0, 0, 1, 0.0, 0.0, 1.0, 0.0, "auto")
+VALUES = (0.5, "screen", "squiggle", 1.0, 0, 1, 0.0, 0.0, 1.0, 0.0, "auto", 1.0)
 MASTER = (1.0, 1.0, 0.0, 0, 0, "stage", "stroke", "track", 1, 0)
 
 

@@ -313,3 +313,22 @@ def test_drawing_thread_first_shortens_the_switch_interval_and_restores_it():
     with pytest.raises(RuntimeError), render_module.drawing_thread_first(None, before / 10):
         raise RuntimeError("a failed render")
     assert sys.getswitchinterval() == before
+
+
+def test_render_expression_draws_the_learned_stroke_alone(tmp_path) -> None:
+    """``--expression`` reaches the shipped style: 0 draws other pictures than the default,
+    and anything outside 0 … 1 is refused before a frame is drawn."""
+    name, audio = demo_stems(bars=1)[0]
+    wav = tmp_path / f"{name}.wav"
+    soundfile.write(wav, audio[:22050], 22050)
+    base = ["-q", "render", str(wav), "--size", "160x96", "--fps", "10", "--quiet-progress"]
+    frames = {}
+    for amount in ("1", "0"):
+        out = tmp_path / f"frames-{amount}"
+        assert main([*base, "-o", str(out), "--expression", amount, "--engine", "eager"]) == 0
+        frames[amount] = [np.asarray(Image.open(p)) for p in sorted(out.glob("*.png"))]
+    assert len(frames["1"]) == len(frames["0"]) == 10
+    assert frames["1"][-1].max() > 0 and frames["0"][-1].max() > 0
+    assert not all(np.array_equal(a, b) for a, b in zip(frames["1"], frames["0"], strict=True))
+    with pytest.raises(SystemExit):
+        main([*base, "-o", str(tmp_path / "bad"), "--expression", "1.5"])

@@ -199,3 +199,54 @@ def test_a_gpu_draws_what_the_cpu_draws_within_tolerance(kind: str) -> None:
 def test_a_gpu_gives_the_same_bits_in_any_batch_size_and_position(kind: str) -> None:
     _gpu_or_skip(kind)
     _assert_batch_invariant(Style.load("squiggle", device=kind))
+
+
+def _assert_expression_invariant(style: Style) -> None:
+    """Mixed expressions: each window's bits depend only on it and its own expression."""
+    windows = _windows(12, seed=8)
+    amounts = np.random.default_rng(9).uniform(0.0, 1.0, 12).astype(np.float32)
+    amounts[::4] = 1.0
+    alone = np.concatenate(
+        [style.audio_to_fields(w, [a]) for w, a in zip(windows, amounts, strict=True)]
+    )
+    for size in (2, 3, 5, 12):
+        for start in range(0, 12, size):
+            rows = slice(start, start + size)
+            part = style.audio_to_fields(windows[rows], amounts[rows])
+            np.testing.assert_array_equal(part, alone[rows], err_msg=f"b{size}")
+    # an expression of 1 is the style as trained, bit for bit, whatever its neighbours get
+    plain = style.audio_to_fields(windows)
+    np.testing.assert_array_equal(alone[::4], plain[::4])
+    np.testing.assert_array_equal(style.audio_to_fields(windows, 1.0), plain)
+
+
+def test_eager_expressions_are_per_window_and_one_is_the_style(eager: Style) -> None:
+    _assert_expression_invariant(eager)
+
+
+def test_compiled_expressions_are_per_window_and_one_is_the_style(
+    eager: Style, compiled: Style
+) -> None:
+    _assert_expression_invariant(compiled)
+    windows = _windows(4, seed=10)
+    amounts = np.array([0.0, 0.3, 0.7, 1.0], np.float32)
+    by_eager = unit_to_uint8(eager.audio_to_fields(windows, amounts)).astype(int)
+    by_compiled = unit_to_uint8(compiled.audio_to_fields(windows, amounts))
+    assert np.abs(by_eager - by_compiled).max() <= 1
+
+
+def test_expression_zero_is_the_learned_drawing_alone(eager: Style) -> None:
+    windows = _windows(5, seed=11)
+    x = torch.from_numpy(windows).unsqueeze(1)
+    with torch.inference_mode():
+        drawn = eager.g_image.draw(x)[:, 0].numpy()
+    assert np.abs(eager.audio_to_fields(windows, 0.0) - drawn).max() <= 1e-6
+    assert np.abs(eager.audio_to_fields(windows) - drawn).max() > 0.1  # the head does show
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan"), [0.5, 0.5]])
+def test_an_expression_outside_zero_to_one_or_of_another_length_is_refused(
+    eager: Style, bad: object
+) -> None:
+    with pytest.raises(ValueError):
+        eager.audio_to_fields(_windows(3), bad)  # type: ignore[arg-type]

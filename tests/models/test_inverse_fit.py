@@ -111,6 +111,11 @@ def test_a_run_with_the_phase_ships_the_same_drawing_and_a_refitted_inverse(
     refitted = train(fitted_cfg, RunOptions(run_dir=tmp_path / "plain", **opts))
     c = load_tensors(refitted.style_dir / WEIGHTS_FILE)
     assert all(torch.equal(b[k], c[k]) for k in b)
+    # … and its record keeps the losses the run last logged (no step ran this time)
+    again = json.loads((refitted.style_dir / "training.json").read_text())
+    logged = [json.loads(x) for x in (tmp_path / "plain" / "log.jsonl").read_text().splitlines()]
+    last_step = [r for r in logged if "step" in r and "epoch_done" not in r][-1]
+    assert again["last_losses"] and again["last_losses"].items() <= last_step.items()
 
 
 @pytest.mark.slow

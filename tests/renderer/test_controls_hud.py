@@ -29,6 +29,8 @@ def test_key_map():
     assert action_for_key("escape") == "quit"
     assert action_for_key("c") == "composition-next"
     assert action_for_key("C", shift=True) == "composition-previous"
+    assert action_for_key("e") == "expression-down"
+    assert action_for_key("E", shift=True) == "expression-up"
     for binding in KEY_BINDINGS:  # every documented action exists in the key map
         key = binding.keys.split(" ")[0].lower().replace("esc", "escape")
         key = {"↑": "up", "1": "1"}.get(key, key)
@@ -112,4 +114,10 @@ def test_hud_lines_and_raster(controls):
 def test_a_bare_scene_has_no_compositions(controls):
     before = controls.target.scene.snapshot()
     assert controls.apply("composition-next") == "no compositions here"
+    assert controls.target.scene.snapshot() == before
+
+
+def test_a_bare_scene_has_no_expression(controls):
+    before = controls.target.scene.snapshot()
+    assert "no expression here" in controls.apply("expression-down")
     assert controls.target.scene.snapshot() == before
