@@ -24,6 +24,7 @@ from cli.control import add_control_options, control_options, controls_without_p
 from cli.rig import add_input_options, add_video_out_options
 from cli.structure import parse_meter
 from models.paths import DEFAULT_STYLE
+from renderer.settings import INK_MODES
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -211,10 +212,21 @@ def add_device_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def look_preset(given: str):  # -> bridge.show.presets.Preset
+    """``--look``'s argument: the preset it names, checked (argparse reports a bad one)."""
+    from bridge.show.presets import PresetError, find_preset
+
+    try:
+        return find_preset(given)
+    except PresetError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_composition_option(parser: argparse.ArgumentParser) -> None:
-    """``--composition``, ``--colour``, ``--no-structure``, ``--form`` and ``--expression``:
-    the layout, the colour mode, what the music's structure shows and how much of each
-    style's expression head the layers get when the show starts (all switchable live)."""
+    """``--composition``, ``--colour``, ``--no-structure``, ``--form``, ``--expression``,
+    ``--ink`` and ``--look``: the layout, the colour mode, what the music's structure shows,
+    how much of each style's expression head the layers get, how ink is drawn, and a saved
+    look, when the show starts (all switchable live)."""
     parser.add_argument(
         "--composition",
         choices=COMPOSITION_NAMES,
@@ -251,6 +263,21 @@ def add_composition_option(parser: argparse.ArgumentParser) -> None:
         "bigger and bolder, noisier sprayed, slower softer; the default) … 0 the learned "
         "stroke alone (per layer live: /syn/layer/expression)",
     )
+    parser.add_argument(
+        "--ink",
+        choices=INK_MODES,
+        default=INK_MODES[0],
+        help="how ink is drawn: stroke (crisp edges at the output size; the default) or field "
+        "(the generated picture upscaled, soft edges and shades show; live: /syn/master/ink)",
+    )
+    parser.add_argument(
+        "--look",
+        type=look_preset,
+        default=None,
+        metavar="PRESET",
+        help="start with a saved look: a preset's name (saved live with /syn/preset/save) or "
+        "a path to its .json; its tracks' looks go to the tracks of the same name",
+    )
 
 
 def add_meter_option(parser: argparse.ArgumentParser) -> None:
@@ -282,7 +309,15 @@ def show_look(args: argparse.Namespace):  # -> bridge.show.render.ShowLook
     """The look ``add_composition_option``'s arguments ask for, for an offline show."""
     from bridge.show.render import ShowLook
 
-    return ShowLook(args.composition, args.colour, args.structure, args.form, args.expression)
+    return ShowLook(
+        args.composition,
+        args.colour,
+        args.structure,
+        args.form,
+        args.expression,
+        args.ink,
+        args.look,
+    )
 
 
 def _add_show_options(parser: argparse.ArgumentParser) -> None:
@@ -396,6 +431,8 @@ def _live_options(args: argparse.Namespace, seconds: float | None) -> LiveOption
         structure=getattr(args, "structure", True),
         form=getattr(args, "form", False),
         expression=getattr(args, "expression", 1.0),
+        ink=getattr(args, "ink", "stroke"),
+        preset=getattr(args, "look", None),
         control=control_options(args),
         ndi=getattr(args, "ndi", None),
         virtual_camera=getattr(args, "vcam", None),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -102,7 +103,8 @@ def frame_times(duration: float, every: float, *, beats: bool, tempo: float | No
 def time_label(t: float, tempo: float | None, beats_per_bar: float) -> str:
     """``m:ss.s``, with ``bar.beat`` (1-based; beats are quarters, ``beats_per_bar`` of
     them a bar: 3.5 in 7/8) when the tempo is known."""
-    minutes, seconds = divmod(t, 60.0)
+    # tenths cut, not rounded: a last frame 1/30 s before a bar must not read as on it
+    minutes, seconds = divmod(math.floor(t * 10.0 + 1e-6) / 10.0, 60.0)
     text = f"{int(minutes)}:{seconds:04.1f}"
     if tempo:
         beat = round(t * tempo / 60.0, 1)  # a frame a hair before a beat is on it

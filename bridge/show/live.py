@@ -34,7 +34,8 @@ from bridge.ingest.service import BridgeService
 from bridge.show.colour import DEFAULT_COLOUR
 from bridge.show.compositions import DEFAULT_COMPOSITION
 from bridge.show.latency import LatencyStats
-from bridge.show.looks import Looks
+from bridge.show.looks import Looks, master_with
+from bridge.show.presets import Preset, apply_preset
 from bridge.show.show import Show, run_headless, run_window
 from bridge.show.sources import StreamSource
 from bridge.show.structure_feed import LiveStructureFeed
@@ -100,6 +101,10 @@ class LiveOptions:
     form: bool = False
     #: Every layer's share of its style's expression head until a controller sets it.
     expression: float = 1.0
+    #: How ink is drawn at the start: "stroke" or "field" (``/syn/master/ink`` live).
+    ink: str = "stroke"
+    #: A saved look to start with (``--look``), as ``/syn/preset/load`` would load it.
+    preset: Preset | None = None
 
 
 def open_sinks(options: LiveOptions) -> SinkSet:
@@ -295,6 +300,9 @@ class LiveShow:
             colour_mode=self.options.colour,
             expression=self.options.expression,
         )
+        looks.master = master_with(looks.master, "ink", self.options.ink)
+        if self.options.preset is not None:
+            apply_preset(looks, self.options.preset)
         looks.structure_on, looks.form_on = self.options.structure, self.options.form
         if self.options.transparent:
             looks.master = replace(looks.master, background_alpha=0.0)

@@ -155,6 +155,9 @@ class Looks:
         #: What a layer property no device sets is until a controller sets it (a layer
         #: reset returns to it); ``expression`` as the show was started with.
         self.layer_defaults: dict[str, object] = {**LAYER_DEFAULTS, "expression": expression}
+        #: The layer looks of the last preset loaded, by track name (case-folded): a track
+        #: that appears later takes its own, as the tracks there when it loaded did.
+        self.named_overrides: dict[str, dict[str, object]] = {}
         self.fade_in = fade_in
         self.fade_out = fade_out
         self.reactive = reactive or ReactiveSettings()
@@ -190,7 +193,8 @@ class Looks:
             seen.add(info.key)
             look = self.layers.get(info.key)
             if look is None:
-                look = self.layers[info.key] = LayerLook(info)
+                named = self.named_overrides.get(info.name.casefold(), {})
+                look = self.layers[info.key] = LayerLook(info, overrides=dict(named))
             look.info = info
             look.departed = False
             if info.params_version != look.params_version:

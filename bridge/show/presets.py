@@ -136,7 +136,9 @@ def capture(looks: Looks) -> Preset:
 
 
 def apply_preset(looks: Looks, preset: Preset) -> int:
-    """Apply a validated preset; return how many live layers it matched by name."""
+    """Apply a validated preset; return how many live layers it matched by name. A track
+    that appears later with a name the preset holds takes its look too (an offline render
+    applies its ``--look`` before the first frame this way)."""
     master = looks.master
     for key, value in preset.master.items():
         if key in LOOKS_MASTER:
@@ -146,7 +148,8 @@ def apply_preset(looks: Looks, preset: Preset) -> int:
     for key in LOOKS_MASTER:  # layout (layers move there, eased), tints, structure
         if key in preset.master:
             looks.apply(MasterControl(key, preset.master[key]))
-    by_name = {name.casefold(): props for name, props in preset.layers.items()}
+    by_name = {name.casefold(): dict(props) for name, props in preset.layers.items()}
+    looks.named_overrides = by_name  # for tracks that appear later
     matched = 0
     for look in looks.layers.values():
         props = by_name.get(look.info.name.casefold())
@@ -189,11 +192,32 @@ def load_preset(looks: Looks, name: str, directory: Path | None = None) -> int:
             used (not UTF-8, not JSON, too big or too deep, huge numbers, unknown keys, bad
             values); the message names the file, and the look is unchanged.
     """
-    path = preset_path(name, directory)
+    return apply_preset(looks, read_preset(preset_path(name, directory)))
+
+
+def read_preset(path: Path) -> Preset:
+    """The validated preset in file ``path``.
+
+    Raises:
+        PresetError: no such file, or one that cannot be used (as :func:`load_preset`).
+    """
     if not path.is_file():
-        raise PresetError(f"no preset {name!r} (looked for {path})")
+        raise PresetError(f"no preset file {path}")
     try:
         data = read_config_json(path, max_bytes=MAX_PRESET_BYTES)
     except ConfigError as exc:  # not UTF-8, too big, too deep, huge numbers, unreadable
         raise PresetError(str(exc)) from None
-    return apply_preset(looks, check_preset(data, origin=str(path)))
+    return check_preset(data, origin=str(path))
+
+
+def find_preset(given: str, directory: Path | None = None) -> Preset:
+    """A preset named on the command line: a path to a ``.json`` file, or the name of one
+    saved in the presets folder (``/syn/preset/save``).
+
+    Raises:
+        PresetError: as :func:`read_preset`, or an invalid name.
+    """
+    path = Path(given)
+    if path.suffix.lower() == ".json" or len(path.parts) > 1:
+        return read_preset(path)
+    return read_preset(preset_path(given, directory))

@@ -22,7 +22,8 @@ import numpy as np
 from bridge.generate.feeds import LookaheadFeed, Stem
 from bridge.show.colour import DEFAULT_COLOUR
 from bridge.show.compositions import DEFAULT_COMPOSITION
-from bridge.show.looks import Looks
+from bridge.show.looks import Looks, master_with
+from bridge.show.presets import Preset, apply_preset
 from bridge.show.show import Show
 from bridge.show.sources import FileSource
 from bridge.show.structure_feed import FileStructureFeed
@@ -84,16 +85,20 @@ def mixdown(tracks: list[np.ndarray]) -> np.ndarray:
 @dataclass(frozen=True)
 class ShowLook:
     """How an offline show looks from its first frame: the composition (layout), the colour
-    mode, whether the music's structure shows, whether the form strip is drawn, and how
-    much of its style's expression head every layer gets (all of them switchable live in
-    the bridge; `--composition`, `--colour`, `--no-structure`, `--form` and `--expression`
-    on the command line)."""
+    mode, whether the music's structure shows, whether the form strip is drawn, how much
+    of its style's expression head every layer gets, and how ink is drawn (all of them
+    switchable live in the bridge; `--composition`, `--colour`, `--no-structure`, `--form`,
+    `--expression`, `--ink` and `--look` on the command line)."""
 
     composition: str = DEFAULT_COMPOSITION
     colour: str = DEFAULT_COLOUR
     structure: bool = True
     form: bool = False
     expression: float = 1.0
+    ink: str = "stroke"
+    #: A saved look (`--look`): its master settings and each named track's layer look,
+    #: applied before the first frame (after the settings above).
+    preset: Preset | None = None
 
 
 def offline_show(
@@ -124,6 +129,9 @@ def offline_show(
         expression=look.expression,
     )
     looks.structure_on, looks.form_on = look.structure, look.form
+    looks.master = master_with(looks.master, "ink", look.ink)
+    if look.preset is not None:
+        apply_preset(looks, look.preset)
     bars = FileStructureFeed(stems, tempo, meter) if look.structure or look.form else None
     show = Show(FileSource(stems, tempo), feed, compositor, looks=looks, structure=bars)
     return show, feed
@@ -259,10 +267,10 @@ def render_stems(
     if not stems:
         raise ValueError("nothing to render: give at least one audio file")
     _check_meter(tempo, meter)
-    if out.suffix and out.suffix.lower() not in VIDEO_SUFFIXES:
+    if out.suffix.lower() not in VIDEO_SUFFIXES and out.suffix and not out.is_dir():
         raise ValueError(
             f"{out}: write a video ({', '.join(VIDEO_SUFFIXES)}) or PNG frames into a folder "
-            "(a path without a suffix)"
+            "(a path without a suffix, or a folder that exists)"
         )
     duration = stems_duration(stems, seconds)
     n_frames = max(1, round(duration * fps))

@@ -132,7 +132,7 @@ def test_bridge_command_runs_the_live_show_headless(tmp_path) -> None:
         "--out",
         str(out),
         "--seconds",
-        "1",
+        "2.5",  # a loaded machine (load 10 measured) drew 1 frame in the first second
         "--size",
         "160x96",
         "--fps",

@@ -352,7 +352,8 @@ def test_device_params_set_blend_and_opacity(harness: Harness) -> None:
     looks = harness.show.looks
 
     def applied(image: np.ndarray) -> bool:
-        return (uuid, 9) in looks.layers and looks.settings((uuid, 9)).blend != "normal"
+        # the layer may appear (with the default blend) a frame before its params arrive
+        return (uuid, 9) in looks.layers and looks.settings((uuid, 9)).blend == "multiply"
 
     harness.until(applied, 10.0)
     settings = looks.settings((uuid, 9))

@@ -257,3 +257,16 @@ def test_expression_is_a_layer_property_with_a_show_wide_default(tmp_path) -> No
     assert looks.expression("b") == 0.5  # back to the show's default, not the style's
     assert load_preset(looks, "quiet", tmp_path) == 1
     assert looks.expression("b") == 0.0
+
+
+def test_a_preset_loaded_before_a_track_appears_gives_it_its_look(tmp_path) -> None:
+    looks = Looks()
+    looks.sync([info("a", name="Bass")])
+    looks.apply(LayerControl(Selector("name", "bass"), "expression", 0.25))
+    looks.apply(LayerControl(Selector("name", "bass"), "blend", "multiply"))
+    save_preset(looks, "set", tmp_path)
+    fresh = Looks()
+    assert load_preset(fresh, "set", tmp_path) == 0  # no tracks yet
+    fresh.sync([info("b", name="BASS", uuid=U2), info("c", name="Keys", index=2)])
+    assert fresh.expression("b") == 0.25 and fresh.settings("b").blend == "multiply"
+    assert fresh.expression("c") == 1.0  # a name the preset does not hold

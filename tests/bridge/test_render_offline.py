@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 
 import numpy as np
@@ -332,3 +333,22 @@ def test_render_expression_draws_the_learned_stroke_alone(tmp_path) -> None:
     assert not all(np.array_equal(a, b) for a, b in zip(frames["1"], frames["0"], strict=True))
     with pytest.raises(SystemExit):
         main([*base, "-o", str(tmp_path / "bad"), "--expression", "1.5"])
+
+    # A saved look names the track: the same frames as --expression 0 for every layer, into
+    # a folder whose name has a dot (it exists, so it is a folder, not a file type).
+    look = tmp_path / "quiet.json"
+    look.write_text(
+        json.dumps({"synaesthete_preset": 1, "master": {}, "layers": {name: {"expression": 0}}})
+    )
+    out = tmp_path / "frames-look-0.5"
+    out.mkdir()
+    assert main([*base, "-o", str(out), "--look", str(look), "--engine", "eager"]) == 0
+    by_look = [np.asarray(Image.open(p)) for p in sorted(out.glob("*.png"))]
+    assert all(np.array_equal(a, b) for a, b in zip(by_look, frames["0"], strict=True))
+    with pytest.raises(SystemExit):  # a look that is not there is an argument error
+        main([*base, "-o", str(tmp_path / "none"), "--look", str(tmp_path / "none.json")])
+    # field ink shows the generated picture's shades: other frames than crisp strokes
+    out = tmp_path / "frames-field"
+    assert main([*base, "-o", str(out), "--ink", "field", "--engine", "eager"]) == 0
+    fields = [np.asarray(Image.open(p)) for p in sorted(out.glob("*.png"))]
+    assert not all(np.array_equal(a, b) for a, b in zip(fields, frames["1"], strict=True))

@@ -24,6 +24,9 @@ def test_labels_give_time_and_bar() -> None:
     assert time_label(65.25, None, 4) == "1:05.2"
     assert time_label(58 / 30, 124.0, 4) == "0:01.9  bar 2.1"  # a hair before the beat
     assert time_label(0.0, 124.0, 3) == "0:00.0  bar 1.1"
+    # the last frame of an 8-s render, 1/30 s before bar 5: its time is not rounded onto it
+    assert time_label(239 / 30, 120.0, 4) == "0:07.9  bar 4.4"
+    assert time_label(2.0, 120.0, 4) == "0:02.0  bar 2.1"
 
 
 def test_contact_sheet_lays_out_thumbnails_with_labels() -> None:
