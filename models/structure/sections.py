@@ -5,7 +5,9 @@ Novelty at bar ``b`` compares the bars before ``b`` (block P) with the bars from
 (mean similarities, the diagonal left out). Offline, F is ``kernel_bars`` long (look-ahead)
 and a boundary is a local novelty peak above ``novelty_offline``; live, F is the bar and the
 one after it, so a boundary at ``b`` is known when bar ``b + 1`` is complete (one bar of
-delay). Boundaries are at least ``min_section_bars`` apart.
+delay). Boundaries are at least ``min_section_bars`` apart. Offline, a boundary whose bar
+matches the bars before it better than those after it (a fill closing the section before)
+moves one bar on (:func:`settle_boundary`).
 
 Live, the checkerboard misses a change between sections whose bars cycle (a question and
 its answer, a four-bar phrase): its blocks' means are low *within* such a section too, and
@@ -86,7 +88,29 @@ def offline_boundaries(s: np.ndarray, cfg: StructureConfig) -> list[int]:
     for b in sorted(candidates, key=lambda b: -nov[b]):
         if all(abs(b - c) >= cfg.min_section_bars for c in chosen):
             chosen.append(b)
-    return sorted(chosen)
+    settled: list[int] = []
+    for b in sorted(settle_boundary(s, b, cfg.settle_bars) for b in chosen):
+        if b < n and (not settled or b - settled[-1] >= cfg.min_section_bars):
+            settled.append(b)
+    return settled
+
+
+def settle_boundary(s: np.ndarray, b: int, reach: int) -> int:
+    """The bar a section found to start at ``b`` starts at: ``b + 1`` when bar ``b``
+    matches one of the ``reach`` bars before it better than any of the ``reach`` bars after
+    it (its best similarity, so a bar of a cycle matches its partner), else ``b``.
+
+    A section's last bar is often unlike the rest of it (a fill, a changed last note): the
+    novelty then peaks a bar early, at the fill, which belongs to the section it closes.
+    Offline only (it reads bar ``b + reach``). ``reach`` 0 leaves ``b`` as it is."""
+    n = s.shape[0]
+    if reach < 1 or b + 1 >= n:
+        return b
+    past = s[b, max(0, b - reach) : b]
+    future = s[b, b + 1 : b + 1 + reach]
+    if past.size and future.size and float(past.max()) > float(future.max()):
+        return b + 1
+    return b
 
 
 def continuation_novelty(s: np.ndarray, b: int, lags: int) -> float:

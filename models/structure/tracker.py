@@ -18,9 +18,15 @@ It works on the tatum (eighth-note) grid, which is what 4/4, 3/4 and 7/8 share:
 The tracker listens for ``lock_seconds`` before its first estimate; everything up to then
 is then placed on the grid (so the first bars come late, once). Afterwards it re-estimates
 from the last ``window_seconds`` once a bar and corrects small phase errors continuously
-(half of the error each time) and, without a given tempo, slow tempo drift (±1 %); the
-meter and the downbeat stay those of the lock (a later estimate that disagrees is only
-counted in :attr:`BeatTracker.disagreements`: from a short window it is the less reliable).
+(half of the error each time) and, without a given tempo, slow tempo drift (±1 %). With a
+given tempo, the downbeat and meter are decided once more from *everything* heard when 16
+and 24 s of audio are in (``confirm_seconds``): the lock's 8 s hold three to six bars, where
+a bass line accenting another beat can outweigh the downbeat; where the longer hearing
+disagrees, the song position jumps forward onto the new grid's next bar line (the bar being
+filled is cut short, as by a locate) and :attr:`BeatTracker.corrections` counts it. Other
+than that the meter and the downbeat stay those of the lock (a later estimate from the
+12-s window that disagrees is only counted in :attr:`BeatTracker.disagreements`: from a
+short window it is the less reliable).
 It reports its grid as a :class:`Transport` (song position in quarters, bar 0 starting at
 the first downbeat), exactly as Live would.
 """
@@ -32,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.structure.clock import Transport
+from models.structure.clock import JUMP_BEATS, Transport
 
 #: Tatums per bar the tracker considers, with the time signature each stands for.
 METERS: dict[int, tuple[int, int]] = {8: (4, 4), 6: (3, 4), 7: (7, 8)}
@@ -42,6 +48,8 @@ TATUM_PRIOR = 0.25
 #: Onsets on one half of the tatums this many times stronger than on the other make those
 #: the beats (else the downbeat may fall on any tatum).
 PARITY_RATIO = 1.15
+#: Seconds of audio heard at which the downbeat and meter are decided again from all of it.
+CONFIRM_SECONDS = (16.0, 24.0)
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,9 @@ class Grid:
 
 def _envelope(onset: np.ndarray, fps: float) -> np.ndarray:
     """Onset strength with its local mean (0.5 s) removed, half-wave rectified."""
-    width = max(1, round(0.5 * fps))
+    # no wider than the stream: np.convolve's "same" keeps the longer input's length, so a
+    # stream shorter than 0.5 s (a short file's flush) would get the kernel's
+    width = max(1, min(round(0.5 * fps), onset.size))
     kernel = np.ones(width) / width
     local = np.convolve(onset, kernel, mode="same")
     return np.maximum(onset - local, 0.0)
@@ -312,6 +322,9 @@ class BeatTracker:
         tempo: quarter-note BPM when known (the tatum period is then fixed).
         lock_seconds: audio heard before the first estimate.
         window_seconds: audio each later estimate looks at.
+        confirm_seconds: audio heard (s, from the first frame) at which the downbeat and
+            meter are decided again from all of it, with a given tempo only (see the
+            module docstring); ``()`` keeps the lock's.
     """
 
     def __init__(
@@ -322,6 +335,7 @@ class BeatTracker:
         lock_seconds: float = 8.0,
         window_seconds: float = 12.0,
         meters: tuple[int, ...] = tuple(METERS),
+        confirm_seconds: tuple[float, ...] = CONFIRM_SECONDS,
     ) -> None:
         if tempo is not None and not 20.0 <= tempo <= 400.0:
             raise ValueError(f"tempo must be 20 … 400 BPM, got {tempo}")
@@ -336,6 +350,15 @@ class BeatTracker:
         self._next_check = 0.0
         self._offset = 0.0  # quarters added to the grid's beats (keeps positions continuous)
         self.disagreements = 0
+        # audio heard at which the downbeat and meter are decided again from all heard so far
+        # (with a given tempo only: without one, the tatum itself may be a half or a double,
+        # and moving the bars of a wrong tatum only cuts them once more)
+        self._confirm = (
+            sorted(c for c in confirm_seconds if c > lock_seconds) if tempo is not None else []
+        )
+        self._start: float | None = None
+        self._heard: list[tuple[np.ndarray, ...]] = []  # every frame until the last confirm
+        self.corrections = 0
 
     def _history(self) -> tuple[np.ndarray, ...]:
         times = np.concatenate(self._times)
@@ -357,15 +380,46 @@ class BeatTracker:
             return (np.zeros(0), []) if self.grid is not None else None
         self._times.append(np.asarray(times, dtype=np.float64))
         self._cols.append((onset, low, power, chroma))
+        if self._start is None:
+            self._start = float(times[0])
+        if self._confirm:
+            self._heard.append((self._times[-1], onset, low, power, chroma))
         self._trim()
         now = float(times[-1])
         if self.grid is None:
-            if now - float(self._times[0][0]) < self.lock_seconds:
+            if now - self._start < self.lock_seconds:
                 return None
             return self._lock()
+        times = np.asarray(times, dtype=np.float64)
+        if self._confirm and now - self._start >= self._confirm[0]:
+            return self._place_confirming(times)
         if now >= self._next_check:
             self._recheck(now)
-        return self._place(np.asarray(times, dtype=np.float64))
+        return self._place(times)
+
+    def _place_confirming(self, times: np.ndarray) -> tuple[np.ndarray, list[Transport]]:
+        """Place ``times`` (s, ``(n,)``), deciding the downbeat again at each confirm time
+        they cross from exactly the frames before it: the frames before that time keep the
+        grid they had, those from it on get the new one, however the frames were batched."""
+        assert self._start is not None
+        beats: list[np.ndarray] = []
+        transports: list[Transport] = []
+        rest = times
+        while self._confirm and len(rest) and rest[-1] - self._start >= self._confirm[0]:
+            at = self._start + self._confirm.pop(0)
+            cut = int(np.searchsorted(rest, at))
+            if cut:
+                b, t = self._place(rest[:cut])
+                beats.append(b)
+                transports.extend(t)
+            self._reconfirm(at)
+            rest = rest[cut:]
+        if not self._confirm:
+            self._heard = []
+        b, t = self._place(rest)
+        beats.append(b)
+        transports.extend(t)
+        return np.concatenate(beats), transports
 
     def flush(self) -> tuple[np.ndarray, list[Transport]] | None:
         """At the end of a stream shorter than the lock: estimate from what there is."""
@@ -381,6 +435,11 @@ class BeatTracker:
             times, onset, low, power, chroma, self.fps, self.tempo, self.meters
         )
         self._next_check = float(times[-1]) + self.grid.tatum * self.grid.meter
+        # confirm times the lock has already heard past add nothing to it
+        assert self._start is not None
+        self._confirm = [c for c in self._confirm if c > float(times[-1]) - self._start]
+        if not self._confirm:
+            self._heard = []
         return self._place(times)
 
     def _place(self, times: np.ndarray) -> tuple[np.ndarray, list[Transport]]:
@@ -397,6 +456,42 @@ class BeatTracker:
         while len(self._times) > 1 and float(self._times[1][0]) < last - self.window_seconds:
             self._times.pop(0)
             self._cols.pop(0)
+
+    def _reconfirm(self, now: float) -> None:
+        """Decide the downbeat and meter again from every frame heard before ``now`` (s,
+        stream time; at the lock they rest on ``lock_seconds`` only: a few bars, where a
+        bass line accenting another beat can outweigh the downbeat). Where the new decision
+        differs, the song position jumps forward to the new grid's next bar line beyond the
+        bar being filled (as a corrected locate would): that bar is cut short and the bars
+        from there on are the new grid's. The tatum period and its sub-tatum phase stay
+        the current grid's."""
+        assert self.grid is not None
+        grid = self.grid
+        times, onset, low, power, chroma = (
+            np.concatenate([h[i] for h in self._heard]) for i in range(5)
+        )
+        heard = times < now
+        times, onset, low, power, chroma = (x[heard] for x in (times, onset, low, power, chroma))
+        if len(times) < 2:
+            return
+        new = estimate_grid(times, onset, low, power, chroma, self.fps, grid.tempo, self.meters)
+        # where the song position is 0 (a bar line): the grid's downbeat less the offset
+        placed = grid.downbeat - 2.0 * grid.tatum * self._offset
+        shift = round((new.downbeat - placed) / grid.tatum)
+        if new.meter == grid.meter and shift % grid.meter == 0:
+            return
+        old_beat = float(grid.beats(np.array([now]))[0]) + self._offset
+        old_bar = METERS[grid.meter][0] * 4.0 / METERS[grid.meter][1]
+        moved = Grid(grid.tatum, placed + shift * grid.tatum, new.meter)
+        bar = METERS[new.meter][0] * 4.0 / METERS[new.meter][1]
+        here = float(moved.beats(np.array([now]))[0])
+        # the new bar lines are at multiples of `bar` (offset is a whole number of bars);
+        # land beyond the open bar's end and the splitter's jump margin
+        target = old_beat + old_bar + JUMP_BEATS + 1e-6
+        self._offset = math.ceil((target - here) / bar) * bar
+        self.grid = moved
+        self._next_check = now + moved.tatum * moved.meter
+        self.corrections += 1
 
     def _recheck(self, now: float) -> None:
         assert self.grid is not None

@@ -15,6 +15,7 @@ from models.structure.sections import (
     live_reach,
     novelty_at,
     offline_boundaries,
+    settle_boundary,
 )
 from tests.models.structure_helpers import RATE, RIFF_A, RIFF_B, stem
 
@@ -156,3 +157,32 @@ def test_live_novelty_reads_only_bars_within_its_reach():
     masked = np.where(far, np.nan, s)
     for b in range(1, len(s)):
         assert live_novelty(masked, b, cfg) == live_novelty(s, b, cfg)
+
+
+def _fill_then_phrase(bars_before: int = 8, bars_after: int = 12) -> np.ndarray:
+    """Bars alike (0.9), the last of them a fill (0.12 to the others), then a section of
+    four-bar phrases (each bar 0.96 to the bar four before, 0.52 to the rest), unlike the
+    first (0): the mix of ``112`` on the tuning side."""
+    n = bars_before + bars_after
+    s = np.zeros((n, n))
+    s[:bars_before, :bars_before] = 0.9
+    for i in range(bars_before, n):
+        for j in range(bars_before, n):
+            s[i, j] = 0.96 if (i - j) % 4 == 0 else 0.52
+    fill = bars_before - 1
+    s[fill, :bars_before] = s[:bars_before, fill] = 0.12
+    np.fill_diagonal(s, 1.0)
+    return s
+
+
+def test_a_fill_closing_a_section_stays_in_it_offline():
+    # the checkerboard peaks at the fill (bar 7), a bar before the phrases begin
+    s = _fill_then_phrase()
+    assert offline_boundaries(s, StructureConfig(settle_bars=0)) == [7]
+    assert offline_boundaries(s, StructureConfig()) == [8]
+    assert settle_boundary(s, 7, 2) == 8  # the fill's best match is before it (0.12 > 0)
+    assert settle_boundary(s, 8, 2) == 8  # a phrase bar matches the bars after it
+    assert settle_boundary(s, 7, 0) == 7
+    assert offline_boundaries(block_matrix("AAAAAAAABBBBBBBB"), StructureConfig()) == [8]
+    with pytest.raises(ValueError):
+        StructureConfig(settle_bars=-1)

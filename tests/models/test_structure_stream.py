@@ -161,3 +161,25 @@ def test_without_transport_streaming_equals_offline_with_tracks_met_as_they_come
     _, results = feed(signals, [3000, 777], transport=False)  # no add_track: met in push
     assert summary(results) == summary(offline.bars)
     assert len(offline.bars) >= 10
+
+
+def test_a_corrected_downbeat_does_not_depend_on_the_blocks():
+    # 4/4 at 120 BPM, tempo given: for the tracker's first 8 s the bass is loudest on beat
+    # 3 (and soft on the downbeat), afterwards only on the downbeat: at 16 s of audio the
+    # tracker decides the downbeat again and the bars jump onto it, cutting one bar short,
+    # at the same frame however the tracks were cut into blocks
+    bars = 14
+    hats = 0.3 * stem([[(h / 2, 0.0) for h in range(8)]] * bars, TEMPO, noise=True, seed=3)
+    bass = stem([[(2, 55.0)]] * 4 + [[(0, 55.0)]] * (bars - 4), TEMPO, decay=3.0)
+    bass += 0.4 * stem([[(0, 55.0)]] * 4 + [None] * (bars - 4), TEMPO, decay=3.0)
+    signals = {"hats": (hats, RATE), "bass": (bass, RATE)}
+    offline = analyse_signals(signals, tempo=TEMPO)
+    starts = np.array([b.start_s for b in offline.bars])
+    phase = np.abs(((starts + 1.0) % 2.0) - 1.0)  # 0 on the true downbeats
+    assert np.all(phase[starts < 14.0] > 0.9)  # the lock's bars start on beat 3
+    assert np.all(phase[starts > 15.0] < 0.05)  # from 16 s on, on the downbeat
+    assert sum(not b.complete for b in offline.bars) == 1  # the bar cut short
+    for sizes in ([1031], [1, 64, 65, 8192, 8193]):
+        _, results = feed(signals, sizes, transport=False)
+        assert summary(results) == summary(offline.bars)
+        np.testing.assert_allclose([b.start_s for b in results], starts, atol=1e-9)

@@ -131,3 +131,107 @@ def test_bars_from_audio_alone_follow_the_beat_and_the_bass():
     error = np.abs(((starts + 1.0) % 2.0) - 1.0)  # bar starts on the downbeats (every 2 s)
     assert error.max() < 0.03
     assert structure.bar_labels("bass")[1:-1] == ["a"] * (len(structure.bars) - 2)
+
+
+def _accent_change(seconds: float, switch: float) -> tuple[np.ndarray, ...]:
+    """Frames of a 4/4 piece at 120 BPM, downbeat at 0 s: an onset on every eighth, and
+    low-band onsets that accent beat 3 over the downbeat until ``switch`` s (a bass line
+    pushing the third beat) and only the downbeat afterwards."""
+    n = round(seconds * FPS)
+    times = np.arange(n) / FPS
+    onset = np.zeros(n)
+    low = np.zeros(n)
+    for k, t in enumerate(np.arange(0.0, seconds, 0.25)):
+        i = min(n - 1, round(t * FPS))
+        onset[i] = 1.0 if k % 2 == 0 else 0.5
+        tatum = k % 8
+        if t < switch:
+            low[i] = {0: 1.0, 4: 2.0}.get(tatum, 0.0)
+        else:
+            low[i] = 3.0 if tatum == 0 else 0.0
+    return times, onset, low, np.ones((n, 8)), np.zeros((n, 12))
+
+
+def _bar_lines(tracker: BeatTracker, frames: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Times (s) where the tracker's song position crosses a bar line (4/4: every 4 quarters),
+    fed in blocks of 64 frames; the positions must only move forward."""
+    times = frames[0]
+    placed_t, placed_b = [], []
+    for first in range(0, len(times), 64):
+        part = tuple(x[first : first + 64] for x in frames)
+        got = tracker.push(*part)
+        if got is None:
+            continue
+        beats, _ = got
+        placed_t.append(times[first + len(part[0]) - len(beats) : first + len(part[0])])
+        placed_b.append(beats)
+    t, b = np.concatenate(placed_t), np.concatenate(placed_b)
+    assert np.all(np.diff(b) > 0)
+    bar = np.floor(b / 4.0 + 1e-9)
+    return t[1:][np.diff(bar) > 0]
+
+
+def test_the_downbeat_is_decided_again_from_everything_heard():
+    # the first 8 s (the lock) accent beat 3; from 8 s on only the downbeat: by 16 s of
+    # audio the downbeat has the most low onsets, and the bars move onto it
+    frames = _accent_change(30.0, switch=8.0)
+    tracker = BeatTracker(FPS, tempo=120.0)
+    lines = _bar_lines(tracker, frames)
+    phase = np.abs(((lines + 1.0) % 2.0) - 1.0)  # 0 on the true downbeats (every 2 s)
+    assert np.all(phase[lines < 15.0] > 0.9)  # the lock's bars start on beat 3 ...
+    assert np.all(phase[lines > 17.0] < 0.05)  # ... and from the correction on the downbeat
+    assert tracker.corrections == 1
+    # without deciding again, the lock's downbeat stays
+    fixed = _bar_lines(BeatTracker(FPS, tempo=120.0, confirm_seconds=()), frames)
+    assert np.all(np.abs(((fixed + 1.0) % 2.0) - 1.0) > 0.9)
+
+
+def test_a_downbeat_heard_right_at_the_lock_is_kept():
+    frames = _accent_change(30.0, switch=0.0)
+    tracker = BeatTracker(FPS, tempo=120.0)
+    lines = _bar_lines(tracker, frames)
+    assert tracker.corrections == 0
+    assert np.all(np.abs(((lines + 1.0) % 2.0) - 1.0) < 0.05)
+
+
+def test_without_a_tempo_the_lock_s_bars_are_kept():
+    # without a tempo the tatum may be a double (here 0.5 s, quarter notes): moving bars
+    # of a wrong tatum only cuts them once more, so the downbeat is not decided again
+    tracker = BeatTracker(FPS)
+    _bar_lines(tracker, _accent_change(30.0, switch=8.0))
+    assert tracker.grid is not None and tracker.corrections == 0
+
+
+def test_the_downbeat_is_decided_from_the_frames_before_each_confirm_time():
+    # beat 3 accented until 14 s: by 16 s it still has the most low onsets (14 against 10),
+    # by 24 s the downbeat has (22 against 14). Fed in small blocks or in one block after
+    # the lock, the bars move at 24 s, decided from the frames before it only
+    frames = _accent_change(30.0, switch=14.0)
+    small = BeatTracker(FPS, tempo=120.0)
+    lines = _bar_lines(small, frames)
+    phase = np.abs(((lines + 1.0) % 2.0) - 1.0)
+    assert np.all(phase[lines < 23.0] > 0.9) and np.all(phase[lines > 25.0] < 0.05)
+    large = BeatTracker(FPS, tempo=120.0)
+    lock = round(8.2 * FPS)
+    first = large.push(*(x[:lock] for x in frames))
+    rest = large.push(*(x[lock:] for x in frames))
+    assert first is not None and rest is not None
+    small_beats = BeatTracker(FPS, tempo=120.0)
+    beats = [
+        got[0]
+        for k in range(0, len(frames[0]), 64)
+        if (got := small_beats.push(*(x[k : k + 64] for x in frames))) is not None
+    ]
+    np.testing.assert_allclose(np.concatenate([first[0], rest[0]]), np.concatenate(beats))
+
+
+@pytest.mark.parametrize("seconds", [0.2, 0.45, 0.6])
+def test_a_stream_shorter_than_the_onset_envelope_still_gets_a_structure(seconds: float) -> None:
+    """A file of under 0.5 s without a tempo (its flush estimates from less audio than the
+    envelope's 0.5-s mean) once raised a broadcasting error inside the tracker."""
+    rng = np.random.default_rng(3)
+    clicks = np.zeros(round(seconds * RATE), np.float32)
+    clicks[:: RATE // 8] = 1.0
+    clicks += 0.01 * rng.standard_normal(clicks.size).astype(np.float32)
+    structure = analyse_signals({"short": (clicks, float(RATE))})
+    assert structure.bars is not None
