@@ -3,13 +3,15 @@
 Measures images per second of a style's audio→image generator at each batch size: the bare
 eager network, and the public ``Style.audio_to_image`` path (batch-invariance padding and
 uint8 conversion included) with the ``eager`` and ``compiled`` engines
-(:mod:`models.inference`), optionally TorchScript freeze; and in the same run the reference
+(:mod:`models.inference`), optionally TorchScript freeze and the generator with bfloat16
+convolutions (:mod:`models.low_precision`, both engines); and in the same run the reference
 CycleGAN generator (ResNet, 9 blocks, ngf 64, 256², transposed-conv upsampling, 1 channel).
-Every figure is printed as a ratio against the eager engine at the same batch and against
-the reference. Medians of several timed repeats after warm-up.
+Every figure is printed as a ratio against the float32 eager engine at the same batch, the
+float32 compiled engine (when built) and the reference. Medians of several timed repeats
+after warm-up; the candidates alternate within each repeat, so they share conditions.
 
     .venv/bin/python bench/generator.py [--style squiggle] [--threads 1] [--batches 1,4,8]
-                                        [--no-compile] [--jit]
+                                        [--no-compile] [--jit] [--precision bfloat16]
 
 Timings on a machine shared with other jobs are noisy; the script prints the load average.
 """
@@ -93,6 +95,28 @@ def images_per_second(run: Callable[[], object], batch: int, repeats: int, min_s
     return statistics.median(rates)
 
 
+def alternating_rates(
+    runs: dict[str, Callable[[], object]], batch: int, repeats: int, min_s: float
+) -> dict[str, float]:
+    """Median images/s of each of ``runs`` over ``repeats`` rounds, each round timing every
+    run once for at least ``min_s`` in turn, so that all share the machine's conditions."""
+    for run in runs.values():
+        run()
+        run()  # warm-up (oneDNN primitive caches, compile)
+    rates: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            n, start = 0, time.perf_counter()
+            while True:
+                run()
+                n += 1
+                elapsed = time.perf_counter() - start
+                if elapsed >= min_s:
+                    break
+            rates[name].append(n * batch / elapsed)
+    return {name: statistics.median(r) for name, r in rates.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--style", default=DEFAULT_STYLE)
@@ -102,9 +126,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-seconds", type=float, default=0.5)
     parser.add_argument("--no-compile", action="store_true", help="skip the compiled engine")
     parser.add_argument("--jit", action="store_true", help="also TorchScript freeze (rejected)")
+    parser.add_argument(
+        "--precision",
+        choices=("float32", "bfloat16"),
+        default="float32",
+        help="bfloat16: also the generator with bfloat16 convolutions, eager and compiled",
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from models.low_precision import LowPrecisionError, bfloat16_kind, low_precision_generator
     from models.style import Style, count_macs
 
     if args.threads:
@@ -133,6 +164,26 @@ def main(argv: list[str] | None = None) -> int:
             print(f"compiled engine built in {time.perf_counter() - started:.1f} s")
         except Exception as exc:  # compile support varies by platform; report, go on
             print(f"compiled engine unavailable: {exc}")
+    if args.precision == "bfloat16":
+        try:
+            low = low_precision_generator(net, require=True)
+        except LowPrecisionError as exc:
+            print(f"bfloat16 skipped: {exc}")
+        else:
+            print(f"bfloat16 convolutions ({bfloat16_kind()})")
+
+            # A Style runs any module with the generator's call; its engines wrap this one.
+            def bf16_style(engine: str, low: nn.Module = low) -> Style:
+                return Style(style.config, low, style.g_audio, style.folder, engine=engine)  # type: ignore[arg-type]
+
+            engines["bf16 eager"] = bf16_style("eager")
+            if not args.no_compile:
+                started = time.perf_counter()
+                try:
+                    engines["bf16 compiled"] = bf16_style("compiled")
+                    print(f"bf16 compiled engine built in {time.perf_counter() - started:.1f} s")
+                except Exception as exc:  # as for float32: report, go on
+                    print(f"bf16 compiled engine unavailable: {exc}")
     scripted = None
     if args.jit:
         x2 = torch.zeros(2, 1, size, size)
@@ -150,16 +201,11 @@ def main(argv: list[str] | None = None) -> int:
             with torch.inference_mode():
                 return net(x)
 
-        results["bare eager net", batch] = images_per_second(
-            eager, batch, args.repeats, args.min_seconds
-        )
+        runs: dict[str, Callable[[], object]] = {"bare eager net": eager}
         for name, engine in engines.items():
-            results[name, batch] = images_per_second(
-                lambda w=windows, e=engine: e.audio_to_image(w),
-                batch,
-                args.repeats,
-                args.min_seconds,
-            )
+            runs[name] = lambda w=windows, e=engine: e.audio_to_image(w)
+        for name, rate in alternating_rates(runs, batch, args.repeats, args.min_seconds).items():
+            results[name, batch] = rate
         if scripted is not None:
 
             def jit(x: torch.Tensor = x, model: Callable = scripted) -> object:
@@ -183,10 +229,18 @@ def main(argv: list[str] | None = None) -> int:
         f"reference CycleGAN generator (9 blocks, ngf 64, 256²): {ref_macs / 1e9:.1f} GMAC/img, "
         f"{ref_rate:.2f} img/s at batch 1 eager"
     )
-    print(f"  {'path':<22} {'batch':>5} {'img/s':>8} {'× engine eager':>15} {'× reference':>12}")
+    print(
+        f"  {'path':<22} {'batch':>5} {'img/s':>8} {'ms/img':>7} {'× engine eager':>15} "
+        f"{'× compiled':>11} {'× reference':>12}"
+    )
     for (name, batch), rate in results.items():
         base = results["engine eager", batch]
-        print(f"  {name:<22} {batch:>5} {rate:8.1f} {rate / base:14.2f}× {rate / ref_rate:11.0f}×")
+        compiled = results.get(("engine compiled", batch))
+        vs_compiled = f"{rate / compiled:10.2f}×" if compiled else f"{'-':>11}"
+        print(
+            f"  {name:<22} {batch:>5} {rate:8.1f} {1e3 / rate:7.2f} {rate / base:14.2f}× "
+            f"{vs_compiled} {rate / ref_rate:11.0f}×"
+        )
     best = max(results, key=results.get)
     load_after = os.getloadavg()
     print(

@@ -90,6 +90,7 @@ def render(paths: list[Path], out: Path, args: argparse.Namespace, *, reference:
         batch_frames=1 if reference else args.batch_frames,
         write_ahead=0 if reference else None,
         engine=args.engine,
+        precision=args.precision,
         blas_threads=args.blas_threads or None,
     )
     summary["whole"] = time.perf_counter() - began
@@ -119,6 +120,12 @@ def main() -> int:
     parser.add_argument("--stereo", action="store_true", help="write the stems as stereo")
     parser.add_argument("--batch-frames", type=int, default=RENDER_BATCH_FRAMES)
     parser.add_argument("--engine", default=None, help="the generators' engine (eager, compiled)")
+    parser.add_argument(
+        "--precision",
+        default="fast",
+        choices=["fast", "float32", "bfloat16"],
+        help="the generators' precision (fast, the render's default: bfloat16 where native)",
+    )
     parser.add_argument(
         "--blas-threads",
         type=int,

@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 ENGINES = ("auto", "eager", "compiled", "live")
-PRECISIONS = ("auto", "float32", "float16")
+PRECISIONS = ("auto", "fast", "float32", "float16", "bfloat16")
 #: Static batch sizes the compiled CPU engine is built for.
 COMPILED_BUCKETS: tuple[int, ...] = (1, 2, 4, 8, 16)
 #: Windows per call on a GPU: one batch serves up to this many tracks.
@@ -113,16 +113,35 @@ def resolve_engine(engine: str, device: torch.device) -> str:
 
 def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
     """``"auto"``: float16 on CUDA and MPS, float32 on the CPU (half is slower there).
+    ``"bfloat16"``: a CPU's convolutions in bfloat16 (:mod:`models.low_precision`), where it
+    has native bfloat16 (AMX-BF16 or AVX512-BF16). ``"fast"`` (the shows' default): as
+    ``"auto"``, but bfloat16 on a CPU that has it natively.
 
     Raises:
-        ValueError: an unknown precision, or float16 asked for on the CPU.
+        ValueError: an unknown precision, float16 asked for on the CPU or bfloat16 on a GPU.
+        InferenceError: bfloat16 on a CPU without native bfloat16 (it would be slower).
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-    if precision == "auto":
+    if precision == "fast" and device.type == "cpu":
+        from models.low_precision import bfloat16_supported
+
+        return torch.bfloat16 if bfloat16_supported() else torch.float32
+    if precision in ("auto", "fast"):
         return torch.float32 if device.type == "cpu" else torch.float16
     if precision == "float16" and device.type == "cpu":
-        raise ValueError("float16 is for GPUs; on the CPU use float32")
+        raise ValueError("float16 is for GPUs; on the CPU use float32 or bfloat16")
+    if precision == "bfloat16":
+        if device.type != "cpu":
+            raise ValueError("bfloat16 is for CPUs; on a GPU use float16")
+        from models.low_precision import bfloat16_supported
+
+        if not bfloat16_supported():
+            raise InferenceError(
+                "precision bfloat16 asked for, but this CPU has no native bfloat16 "
+                "(AMX-BF16 or AVX512-BF16), where it would run slower; use float32"
+            )
+        return torch.bfloat16
     return torch.float16 if precision == "float16" else torch.float32
 
 
@@ -195,6 +214,13 @@ class Runner:
         self.input_shape = input_shape
         self.precision = precision
         self.min_batch, self.chunk = min_batch, chunk
+        if device.type == "cpu" and precision == torch.bfloat16:
+            from models.low_precision import LowPrecisionError, low_precision_generator
+
+            try:  # the convolutions in bfloat16; the rest of the network as it is
+                net = low_precision_generator(net, require=True)  # type: ignore[arg-type]
+            except LowPrecisionError as exc:
+                raise InferenceError(str(exc)) from exc
         self.net = net.to(device).eval()
         #: Whether calls hand the network a head strength per window.
         self.strength = takes_strength(net)

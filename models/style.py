@@ -67,7 +67,9 @@ class StyleInfo:
         device: the device type the generator runs on (``"cpu"``, ``"cuda"``, ``"mps"``).
         engine: the engine requested (``"eager"``, ``"compiled"`` or ``"live"``: eager until
             the compiled graphs are ready); pictures are bit-identical only within one
-            device type and engine.
+            device type, engine and precision.
+        precision: the pictures' precision: ``"float32"``, ``"float16"`` (a GPU's autocast)
+            or ``"bfloat16"`` (a CPU's convolutions, :mod:`models.low_precision`).
     """
 
     name: str
@@ -81,6 +83,7 @@ class StyleInfo:
     descriptors: tuple[str, ...] = ()
     device: str = "cpu"
     engine: str = "eager"
+    precision: str = "float32"
 
     def to_json(self) -> dict[str, object]:
         """Plain JSON values (the generator process sends this to the bridge at start)."""
@@ -97,7 +100,7 @@ class StyleInfo:
         """
         try:
             analysis = AnalysisConfig(**values["analysis"])  # type: ignore[arg-type]
-            optional = {"device", "engine"}
+            optional = {"device", "engine", "precision"}
             known = {f.name for f in fields(cls)} - {"analysis", "descriptors"} - optional
             rest = {k: values[k] for k in known}
             rest.update({k: str(values[k]) for k in optional if k in values})
@@ -139,7 +142,8 @@ class Style:
             15 s per batch size without), ``"live"`` (eager until the graphs are ready, then
             compiled) or ``"auto"`` (compiled on the CPU, eager on a GPU).
         precision: ``"auto"`` (float16 autocast on a GPU, float32 on the CPU),
-            ``"float32"`` or ``"float16"`` (GPU only).
+            ``"float32"``, ``"float16"`` (GPU only) or ``"bfloat16"`` (a CPU with native
+            bfloat16: the audio→image convolutions, :mod:`models.low_precision`).
 
     Raises:
         ValueError: a bad policy, device, engine or precision name.
@@ -169,8 +173,14 @@ class Style:
         self.engine = resolve_engine(engine, self.device)
         dtype = resolve_precision(precision, self.device)
         shape = (cfg.image_size, cfg.image_size)
+        #: The audio→image generator's precision (the image→audio one stays float32 where
+        #: this is bfloat16: only the pictures were measured at it).
+        self.precision = str(dtype).removeprefix("torch.")
+        audio_dtype = torch.float32 if dtype == torch.bfloat16 else dtype
         self._image = Runner(self.g_image, device=self.device, precision=dtype, input_shape=shape)
-        self._audio = Runner(self.g_audio, device=self.device, precision=dtype, input_shape=shape)
+        self._audio = Runner(
+            self.g_audio, device=self.device, precision=audio_dtype, input_shape=shape
+        )
         self.min_batch, self.chunk = 1, None
         if policy == "auto":
             policy = self._choose_policy()
@@ -299,6 +309,7 @@ class Style:
             descriptors=self.config.descriptors,
             device=self.device.type,
             engine=self.engine,
+            precision=self.precision,
         )
 
     # ----- inference -----------------------------------------------------------------------

@@ -70,6 +70,7 @@ def serve(
     device: str = "cpu",
     engine: str = "eager",
     niceness: int = 0,
+    precision: str = "auto",
 ) -> None:
     """The child's main loop: load the style on ``device`` with ``engine`` (sending
     ``COMPILING`` first when that waits for compiled graphs), send ``READY`` and the style's
@@ -84,7 +85,7 @@ def serve(
 
         if resolve_engine(engine, resolve_device(device)) == "compiled":
             conn.send_bytes(COMPILING)
-        style = Style.load(name, threads=threads, device=device, engine=engine)
+        style = Style.load(name, threads=threads, device=device, engine=engine, precision=precision)
         info = style.info()
     except Exception as exc:  # report any failure to the parent instead of dying silently
         conn.send_bytes(FAILED + f"{type(exc).__name__}: {exc}".encode())
@@ -132,6 +133,8 @@ class RemoteStyle:
         engine: ``"eager"`` (the default), ``"compiled"``, ``"live"`` or ``"auto"``
             (:mod:`models.inference`); ``info.engine`` says which one the child resolved.
         compile_timeout: seconds to wait for a compiling child to be ready.
+        precision: ``"auto"``, ``"float32"``, ``"float16"`` or ``"bfloat16"``
+            (:class:`models.style.Style`); ``info.precision`` says what the child runs.
         niceness: how much lower the child's scheduling priority is (``os.nice``; 0 keeps
             it). The live show lowers it so that, when the CPU is short, the display keeps
             its frame rate and generation gives way (bench/latency.py, 8 tracks: 53 → 57
@@ -154,6 +157,7 @@ class RemoteStyle:
         engine: str = "eager",
         compile_timeout: float = COMPILE_TIMEOUT,
         niceness: int = 0,
+        precision: str = "auto",
     ) -> None:
         context = multiprocessing.get_context("spawn")
         self.name = name
@@ -162,7 +166,7 @@ class RemoteStyle:
         self._conn, child = context.Pipe()
         self._process = context.Process(
             target=serve,
-            args=(child, name, threads, device, engine, niceness),
+            args=(child, name, threads, device, engine, niceness, precision),
             name=f"generator-{name}",
             daemon=True,
         )

@@ -62,6 +62,10 @@ class LiveOptions:
     threads: int = 1
     #: Where the generators run: ``auto`` (a GPU when there is one), ``cpu``, ``cuda``, ``mps``.
     device: str = "auto"
+    #: The generators' precision: ``fast`` (bfloat16 on a CPU with native bfloat16, float16
+    #: on a GPU, else float32), ``auto``, ``float32``, ``bfloat16`` or ``float16``
+    #: (:func:`models.inference.resolve_precision`).
+    precision: str = "fast"
     #: How a generator child runs (models/inference.py): ``live`` answers at once with eager
     #: pictures and switches to compiled graphs when they are built (~12 s); ``compiled``
     #: waits for them (benchmarks of the steady state); ``eager`` never compiles.
@@ -149,12 +153,17 @@ GENERATOR_NICENESS = 5
 
 
 def style_loader(
-    threads: int, in_process: bool = False, device: str = "auto", engine: str = "live"
+    threads: int,
+    in_process: bool = False,
+    device: str = "auto",
+    engine: str = "live",
+    precision: str = "auto",
 ) -> Callable[[str], object]:
     """Load styles in a generator child process (default) or in this process, on ``device``
-    (``auto|cpu|cuda|mps``). A child runs ``engine`` (by default ``live``: eager pictures at
-    once, compiled ones once built, models/inference.py) at a lower priority
-    (:data:`GENERATOR_NICENESS`); in this process the style runs eager."""
+    (``auto|cpu|cuda|mps``) at ``precision`` (``auto|float32|float16|bfloat16``). A child
+    runs ``engine`` (by default ``live``: eager pictures at once, compiled ones once built,
+    models/inference.py) at a lower priority (:data:`GENERATOR_NICENESS`); in this process
+    the style runs eager."""
 
     def load(name: str) -> object:
         # Fail fast, without starting a process, for a name no style folder has: a device or
@@ -163,7 +172,7 @@ def style_loader(
         if in_process:
             from models.style import Style
 
-            return Style.load(name, threads=threads, device=device)
+            return Style.load(name, threads=threads, device=device, precision=precision)
         from bridge.generate.generator_process import RemoteStyle
 
         return RemoteStyle(
@@ -174,6 +183,7 @@ def style_loader(
             device=device,
             engine=engine,
             niceness=GENERATOR_NICENESS,
+            precision=precision,
         )
 
     return load
@@ -221,7 +231,11 @@ class LiveShow:
         self.styles = StyleCache(
             loader
             or style_loader(
-                options.threads, not options.generator_process, options.device, options.engine
+                options.threads,
+                not options.generator_process,
+                options.device,
+                options.engine,
+                options.precision,
             ),
             options.style,
         )

@@ -144,10 +144,12 @@ def style_processes(
     *,
     engine: str | None = None,
     device: str | None = None,
+    precision: str | None = None,
 ) -> Iterator[Callable[[str], object]]:
     """One generator process per style the stems use, all started (and checked) on entry,
     closed on exit; yields ``generator_for(style)``. ``engine`` (``eager``, ``compiled``, …)
-    and ``device`` (``auto|cpu|cuda|mps``) are passed on to each process when given.
+    ``device`` (``auto|cpu|cuda|mps``) and ``precision`` are passed on to each process when
+    given.
 
     (Starting them on threads while the rest of the render is prepared was measured and
     not kept: on two cores the start-up took 3.5–3.6 s against 3.4 s, both sides busy.)
@@ -159,6 +161,8 @@ def style_processes(
         options["engine"] = engine
     if device is not None:
         options["device"] = device
+    if precision is not None:
+        options["precision"] = precision
     styles: dict[str, RemoteStyle] = {}
 
     def generator_for(name: str) -> RemoteStyle:
@@ -238,6 +242,7 @@ def render_stems(
     write_ahead: int | None = None,
     engine: str | None = None,
     device: str = "auto",
+    precision: str = "fast",
     blas_threads: int | None = RENDER_BLAS_THREADS,
 ) -> dict[str, float]:
     """Render stems to ``out`` (.mp4/.mov/.mkv, or a directory for PNG frames), looking as
@@ -249,7 +254,8 @@ def render_stems(
     :func:`renderer.offline.render_to_sink`; 0: encode on this thread). Neither changes the
     video, only the wall time. ``engine`` is the generators' (:func:`style_processes`; None:
     ``compiled`` when the render makes at least :data:`COMPILE_PAYS_PICTURES` pictures, else
-    ``eager``), ``device`` where they run (``auto|cpu|cuda|mps``). One engine serves the whole
+    ``eager``), ``device`` where they run (``auto|cpu|cuda|mps``) and ``precision`` how
+    (``auto|float32|float16|bfloat16``, :class:`models.style.Style`). One engine serves the whole
     render, so the same stems give the same video. ``blas_threads`` limits this process's
     BLAS while frames are drawn (:func:`drawing_thread_first`; None: as it is).
 
@@ -277,7 +283,9 @@ def render_stems(
     if engine is None:  # compiling (~12 s with the disk cache) pays on long renders only
         pictures = n_frames * len(stems)
         engine = "compiled" if pictures >= COMPILE_PAYS_PICTURES else "eager"
-    with style_processes(stems, threads, engine=engine, device=device) as generator_for:
+    with style_processes(
+        stems, threads, engine=engine, device=device, precision=precision
+    ) as generator_for:
         rate = stems[0].rate
         mix = mixdown([resample(stem.audio, stem.rate, rate) for stem in stems])
         audio = AudioTrack.from_array(mix[: round(duration * rate)], rate)
@@ -329,6 +337,7 @@ def render_stills(
     threads: int = 1,
     progress: bool = True,
     look: ShowLook = ShowLook(),
+    precision: str = "fast",
 ) -> list[np.ndarray]:
     """Frames ``frames`` (indices at ``fps``) of the render :func:`render_stems` would make,
     each H×W×3 uint8. Every frame up to the last is drawn (crossfades, fades and the
@@ -350,7 +359,10 @@ def render_stills(
         raise ValueError("give at least one frame index, none negative")
     n_frames = wanted[-1] + 1
     stills: dict[int, np.ndarray] = {}
-    with style_processes(stems, threads) as generator_for, HeadlessRenderer(size) as renderer:
+    with (
+        style_processes(stems, threads, precision=precision) as generator_for,
+        HeadlessRenderer(size) as renderer,
+    ):
         compositor = renderer.compositor
         show, feed = offline_show(
             stems,

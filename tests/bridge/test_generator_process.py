@@ -172,3 +172,24 @@ def test_bad_expressions_are_refused_before_they_cross(remote: RemoteStyle, bad:
     with pytest.raises(ValueError):
         remote.audio_to_image(windows, bad)  # type: ignore[arg-type]
     assert remote.audio_to_image(windows).shape == (3, 64, 64)  # the child is still well
+
+
+@pytest.mark.skipif(
+    not __import__("models.low_precision").low_precision.bfloat16_supported(),
+    reason="no native bfloat16 (AMX-BF16 or AVX512-BF16) on this CPU",
+)
+def test_a_child_runs_the_precision_it_is_asked_for() -> None:
+    rng = np.random.default_rng(11)
+    windows = rng.uniform(-1, 1, size=(3, 64, 64)).astype(np.float32)
+    style = RemoteStyle("squiggle", threads=1, precision="bfloat16")
+    try:
+        assert style.info.precision == "bfloat16"
+        local = Style.load("squiggle", threads=1, precision="bfloat16")
+        np.testing.assert_array_equal(style.audio_to_image(windows), local.audio_to_image(windows))
+    finally:
+        style.close()
+
+
+def test_a_precision_the_child_cannot_run_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="float16 is for GPUs"):
+        RemoteStyle("squiggle", threads=1, precision="float16", device="cpu")

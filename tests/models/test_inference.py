@@ -250,3 +250,38 @@ def test_an_expression_outside_zero_to_one_or_of_another_length_is_refused(
 ) -> None:
     with pytest.raises(ValueError):
         eager.audio_to_fields(_windows(3), bad)  # type: ignore[arg-type]
+
+
+def test_bfloat16_is_a_cpu_precision_and_refused_where_it_cannot_pay(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cpu = torch.device("cpu")
+    with pytest.raises(ValueError, match="float16"):
+        resolve_precision("bfloat16", torch.device("cuda"))
+    from models import low_precision
+
+    monkeypatch.setattr(low_precision, "bfloat16_supported", lambda: False)
+    with pytest.raises(InferenceError, match="no native bfloat16"):
+        resolve_precision("bfloat16", cpu)
+    monkeypatch.setattr(low_precision, "bfloat16_supported", lambda: True)
+    assert resolve_precision("bfloat16", cpu) == torch.bfloat16
+    assert resolve_precision("auto", cpu) == torch.float32  # opt-in on the CPU
+
+
+@pytest.mark.skipif(
+    not __import__("models.low_precision").low_precision.bfloat16_supported(),
+    reason="no native bfloat16 (AMX-BF16 or AVX512-BF16) on this CPU",
+)
+def test_a_bfloat16_style_draws_close_to_float32_and_says_so(style_dir: Path, eager: Style) -> None:
+    low = Style.from_dir(style_dir, threads=1, precision="bfloat16")
+    assert low.info().precision == "bfloat16" and eager.info().precision == "float32"
+    assert StyleInfo.from_json(low.info().to_json()).precision == "bfloat16"
+    _assert_batch_invariant(low)
+    windows = _windows(8, seed=12)
+    steps = np.abs(
+        low.audio_to_image(windows).astype(int) - eager.audio_to_image(windows).astype(int)
+    )
+    assert 0 < steps.mean() <= 2.0  # it ran bfloat16, and close (random windows)
+    # the image→audio generator stays float32: the same windows back from the same pictures
+    pictures = eager.audio_to_image(windows)
+    np.testing.assert_array_equal(low.image_to_windows(pictures), eager.image_to_windows(pictures))
