@@ -51,6 +51,13 @@ class StructureConfig:
             closing a section raises the novelty a bar early; see
             ``sections.settle_boundary``). 0 turns it off. 2 on the tuning side (27
             pieces): the mix as one file offline 0.896 → 0.933, no other path lower.
+        live_settle_bars: live and without a transport (the tracker's bars), a boundary
+            whose bar matches one of this many bars before it better than the bar after
+            it is taken for a fill: the boundary is reported at the next bar instead (still
+            one bar of delay; see ``sections.is_fill``). 0 turns it off. 2 on the tuning
+            side (27 pieces): the mix as one file live 0.898 → 0.900 (tuning set), 0.784 →
+            0.808 (18 more seeds); with a transport it cost 0.947 → 0.936, so it is off
+            there.
         min_section_bars: boundaries are at least this many bars apart.
         section_same: a new section whose bars are at least this similar to an earlier
             section's (each bar's best match, see ``sections.matched_similarity``) takes
@@ -76,6 +83,7 @@ class StructureConfig:
     novelty_offline_cycle: float = 0.3
     cycle_lags: int = 4
     settle_bars: int = 2
+    live_settle_bars: int = 2
     min_section_bars: int = 2
     section_same: float = 0.7
     late_bars: int = 2
@@ -91,8 +99,8 @@ class StructureConfig:
             raise ValueError(f"first_slot_weight must be in [0, 1], got {self.first_slot_weight}")
         if self.kernel_bars < 1 or self.min_section_bars < 1 or self.late_bars < 1:
             raise ValueError("kernel_bars, min_section_bars and late_bars must be at least 1")
-        if self.settle_bars < 0:
-            raise ValueError(f"settle_bars must be at least 0, got {self.settle_bars}")
+        if self.settle_bars < 0 or self.live_settle_bars < 0:
+            raise ValueError("settle_bars and live_settle_bars must be at least 0")
         if self.cycle_lags < 1 or min(self.novelty_live_cycle, self.novelty_offline_cycle) <= 0:
             raise ValueError(
                 "cycle_lags must be at least 1, novelty_live_cycle and novelty_offline_cycle "

@@ -7,7 +7,8 @@ and a boundary is a local novelty peak above ``novelty_offline``; live, F is the
 one after it, so a boundary at ``b`` is known when bar ``b + 1`` is complete (one bar of
 delay). Boundaries are at least ``min_section_bars`` apart. Offline, a boundary whose bar
 matches the bars before it better than those after it (a fill closing the section before)
-moves one bar on (:func:`settle_boundary`).
+moves one bar on (:func:`settle_boundary`); live, on the tracker's bars, a candidate that is
+such a fill by the one bar after it (:func:`is_fill`) is passed over for the next bar.
 
 Live, the checkerboard misses a change between sections whose bars cycle (a question and
 its answer, a four-bar phrase): its blocks' means are low *within* such a section too, and
@@ -111,6 +112,17 @@ def settle_boundary(s: np.ndarray, b: int, reach: int) -> int:
     if past.size and future.size and float(past.max()) > float(future.max()):
         return b + 1
     return b
+
+
+def is_fill(s: np.ndarray, b: int, reach: int) -> bool:
+    """Live: whether bar ``b`` (a boundary candidate) closes the section before rather than
+    opening the next: it matches one of the ``reach`` bars before it better than the bar
+    after it (the only one known with one bar of delay). ``reach`` 0: never."""
+    n = s.shape[0]
+    if reach < 1 or b + 1 >= n:
+        return False
+    past = s[b, max(0, b - reach) : b]
+    return bool(past.size) and float(past.max()) > float(s[b, b + 1])
 
 
 def continuation_novelty(s: np.ndarray, b: int, lags: int) -> float:

@@ -33,6 +33,7 @@ from models.structure.frames import Frames, TrackFrames
 from models.structure.motifs import MotifMemory, family
 from models.structure.results import BarResult, Section, Structure
 from models.structure.sections import (
+    is_fill,
     label_sections,
     live_history,
     live_novelty,
@@ -156,6 +157,7 @@ class StructureStream:
         self._sim: dict[tuple[int, int], float] = {}
         self._novelty: list[float] = []
         self._section_starts: list[int] = [0]
+        self._fill_before = False  # the last boundary candidate was a fill: next bar starts
         self._section_labels: list[str] = []
         self._groups: dict[str, list[range]] = {}
         self._aligned_upto = 0  # tracker mode: frames of every track handed to the tracker
@@ -448,6 +450,7 @@ class StructureStream:
             raise ValueError(f"replay cannot change {', '.join(same)}")
         other = StructureStream(cfg, tempo=self.tempo)
         other._names = self.tracks
+        other._transport_mode = self._transport_mode
         for bar in self._inputs:
             other._classify(bar)
         return other
@@ -476,7 +479,11 @@ class StructureStream:
         return s
 
     def _live_boundary(self, index: int) -> int | None:
-        """With bar ``index`` in, decide whether a section started at ``index - 1``."""
+        """With bar ``index`` in, decide whether a section started at ``index - 1``.
+
+        Without a transport, a candidate bar that is a fill (:func:`is_fill`) is passed
+        over and the bar after it starts the section, reported with the next bar (the
+        tracker's bars: with Live's, the rule cost the tuning side's live boundaries)."""
         cfg = self.cfg
         b = index - 1
         if b < 1:
@@ -488,7 +495,13 @@ class StructureStream:
         previous = self._novelty[-1] if self._novelty else 0.0
         self._novelty.append(nov)
         last_start = self._section_starts[-1]
-        if nov < cfg.novelty_live or nov < previous or b - last_start < cfg.min_section_bars:
+        fill_before, self._fill_before = self._fill_before, False
+        if fill_before and b - last_start >= cfg.min_section_bars:
+            pass  # the bar before closed its section (a fill): this one opens the next
+        elif nov < cfg.novelty_live or nov < previous or b - last_start < cfg.min_section_bars:
+            return None
+        elif self._transport_mode is False and is_fill(s, b - first, cfg.live_settle_bars):
+            self._fill_before = True
             return None
         self._section_starts.append(b)
         self._new_label(b, index + 1)

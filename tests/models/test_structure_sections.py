@@ -9,6 +9,7 @@ from models.structure import StructureConfig, analyse_signals
 from models.structure.offline import SteadyTransport
 from models.structure.sections import (
     continuation_novelty,
+    is_fill,
     label_sections,
     live_history,
     live_novelty,
@@ -17,6 +18,7 @@ from models.structure.sections import (
     offline_boundaries,
     settle_boundary,
 )
+from models.structure.stream import StructureStream
 from tests.models.structure_helpers import RATE, RIFF_A, RIFF_B, stem
 
 
@@ -186,3 +188,37 @@ def test_a_fill_closing_a_section_stays_in_it_offline():
     assert offline_boundaries(block_matrix("AAAAAAAABBBBBBBB"), StructureConfig()) == [8]
     with pytest.raises(ValueError):
         StructureConfig(settle_bars=-1)
+
+
+def _live_starts(s: np.ndarray, cfg: StructureConfig, *, transport: bool) -> list[int]:
+    """The live boundaries a stream reports over the bar similarity ``s`` (bar ``b``'s
+    found with bar ``b + 1`` in)."""
+    stream = StructureStream(cfg)
+    stream._transport_mode = transport
+    stream.similarity = lambda i, j: float(s[i, j])  # type: ignore[method-assign]
+    found = [stream._live_boundary(index) for index in range(len(s))]
+    return [b for b in found if b is not None]
+
+
+def test_a_fill_closing_a_section_stays_in_it_live_on_the_trackers_bars():
+    # live, the novelty peaks at the fill (bar 7) too; without a transport the fill is
+    # passed over and bar 8 is reported with bar 9 in (still one bar of delay)
+    s = _fill_then_phrase()
+    assert is_fill(s, 7, 2)  # the fill matches the bars before it (0.12) over bar 8 (0)
+    assert not is_fill(s, 8, 2) and not is_fill(s, 7, 0)
+    assert not is_fill(s, len(s) - 1, 2)  # no bar after it yet
+    cfg = StructureConfig()
+    assert _live_starts(s, cfg, transport=False) == [8]
+    assert _live_starts(s, StructureConfig(live_settle_bars=0), transport=False) == [7]
+    assert _live_starts(s, cfg, transport=True) == [7]  # Live's bars: the rule is off
+    assert _live_starts(block_matrix("AAAAAAAABBBBBBBB"), cfg, transport=False) == [8]
+    with pytest.raises(ValueError):
+        StructureConfig(live_settle_bars=-1)
+
+
+def test_a_replay_keeps_whether_the_bars_came_with_a_transport():
+    # the live fill rule depends on it, so a replay under another config must know it
+    for transport in (False, True):
+        stream = StructureStream()
+        stream._transport_mode = transport
+        assert stream.reclassify(StructureConfig(live_settle_bars=1))._transport_mode is transport
