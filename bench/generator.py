@@ -80,19 +80,7 @@ def reference_generator(ngf: int = 64, n_blocks: int = 9) -> nn.Module:
 
 def images_per_second(run: Callable[[], object], batch: int, repeats: int, min_s: float) -> float:
     """Median images/s over ``repeats`` timed blocks, each at least ``min_s`` long."""
-    run()
-    run()  # warm-up (oneDNN primitive caches, compile)
-    rates = []
-    for _ in range(repeats):
-        n, start = 0, time.perf_counter()
-        while True:
-            run()
-            n += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_s:
-                break
-        rates.append(n * batch / elapsed)
-    return statistics.median(rates)
+    return alternating_rates({"run": run}, batch, repeats, min_s)["run"]
 
 
 def alternating_rates(
