@@ -172,6 +172,21 @@ def _padded(part: torch.Tensor, target: int, value: float = PAD_VALUE) -> torch.
     return torch.cat([part, pad])
 
 
+def head_strengths(expression: float | np.ndarray | list[float], count: int) -> np.ndarray:
+    """``count`` head strengths (a writable float32 ``(count,)`` copy) from one value for
+    all or one per window.
+
+    Raises:
+        ValueError: another number of values, or a value outside [0, 1] (NaN included).
+    """
+    values = np.asarray(expression, np.float32)
+    if values.ndim > 1 or (values.ndim == 1 and values.shape != (count,)):
+        raise ValueError(f"expected one expression or {count}, got shape {values.shape}")
+    if not np.all((values >= 0.0) & (values <= 1.0)):
+        raise ValueError("expression must be in [0, 1] (a share of the style's head)")
+    return np.array(np.broadcast_to(values, (count,)))
+
+
 def takes_strength(net: nn.Module) -> bool:
     """Whether ``net`` ends in an expression head whose strength a call may set
     (:meth:`models.networks.ResnetGenerator.forward`)."""
@@ -335,10 +350,7 @@ class Runner:
         x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).unsqueeze(1)
         s = None
         if strength is not None and self.strength:
-            values = np.array(strength, dtype=np.float32)  # a writable copy for torch
-            if values.shape != (x.shape[0],) or not np.all((values >= 0.0) & (values <= 1.0)):
-                raise ValueError(f"expected {x.shape[0]} head strengths in [0, 1]")
-            s = torch.from_numpy(values)
+            s = torch.from_numpy(head_strengths(strength, x.shape[0]))
         with self._lock:
             compiled = self._compiled  # one engine for the whole call
         with torch.inference_mode():

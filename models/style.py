@@ -30,6 +30,7 @@ from models.griffinlim import unit_window_to_audio
 from models.inference import (
     InferenceError,
     Runner,
+    head_strengths,
     resolve_device,
     resolve_engine,
     resolve_precision,
@@ -330,15 +331,6 @@ class Style:
         runner.min_batch, runner.chunk = self.min_batch, self.chunk
         return runner.run(batch, strength)
 
-    @staticmethod
-    def _strengths(expression: float | np.ndarray | None, count: int) -> np.ndarray | None:
-        if expression is None:
-            return None
-        values = np.array(np.broadcast_to(np.asarray(expression, np.float32), (count,)))
-        if not np.all((values >= 0.0) & (values <= 1.0)):  # NaN fails too
-            raise ValueError("expression must be in [0, 1] (a share of the style's head)")
-        return np.ascontiguousarray(values)
-
     def _windows(self, windows: np.ndarray) -> np.ndarray:
         array = np.asarray(windows, dtype=np.float32)
         if array.ndim == 2:
@@ -371,7 +363,9 @@ class Style:
         if batch.shape[0] == 0:
             size = self.config.image_size
             return np.zeros((0, size, size), np.float32)
-        return self._run(self.g_image, batch, self._strengths(expression, batch.shape[0]))
+        count = batch.shape[0]
+        strengths = None if expression is None else head_strengths(expression, count)
+        return self._run(self.g_image, batch, strengths)
 
     def audio_to_image(
         self, windows: np.ndarray, expression: float | np.ndarray | None = None

@@ -36,6 +36,7 @@ from multiprocessing.connection import Connection
 import numpy as np
 
 from bridge.generate.generator_api import GeneratorLostError
+from models.inference import head_strengths
 
 log = logging.getLogger(__name__)
 
@@ -274,16 +275,12 @@ class RemoteStyle:
         if batch.ndim != 3:
             raise ValueError(f"expected windows (B, mels, frames), got shape {batch.shape}")
         count, height, width = batch.shape
-        strengths = np.broadcast_to(
-            np.asarray(1.0 if expression is None else expression, np.float32), (count,)
-        )
-        if not np.all((strengths >= 0.0) & (strengths <= 1.0)):
-            raise ValueError("expression must be in [0, 1]")
+        strengths = head_strengths(1.0 if expression is None else expression, count)
         if self._gone.is_set():
             raise GeneratorProcessError(f"generator {self.name!r} died")
         self._request = (self._request + 1) % 2**32
         header = HEADER.pack(REQUEST, self._request, count, height, width)
-        self._outbox.put(header + batch.tobytes() + np.ascontiguousarray(strengths).tobytes())
+        self._outbox.put(header + batch.tobytes() + strengths.tobytes())
         self._pending.append((self._request, count))
 
     def _collect(self) -> np.ndarray:
