@@ -54,6 +54,7 @@ LIMITS: dict[str, dict[str, tuple[float, float]]] = {
         "prior_busy": (0.0, 1000.0),
         "prior_soft": (0.0, 1000.0),
         "prior_height": (0.0, 1000.0),
+        "realism": (0.0, 1000.0),
     },
     "OptimConfig": {
         "lr": (0.0, 1.0),
@@ -278,6 +279,9 @@ class LossConfig:
         prior_height: higher → higher (spectral centroid and the ink's vertical centre).
         noise_descriptor: which audio descriptor ``prior_busy`` reads: ``"flatness"`` or
             ``"noisiness"`` (level-robust; :mod:`models.descriptors`).
+        realism: the sliced Wasserstein distance between the Laplacian-pyramid patches of
+            the drawings (before any expression head) and the batch's real drawings
+            (:mod:`models.realism`), beside the adversarial term.
     """
 
     cycle: float = 10.0
@@ -288,6 +292,7 @@ class LossConfig:
     prior_soft: float = 0.0
     prior_height: float = 0.0
     noise_descriptor: str = "flatness"
+    realism: float = 0.0
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -10,7 +10,7 @@ reducer only ever sees the discriminator step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -18,10 +18,12 @@ from torch import nn
 from models.analysis import DEFAULT_ANALYSIS, AnalysisConfig
 from models.config import LossConfig, OptimConfig
 from models.descriptors import audio_descriptors, picture_descriptors, rank_correlation
+from models.realism import patch_sliced_wasserstein
 
 #: Loss names reported every step, in a fixed order for logs. ``temporal`` is the coherence
 #: ratio (near-pair over random-pair picture distance); ``rho_*`` are the batch's soft rank
-#: correlations of the synaesthetic priors (reported whether or not they are trained).
+#: correlations of the synaesthetic priors and ``realism`` the patch sliced Wasserstein
+#: distance of the drawings to the batch's real ones (all reported whether or not trained).
 LOSS_NAMES: tuple[str, ...] = (
     "g_gan_image",
     "g_gan_audio",
@@ -35,6 +37,7 @@ LOSS_NAMES: tuple[str, ...] = (
     "rho_busy",
     "rho_soft",
     "rho_height",
+    "realism",
 )
 
 #: Added to the random-pair distance of the temporal term so an all-blank batch is no
@@ -193,6 +196,8 @@ class CycleGANStep:
     pool_image: ImagePool
     pool_audio: ImagePool
     analysis: AnalysisConfig = DEFAULT_ANALYSIS
+    #: Draws the realism term's projection directions (seeded in :meth:`create`).
+    realism_rng: torch.Generator = field(default_factory=torch.Generator)
 
     @classmethod
     def create(
@@ -219,6 +224,7 @@ class CycleGANStep:
             ImagePool(optim.pool_size, seed),
             ImagePool(optim.pool_size, seed + 1),
             analysis,
+            torch.Generator().manual_seed(seed + 2),
         )
 
     def set_lr(self, lr: float) -> None:
@@ -254,6 +260,8 @@ class CycleGANStep:
         rhos = prior_correlations(
             audio, out["fake_image"], self.analysis, self.loss.noise_descriptor
         )
+        with torch.set_grad_enabled(self.loss.realism > 0):
+            realism = patch_sliced_wasserstein(out["fake_core"], image, generator=self.realism_rng)
         prior = sum(
             (w * (1.0 - rhos[k]) for k, w in self.loss.priors.items() if w > 0),
             torch.zeros((), device=audio.device),
@@ -265,6 +273,7 @@ class CycleGANStep:
             + self.loss.identity * self.loss.cycle * 0.5 * identity
             + self.loss.temporal * temporal
             + prior
+            + self.loss.realism * realism
         )
         total_g.backward()
         self.opt_g.step()
@@ -291,5 +300,6 @@ class CycleGANStep:
             d_audio,
             temporal,
             *(rhos[k] for k in ("level", "busy", "soft", "height")),
+            realism,
         )
         return {name: float(v.detach()) for name, v in zip(LOSS_NAMES, values, strict=True)}

@@ -7,7 +7,13 @@ it runs:
 
 - ``eager`` (CPU): eager PyTorch with the style's batch policy (pad to ``min_batch``, or run
   fixed ``chunk``-sized pieces), probed at load (``Style.probe_batch_invariance``).
-- ``compiled`` (CPU): ``torch.compile`` (inductor) with static shapes, one graph per size in
+- ``compiled`` (CPU): an AOTInductor package of the network (:mod:`models.aot`), one for
+  every batch size from 1 to :data:`models.aot.MAX_BATCH`, kept in the user's cache folder:
+  built once (tens of seconds), then loaded in milliseconds, so a render or a live engine
+  starts compiled at once. Measured here (squiggle, bfloat16, 1 thread): a window gives the
+  same bits at every batch size. Where a package cannot be made (no C++ compiler, an op
+  ``torch.export`` cannot take) the engine falls back to ``torch.compile`` (inductor) with
+  static shapes, one graph per size in
   :data:`COMPILED_BUCKETS`; a batch is padded up to the next size and longer batches run in
   pieces of the largest. Measured on a 2-core Xeon (torch 2.13, 1 thread): every size gives
   the same bits for a window (the convolutions are the same oneDNN calls at every size here,
@@ -38,11 +44,14 @@ the head alone (:func:`models.expression.express`).
 
 from __future__ import annotations
 
+import copy
 import logging
+import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -57,6 +66,8 @@ PRECISIONS = ("auto", "fast", "float32", "float16", "bfloat16")
 COMPILED_BUCKETS: tuple[int, ...] = (1, 2, 4, 8, 16)
 #: Windows per call on a GPU: one batch serves up to this many tracks.
 GPU_CHUNK = 32
+#: Seconds a ``live`` engine's package build (a process of its own) may take.
+BUILD_TIMEOUT = 900.0
 #: Interpreter switch interval (s) while a ``live`` engine compiles beside served calls.
 LIVE_SWITCH_INTERVAL = 0.00005
 #: Padding windows are silence at the bottom of the dB range.
@@ -207,6 +218,10 @@ class Runner:
         min_batch, chunk: the CPU eager batch policy (see :class:`models.style.Style`).
         precision: a resolved dtype (:func:`resolve_precision`).
         input_shape: ``(H, W)`` of one input field (the compiled graphs are built for it).
+        builder: for ``live`` on the CPU, a command (argv) that builds this network's
+            package into the cache in a process of its own (:func:`models.aot.main`), run
+            in the background when the package is not there yet; without it a ``live``
+            runner builds ``torch.compile``'s graphs on a background thread.
 
     Raises:
         InferenceError: ``compiled`` asked for but ``torch.compile`` fails here.
@@ -222,6 +237,7 @@ class Runner:
         chunk: int | None = None,
         precision: torch.dtype = torch.float32,
         input_shape: tuple[int, int] = (64, 64),
+        builder: Sequence[str] | None = None,
     ) -> None:
         if engine not in ("eager", "compiled", "live"):
             raise ValueError(f"engine must be resolved first, got {engine!r}")
@@ -243,8 +259,11 @@ class Runner:
         self._compiled: Callable[..., torch.Tensor] | None = None
         self._lock = threading.Lock()
         self.ready = threading.Event()  # set when the requested engine runs
-        #: Seconds spent building compiled graphs (0 for eager).
+        #: Seconds spent building (or loading) the compiled engine (0 for eager).
         self.compile_seconds = 0.0
+        #: What the compiled engine runs: ``"package (cached)"`` or ``"package (built)"``
+        #: (an AOTInductor package, CPU), ``"torch.compile"``, or "" before it is built.
+        self.compiled_by = ""
         self._staging: torch.Tensor | None = None
         #: Batch sizes of the compiled graphs: :data:`COMPILED_BUCKETS` on the CPU (one
         #: size, the largest, where the sizes disagree), :data:`GPU_CHUNK` on a GPU.
@@ -252,9 +271,18 @@ class Runner:
         if device.type == "cuda":
             torch.backends.cudnn.benchmark = False  # no timing-dependent kernel choice
             torch.backends.cudnn.deterministic = True
+        #: The package file this runner's compiled engine runs or will run (CPU), once known.
+        self.package_path: Path | None = None
+        self.builder = builder
         if engine == "eager":
             self.ready.set()
+            return
+        started = time.perf_counter()
+        compiled = self._package(build=engine == "compiled") if device.type == "cpu" else None
+        if compiled is not None:
+            self._adopt(compiled, started)
         elif engine == "compiled":
+            self.package_path = None  # torch.compile's graphs serve instead
             self._build()
         else:
             threading.Thread(target=self._build_quietly, name="compile", daemon=True).start()
@@ -269,8 +297,65 @@ class Runner:
         return self.ready.wait(timeout)
 
     def _build(self) -> None:
+        """``torch.compile``'s graphs, probed and adopted (the fallback where no package is)."""
         started = time.perf_counter()
+        self._adopt(self._inductor_graphs(), started)
+
+    def _adopt(self, compiled: Callable[..., torch.Tensor], started: float) -> None:
+        """Probe ``compiled`` for batch invariance (CPU) and run it from the next call."""
+        if self.device.type == "cpu" and not self._invariant(compiled):
+            # Measured with 2 threads: inductor's parallel kernels split work by the batch
+            # size. One fixed size is invariant by construction if positions agree.
+            self.buckets = (max(self.buckets),)
+            if not self._invariant(compiled):
+                raise InferenceError(
+                    f"compiled pictures depend on the batch here ({torch.get_num_threads()} "
+                    "threads); use engine 'eager' or 1 thread"
+                )
+            log.info("compiled engine: fixed batches of %d keep pictures invariant", *self.buckets)
+        self.compile_seconds = time.perf_counter() - started
+        with self._lock:
+            self._compiled = compiled
+        self.ready.set()
+        log.info("compiled engine (%s) ready in %.1f s", self.compiled_by, self.compile_seconds)
+
+    def _package(self, build: bool) -> Callable[..., torch.Tensor] | None:
+        """The network as an AOTInductor package from the disk cache (:mod:`models.aot`),
+        built here first where it is missing if ``build``; None where there is none (then
+        :attr:`package_path` says where a build would put it) or none can be made here.
+
+        Runs on the calling thread before any picture: exporting and building disturb the
+        bits of eager calls running meanwhile on other threads."""
+        from models import aot
+
+        example = self._inputs(torch.full((2, 1, *self.input_shape), PAD_VALUE), None)
+        try:
+            program = aot.export(copy.deepcopy(self.net), example)
+            self.package_path = aot.package_path(program, tuple(example[0].shape[1:]))
+            run = aot.load(self.package_path)
+            cached = run is not None
+            if run is None and build:
+                aot.build(program, self.package_path)
+                run = aot.load(self.package_path)
+        except Exception as exc:  # no C++ compiler, an op export cannot take, …
+            log.info("no compiled package (%s: %s); using torch.compile", type(exc).__name__, exc)
+            self.package_path = None
+            return None
+        if run is None:
+            return None
+        self._use_package(cached)
+        return run
+
+    def _use_package(self, cached: bool) -> None:
+        from models.aot import MAX_BATCH
+
+        self.compiled_by = "package (cached)" if cached else "package (built)"
+        self.buckets = tuple(range(1, MAX_BATCH + 1))  # every size: nothing padded
+
+    def _inductor_graphs(self) -> Callable[..., torch.Tensor]:
+        """``torch.compile``'s graphs, one per size in :attr:`buckets`, built now."""
         _allow_recompiles()
+        self.compiled_by = "torch.compile"
         try:
             compiled = torch.compile(self.net, dynamic=False)
             shape = (1, *self.input_shape)
@@ -286,21 +371,7 @@ class Runner:
             raise InferenceError(
                 f"torch.compile failed here ({type(exc).__name__}: {exc})"
             ) from exc
-        if self.device.type == "cpu" and not self._invariant(compiled):
-            # Measured with 2 threads: inductor's parallel kernels split work by the batch
-            # size. One fixed size is invariant by construction if positions agree.
-            self.buckets = (max(self.buckets),)
-            if not self._invariant(compiled):
-                raise InferenceError(
-                    f"compiled pictures depend on the batch here ({torch.get_num_threads()} "
-                    "threads); use engine 'eager' or 1 thread"
-                )
-            log.info("compiled engine: fixed batches of %d keep pictures invariant", *self.buckets)
-        self.compile_seconds = time.perf_counter() - started
-        with self._lock:
-            self._compiled = compiled
-        self.ready.set()
-        log.info("compiled graphs ready in %.1f s", self.compile_seconds)
+        return compiled
 
     def _invariant(self, compiled: Callable, probes: int = 8, seed: int = 0) -> bool:
         """True if random fields give the same bits alone, together, shifted in position
@@ -325,6 +396,19 @@ class Runner:
         return all(np.array_equal(alone, other) for other in others)
 
     def _build_quietly(self) -> None:
+        """A ``live`` runner's compile, on a background thread while eager pictures are
+        served: the package built by :attr:`builder` in a process of its own, then loaded;
+        else ``torch.compile``'s graphs built here."""
+        started = time.perf_counter()
+        if self.package_path is not None and self.builder is not None:
+            run = self._package_from_builder()
+            if run is not None:
+                try:
+                    self._adopt(run, started)
+                    return
+                except InferenceError as exc:
+                    log.warning("%s; trying torch.compile", exc)
+                    self.buckets = COMPILED_BUCKETS
         # Tracing is Python that holds the interpreter lock; at the default 5-ms switch
         # interval each of an eager call's many lock hand-overs waits that long: batches of
         # 4 served meanwhile in a generator process took up to 1.4 s instead of 30 ms.
@@ -337,6 +421,37 @@ class Runner:
             log.warning("%s; staying on eager pictures", exc)
         finally:
             sys.setswitchinterval(interval)
+
+    def _package_from_builder(self) -> Callable[..., torch.Tensor] | None:
+        """Run :attr:`builder` (a command that writes this runner's package into the
+        cache) and load what it wrote; None if it failed or wrote another package."""
+        from models import aot
+
+        assert self.package_path is not None and self.builder is not None
+        deadline = time.monotonic() + BUILD_TIMEOUT
+        while aot.being_built(self.package_path) and time.monotonic() < deadline:
+            time.sleep(1.0)  # another process builds this very package: wait for it
+        run = aot.load(self.package_path)
+        if run is not None:
+            self._use_package(cached=False)
+            return run
+        try:
+            done = subprocess.run(
+                list(self.builder), capture_output=True, text=True, timeout=BUILD_TIMEOUT
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            log.warning("building the compiled package failed (%s)", exc)
+            return None
+        if done.returncode != 0:
+            last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+            log.warning("building the compiled package failed: %s", last[0])
+            return None
+        run = aot.load(self.package_path)
+        if run is None:
+            log.warning("the builder wrote no package at %s", self.package_path)
+            return None
+        self._use_package(cached=False)
+        return run
 
     def run(self, batch: np.ndarray, strength: np.ndarray | None = None) -> np.ndarray:
         """Fields ``(B, S, S)`` float32 → ``(B, S, S)`` float32 (host memory).

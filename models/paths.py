@@ -51,6 +51,22 @@ def user_data_dir() -> Path:
     return Path(base) / "synaesthete"
 
 
+def user_cache_dir() -> Path:
+    """``$SYNAESTHETE_CACHE`` if set, else the platform's per-user cache folder: things the
+    project can rebuild (compiled generators), safe to delete."""
+    override = os.environ.get("SYNAESTHETE_CACHE")
+    if override:
+        return Path(override).expanduser()
+    home = Path.home()
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / "synaesthete"
+    if sys.platform.startswith("win"):
+        base = os.environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
+        return Path(base) / "synaesthete" / "cache"
+    base = os.environ.get("XDG_CACHE_HOME") or str(home / ".cache")
+    return Path(base) / "synaesthete"
+
+
 def user_styles_dir() -> Path:
     return user_data_dir() / "styles"
 

@@ -18,6 +18,7 @@ device type and engine.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -138,10 +139,13 @@ class Style:
             while a ``live`` engine compiles); compiled and GPU engines pad to fixed shapes
             of their own (:mod:`models.inference`).
         device: ``"auto"`` (CUDA, else MPS, else CPU), ``"cpu"``, ``"cuda"`` or ``"mps"``.
-        engine: ``"eager"`` (the default: no compile), ``"compiled"`` (``torch.compile``;
-            construction waits for the graphs, seconds with PyTorch's on-disk cache, about
-            15 s per batch size without), ``"live"`` (eager until the graphs are ready, then
-            compiled) or ``"auto"`` (compiled on the CPU, eager on a GPU).
+        engine: ``"eager"`` (the default: no compile), ``"compiled"`` (on the CPU an
+            AOTInductor package from the user's cache, :mod:`models.aot`: a second or two to
+            export and load, tens of seconds the first time while it is built; elsewhere, or
+            where no package can be made, ``torch.compile``: seconds with PyTorch's on-disk
+            cache, about 15 s per batch size without), ``"live"`` (compiled at once where
+            the package is cached, else eager until it is built in a process of its own,
+            then compiled) or ``"auto"`` (compiled on the CPU, eager on a GPU).
         precision: ``"auto"`` (float16 autocast on a GPU, float32 on the CPU),
             ``"float32"``, ``"float16"`` (GPU only) or ``"bfloat16"`` (a CPU with native
             bfloat16: the audio→image convolutions, :mod:`models.low_precision`).
@@ -197,6 +201,21 @@ class Style:
             self._image = self._engine_runner(engine, dtype, shape)  # probed by the runner
 
     def _engine_runner(self, engine: str, dtype: torch.dtype, shape: tuple[int, int]) -> Runner:
+        builder = None
+        if self.folder is not None and self.device.type == "cpu":
+            # A live engine builds a missing package in a process of its own; that process
+            # loads this folder as this one did, so it exports the same program (same key).
+            builder = [
+                sys.executable,
+                "-m",
+                "models.aot",
+                "--style-dir",
+                str(self.folder),
+                "--threads",
+                str(torch.get_num_threads()),
+                "--precision",
+                self.precision,
+            ]
         try:
             return Runner(
                 self.g_image,
@@ -206,6 +225,7 @@ class Style:
                 chunk=self.chunk,
                 precision=dtype,
                 input_shape=shape,
+                builder=builder,
             )
         except InferenceError as exc:
             if engine != "auto":
@@ -319,6 +339,12 @@ class Style:
         """The engine drawing pictures now: ``"eager"`` or ``"compiled"`` (a ``live`` style
         switches from the first to the second once its graphs are built)."""
         return self._image.engine
+
+    @property
+    def package_path(self) -> Path | None:
+        """The compiled package the audio→image generator runs or will run (CPU
+        ``compiled``/``live`` engines, :mod:`models.aot`); None for eager or without one."""
+        return self._image.package_path
 
     def wait_for_engine(self, timeout: float | None = None) -> bool:
         """Wait until the requested engine runs (a ``live`` style's compile); True if so."""

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from models import inference
+from models import aot, inference
 from models.inference import (
     InferenceError,
     bucket_for,
@@ -113,6 +113,7 @@ def test_a_compile_that_fails_is_an_error_or_stays_eager(
         raise RuntimeError("no C++ compiler")
 
     monkeypatch.setattr(torch, "compile", broken)
+    monkeypatch.setattr(aot, "export", broken)
     with pytest.raises(InferenceError, match="no C\\+\\+ compiler"):
         Style.from_dir(style_dir, engine="compiled")
     live = Style.from_dir(style_dir, engine="live")
@@ -129,7 +130,7 @@ def test_a_batch_dependent_compile_falls_back_to_one_size_or_is_refused(
     verdicts = iter([False, True])
     monkeypatch.setattr(inference.Runner, "_invariant", lambda *_args: next(verdicts))
     fixed = Style.from_dir(style_dir, threads=1, engine="compiled")
-    assert fixed._image.buckets == (max(inference.COMPILED_BUCKETS),)
+    assert fixed._image.buckets == (max(compiled._image.buckets),)
     windows = _windows(3, seed=10)
     np.testing.assert_array_equal(fixed.audio_to_fields(windows), compiled.audio_to_fields(windows))
     monkeypatch.setattr(inference.Runner, "_invariant", lambda *_args: False)

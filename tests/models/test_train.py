@@ -120,7 +120,12 @@ def test_tiny_synaesthetic_run_trains_every_new_term_and_ships_a_conditioned_sty
         base,
         style=replace(base.style, descriptors=("level", "flatness"), low_at_bottom=True),
         loss=LossConfig(
-            temporal=1.0, prior_level=2.0, prior_busy=1.0, prior_soft=1.0, prior_height=1.0
+            temporal=1.0,
+            prior_level=2.0,
+            prior_busy=1.0,
+            prior_soft=1.0,
+            prior_height=1.0,
+            realism=1.0,
         ),
         data=replace(base.data, audio="music+synth", n_images=16, n_clips=6, gain_spread_db=20.0),
         init_from=str(start),
@@ -132,6 +137,7 @@ def test_tiny_synaesthetic_run_trains_every_new_term_and_ships_a_conditioned_sty
     assert len(steps) == 4
     assert all(0.0 < r["temporal"] < 5.0 for r in steps)
     assert all(-1.0 <= r["rho_level"] <= 1.0 for r in steps)
+    assert all(r["realism"] > 0.0 for r in steps)
     style = Style.from_dir(result.style_dir)
     assert style.info().descriptors == ("level", "flatness") and style.config.low_at_bottom
     saved = json.loads((run / "config.json").read_text())

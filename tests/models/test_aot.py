@@ -1,0 +1,157 @@
+"""Compiled generator packages (AOTInductor) in a disk cache: built once, then loaded;
+any batch size, the same bits for a window; a changed network or a damaged file builds anew;
+the compiled engine uses them and falls back to torch.compile where they cannot work."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from models import aot, inference
+from models.inference import PAD_STRENGTH, Runner
+from models.style import Style
+from models.stylefile import read_style
+from tests.models.conftest import make_style_dir
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory: pytest.TempPathFactory) -> torch.nn.Module:
+    """A tiny audio→image generator with descriptors and the expression head."""
+    folder = make_style_dir(
+        tmp_path_factory.mktemp("aot") / "headed",
+        descriptors=("level", "flatness"),
+        low_at_bottom=True,
+        expression=1.0,
+    )
+    _, g_image, _ = read_style(folder)
+    return g_image.eval()
+
+
+@pytest.fixture(scope="module")
+def built(net: torch.nn.Module, tmp_path_factory: pytest.TempPathFactory) -> aot.Package:
+    folder = tmp_path_factory.mktemp("packages")
+    return aot.load_or_build(net, _example(), folder)
+
+
+def _example(n: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.zeros(n, 1, 64, 64), torch.full((n,), PAD_STRENGTH)
+
+
+def _inputs(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    rng = np.random.default_rng(seed)
+    x = torch.from_numpy(rng.uniform(-1, 1, (n, 1, 64, 64)).astype(np.float32))
+    return x, torch.from_numpy(rng.uniform(0, 1, n).astype(np.float32))
+
+
+def test_a_package_is_built_once_then_loaded_with_the_same_bits(
+    net: torch.nn.Module, built: aot.Package
+) -> None:
+    assert not built.cached and built.path.exists()
+    again = aot.load_or_build(net, _example(), built.path.parent)
+    assert again.cached and again.path == built.path
+    x, s = _inputs(5, seed=1)
+    with torch.inference_mode():
+        first, second, eager = built.run(x, s), again.run(x, s), net(x, s)
+    assert torch.equal(first, second)
+    assert float((first - eager).abs().max()) <= 1e-4  # within a uint8 step (1/127.5)
+
+
+def test_every_batch_size_gives_a_window_the_same_bits(built: aot.Package) -> None:
+    x, s = _inputs(9, seed=2)
+    with torch.inference_mode():
+        alone = torch.cat([built.run(x[i : i + 1], s[i : i + 1]) for i in range(9)])
+        assert torch.equal(built.run(x, s), alone)
+        assert torch.equal(torch.cat([built.run(x[:4], s[:4]), built.run(x[4:], s[4:])]), alone)
+
+
+def test_other_weights_key_another_package(net: torch.nn.Module) -> None:
+    program = aot.export(net, _example())
+    same = aot.export(copy.deepcopy(net), _example())
+    changed = copy.deepcopy(net)
+    with torch.no_grad():
+        next(changed.parameters()).add_(1e-3)
+    key = aot.package_key(program, (1, 64, 64))
+    assert key == aot.package_key(same, (1, 64, 64))
+    assert key != aot.package_key(aot.export(changed, _example()), (1, 64, 64))
+    assert key != aot.package_key(program, (1, 32, 32))
+
+
+def test_a_damaged_file_is_built_again(net: torch.nn.Module, tmp_path: Path) -> None:
+    key = aot.package_key(aot.export(net, _example()), (1, 64, 64))
+    path = tmp_path / f"{key}{aot.SUFFIX}"
+    path.write_bytes(b"not a package")
+    package = aot.load_or_build(net, _example(), tmp_path)
+    assert package.path == path and not package.cached
+    x, s = _inputs(2, seed=3)
+    with torch.inference_mode():
+        assert float((package.run(x, s) - net(x, s)).abs().max()) <= 1e-4
+    assert not list(tmp_path.glob("*partial*"))
+
+
+def test_an_example_batch_of_one_is_refused(net: torch.nn.Module) -> None:
+    with pytest.raises(ValueError, match="at least 2"):
+        aot.export(net, _example(1))
+
+
+def test_the_compiled_engine_runs_the_package_unpadded(
+    net: torch.nn.Module, built: aot.Package, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(aot, "cache_folder", lambda: built.path.parent)
+    runner = Runner(net, device=CPU, engine="compiled")
+    assert runner.engine == "compiled" and runner.compiled_by == "package (cached)"
+    assert runner.buckets == tuple(range(1, aot.MAX_BATCH + 1))
+    x, s = _inputs(3, seed=4)
+    with torch.inference_mode():
+        direct = built.run(x, s)[:, 0].numpy()
+    np.testing.assert_array_equal(runner.run(x[:, 0].numpy(), s.numpy()), direct)
+
+
+def test_without_packages_the_compiled_engine_uses_torch_compile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("no C++ compiler")
+
+    monkeypatch.setattr(aot, "export", broken)
+    style_dir = make_style_dir(tmp_path / "plain")
+    style = Style.from_dir(style_dir, threads=1, engine="compiled")
+    assert style.running_engine == "compiled"
+    assert style._image.compiled_by == "torch.compile"
+    assert style._image.buckets == inference.COMPILED_BUCKETS
+
+
+@pytest.mark.slow
+def test_a_live_style_builds_its_package_in_another_process_and_switches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eager pictures, undisturbed, while a process of its own builds the package; then the
+    package's, the same bits a compiled style draws; the next live start loads it at once."""
+    monkeypatch.setenv("SYNAESTHETE_CACHE", str(tmp_path / "cache"))
+    style_dir = make_style_dir(tmp_path / "fresh", seed=11, expression=1.0)
+    windows = np.random.default_rng(12).uniform(-1, 1, (4, 64, 64)).astype(np.float32)
+    eager = Style.from_dir(style_dir, threads=1).audio_to_fields(windows)
+    live = Style.from_dir(style_dir, threads=1, engine="live")
+    assert live.package_path is not None and not live.package_path.exists()
+    while not live.wait_for_engine(timeout=0.05):
+        np.testing.assert_array_equal(live.audio_to_fields(windows), eager)
+    assert live.running_engine == "compiled"
+    assert live._image.compiled_by == "package (built)" and live.package_path.exists()
+    compiled = Style.from_dir(style_dir, threads=1, engine="compiled")
+    assert compiled._image.compiled_by == "package (cached)"
+    np.testing.assert_array_equal(live.audio_to_fields(windows), compiled.audio_to_fields(windows))
+    again = Style.from_dir(style_dir, threads=1, engine="live")
+    assert again.running_engine == "compiled"  # no waiting the second time
+
+
+def test_a_package_being_built_is_seen_from_elsewhere(tmp_path: Path) -> None:
+    path = tmp_path / f"{'0' * 64}{aot.SUFFIX}"
+    assert not aot.being_built(path)
+    with aot._build_lock(path):
+        assert aot.being_built(path)
+    assert not aot.being_built(path)
