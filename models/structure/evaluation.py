@@ -1,7 +1,8 @@
 """Measuring the analysis against an arrangement's known form with ``mir_eval``.
 
 - Section boundaries: ``mir_eval.segment.detection`` with a window of one bar (at the
-  arrangement's tempo), the first and last boundary left out (``trim``).
+  arrangement's tempo), the first and last boundary left out (``trim``); the analysis's
+  first section runs from 0 s, wherever its first bar starts.
 - Section labels: ``mir_eval.segment.pairwise`` on one interval per bar (the score's bars,
   each labelled by the section the analysis puts it in), offline and live: whether a
   returning section is named as the one it returns to.
@@ -48,11 +49,21 @@ class Figures:
 
 
 def _section_intervals(sections, starts: np.ndarray, end: float) -> np.ndarray:
-    edges = [float(starts[s[1]]) if s[1] < len(starts) else end for s in sections]
-    edges = sorted(set(edges))
-    if not edges or edges[0] > 0:
-        edges = [0.0, *edges]
-    edges = [e for e in edges if e < end] + [end]
+    """Intervals from 0 to ``end`` (s) of ``sections`` (``(label, start bar, end bar)``,
+    the bars starting at ``starts``). A section from bar 0 starts at 0 s whatever time bar
+    0 has: a tracker's first downbeat a few ms (or beats) in is where the analysis began,
+    not a boundary it found, and ``mir_eval.segment.detection(trim=True)`` leaves out only
+    the first edge (0 s) and the last. Prepending an interval from 0 s to bar 0 instead (as
+    before the seventh round) counted bar 0's start as a boundary: a false one wherever the
+    tracker's first bar began after 0 s, if only by 3 ms."""
+
+    def edge(bar: int) -> float:
+        if bar == 0:
+            return 0.0
+        return float(starts[bar]) if bar < len(starts) else end
+
+    inner = sorted({e for e in (edge(s[1]) for s in sections) if 0.0 < e < end})
+    edges = [0.0, *inner, end]
     return np.array([[a, b] for a, b in itertools.pairwise(edges) if b > a])
 
 

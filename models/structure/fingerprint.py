@@ -5,9 +5,10 @@ Each slot keeps its coarse spectral shape (band levels relative to the bar's lou
 in dB), its pitch-class content (energy-weighted chroma), its attack (strongest onset) and
 how active it is relative to the bar's loudest moment in its own band. The first slot
 keeps only what was struck in it (not the bar before's ring), and where that is in doubt
-its difference counts less. Levels enter only relative to the bar, so a bar played a few dB
-louder or softer keeps its fingerprint; a changed note, a changed rhythm or a changed sound
-does not.
+its difference counts less; a ring against a strike of the same pitch is alike (a note
+re-struck on the pitch held before it, heard struck in one bar and not in the next).
+Levels enter only relative to the bar, so a bar played a few dB louder or softer keeps its
+fingerprint; a changed note, a changed rhythm or a changed sound does not.
 """
 
 from __future__ import annotations
@@ -124,6 +125,13 @@ class Fingerprint:
             :data:`STRIKE_DB` leaves open whether it was struck or holds the bar before's
             ring); a slot's difference from another counts only as far as both are sure.
             None: sure throughout.
+        ring: ``(slots,)`` 0 … 1, nonzero only in a first slot that sounded without a
+            strike (it reads inactive: the bar before's last note ringing on), as active
+            as that ring was; :attr:`chroma` then holds the ring's pitch there. A note
+            re-struck on the pitch the bar before held is heard as a strike in one hearing
+            and as that ring in the next (a synth's new voice meeting the old one's
+            release, in phase or not): against a struck first slot, a ring of the same
+            pitch is alike (see :func:`slot_similarity`). None: no ring.
     """
 
     slots: int
@@ -140,6 +148,7 @@ class Fingerprint:
     broad: np.ndarray
     lead_missing: bool = False
     sure: np.ndarray | None = None
+    ring: np.ndarray | None = None
 
 
 def slot_count(length: float, cfg: StructureConfig) -> int:
@@ -176,6 +185,7 @@ def fingerprint(bar: RawBar, cfg: StructureConfig) -> Fingerprint:
     if top < cfg.silence_db or tail_only:
         return _silent(slots, bands, covered, _mean_power(frames, which, slots), top)
     sure = None
+    ring_chroma = None
     if lead_missing:
         # what sounds from the stream's first sample may have been struck there or be the
         # ring of a bar never heard: the first slot is not compared (as if not heard)
@@ -187,6 +197,11 @@ def fingerprint(bar: RawBar, cfg: StructureConfig) -> Fingerprint:
         sure[0] = 1.0 - doubt
         if not kept.any():
             return _silent(slots, bands, covered, _mean_power(frames, which, slots), top, sure)
+        first = which == 0
+        if first.any() and not kept[first].any():
+            ring_activity = float(_activity(frames, which, slots)[0])
+            if ring_activity > 0.0 and float(frames.level[first].max()) >= cfg.silence_db:
+                ring_chroma = (ring_activity, _pooled_chroma(frames.take(first)))
         frames, position, which = frames.take(kept), position[kept], which[kept]
     level = float(frames.level.max())
     count = np.maximum(np.bincount(which, minlength=slots), 1).astype(np.float64)
@@ -204,6 +219,10 @@ def fingerprint(bar: RawBar, cfg: StructureConfig) -> Fingerprint:
     np.add.at(chroma, which, frames.chroma**CHROMA_POWER * weight[:, None])
     norm = np.linalg.norm(chroma, axis=1, keepdims=True)
     chroma = np.divide(chroma, norm, out=np.zeros_like(chroma), where=norm > 0)
+    ring = None
+    if ring_chroma is not None:
+        ring = np.zeros(slots)
+        ring[0], chroma[0] = ring_chroma
     has_pitch = frames.chroma.sum(axis=1) > 0
     total = np.bincount(which, weight, minlength=slots)
     voiced = np.bincount(which, weight * has_pitch, minlength=slots)
@@ -241,7 +260,16 @@ def fingerprint(bar: RawBar, cfg: StructureConfig) -> Fingerprint:
         broad=broad,
         lead_missing=lead_missing,
         sure=sure,
+        ring=ring,
     )
+
+
+def _pooled_chroma(frames: Frames) -> np.ndarray:
+    """``(12,)`` the unit, compressed chroma of ``frames`` pooled as a slot's is."""
+    weight = 10.0 ** (CHROMA_POWER * frames.level / 10.0)
+    pooled = (frames.chroma**CHROMA_POWER * weight[:, None]).sum(axis=0)
+    norm = float(np.linalg.norm(pooled))
+    return pooled / norm if norm > 0 else pooled
 
 
 def _activity(frames: Frames, which: np.ndarray, slots: int) -> np.ndarray:
@@ -433,6 +461,7 @@ def _arrays(p: Fingerprint) -> tuple[np.ndarray, ...]:
         p.sustain,
         p.broad,
         _sure(p),
+        np.zeros(p.slots) if p.ring is None else p.ring,
     )
 
 
@@ -441,8 +470,8 @@ def _sure(p: Fingerprint) -> np.ndarray:
 
 
 def _similarity_arrays(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> np.ndarray:
-    act_a, chroma_a, attack_a, shape_a, cov_a, pitched_a, sustain_a, broad_a, sure_a = a
-    act_b, chroma_b, attack_b, shape_b, cov_b, pitched_b, sustain_b, broad_b, sure_b = b
+    act_a, chroma_a, attack_a, shape_a, cov_a, pitched_a, sustain_a, broad_a, sure_a, ring_a = a
+    act_b, chroma_b, attack_b, shape_b, cov_b, pitched_b, sustain_b, broad_b, sure_b, ring_b = b
     both = np.minimum(act_a, act_b)
     either = np.maximum(act_a, act_b)
     has_a = chroma_a.any(axis=-1)
@@ -457,9 +486,9 @@ def _similarity_arrays(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> 
     )
     # pitch counts as far as both slots are tonal (a drum's chroma is mostly noise) and
     # their sound has a pitch at all
-    tonal = np.sqrt(
-        _tonality(chroma_a) * _tonality(chroma_b) * _voiced(pitched_a) * _voiced(pitched_b)
-    )
+    tones = _tonality(chroma_a) * _tonality(chroma_b)
+    voiced_a, voiced_b = _voiced(pitched_a), _voiced(pitched_b)
+    tonal = np.sqrt(tones * voiced_a * voiced_b)
     weight = PITCH_WEIGHT * tonal
     # attack patterns differ only as far as either slot was struck: two held slots are
     # alike in that (a held chord's partials beating rise in a band or two at random)
@@ -472,6 +501,13 @@ def _similarity_arrays(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> 
     content = content * (1.0 - SOUND_DEPTH * (1.0 - sound))
     # both active → content; one active → 0; neither → 1
     sim = np.clip(both * content + (1.0 - either), 0.0, 1.0)
+    # a first slot heard as the bar before's ring against one heard struck: alike as far
+    # as the ring has the struck note's pitch (a note re-struck on the pitch held before
+    # it, whose strike one hearing missed); both tonal, the struck one pitched
+    if ring_a.any() or ring_b.any():
+        ringing = np.maximum(ring_a * act_b, ring_b * act_a)
+        same_note = np.sqrt(tones * np.maximum(voiced_a, voiced_b)) * np.maximum(cosine, 0.0)
+        sim = np.maximum(sim, ringing * same_note)
     # a slot whose belonging is in doubt (a ring or a strike) is not held against a repeat
     sim = 1.0 - (1.0 - sim) * np.minimum(sure_a, sure_b)
     return np.where(cov_a & cov_b, sim, 1.0)

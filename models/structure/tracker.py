@@ -3,7 +3,7 @@
 It works on the tatum (eighth-note) grid, which is what 4/4, 3/4 and 7/8 share:
 
 1. **Tatum period** ``T``: given (``30 / tempo``) or the lag of the strongest peak of the
-   onset envelope's autocorrelation in 0.15 … 0.5 s, weighted towards 0.25 s (120 BPM),
+   onset envelope's autocorrelation in 0.15 … 0.5 s, weighted towards 0.23 s (130 BPM),
    refined (±4 %) by the comb that collects the most onset strength.
 2. **Phase**: the comb of period ``T`` that collects the most onset strength.
 3. **Meter**: 8, 6 or 7 tatums a bar (4/4, 3/4, 7/8) — the lag ``L`` (or ``2L``) at which
@@ -42,9 +42,14 @@ from models.structure.clock import JUMP_BEATS, Transport
 
 #: Tatums per bar the tracker considers, with the time signature each stands for.
 METERS: dict[int, tuple[int, int]] = {8: (4, 4), 6: (3, 4), 7: (7, 8)}
-#: Tatum periods considered without a tempo (seconds), and the prior's centre.
+#: Tatum periods considered without a tempo (seconds), the prior's centre (an eighth at
+#: 130 BPM, amid house and techno tempi) and its width (standard deviation of the log
+#: period). Wider (0.5, centred on 120 BPM, before the seventh round) the quarter note
+#: won at 140 BPM, where kick and bass make it repeat far more than the eighths do: 8 of
+#: 9 tuning-side pieces at 140 BPM were read at half tempo (see docs/structure.md).
 TATUM_RANGE = (0.15, 0.5)
-TATUM_PRIOR = 0.25
+TATUM_PRIOR = 0.23
+TATUM_PRIOR_WIDTH = 0.3
 #: Onsets on one half of the tatums this many times stronger than on the other make those
 #: the beats (else the downbeat may fall on any tatum).
 PARITY_RATIO = 1.15
@@ -99,7 +104,7 @@ def tatum_period(env: np.ndarray, fps: float) -> float:
     lags = np.arange(lo, hi + 1)
     # a tatum's multiples should also correlate: favour lags whose double is strong too
     score = acf[lags] + 0.5 * acf[np.minimum(2 * lags, len(acf) - 1)]
-    prior = np.exp(-0.5 * (np.log(lags / fps / TATUM_PRIOR) / 0.5) ** 2)
+    prior = np.exp(-0.5 * (np.log(lags / fps / TATUM_PRIOR) / TATUM_PRIOR_WIDTH) ** 2)
     best = int(lags[np.argmax(score * prior)])
     if lo < best < hi:  # parabolic refinement
         a, b, c = acf[best - 1], acf[best], acf[best + 1]

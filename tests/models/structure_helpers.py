@@ -19,21 +19,31 @@ def tone(
     seed: int = 0,
     beat_hz: float = 0.0,
     release_s: float = 0.0,
+    attack_s: float = 0.0,
+    saw: bool = False,
 ) -> np.ndarray:
     """A decaying tone (or noise burst) ``seconds`` long, peak 0.3. With ``beat_hz`` each
     partial has a twin that far above it, so the tone beats (as a piano's unison strings
     or a detuned synth do); with ``release_s`` it fades out over its last that many
-    seconds (else it stops dead, a click)."""
+    seconds (else it stops dead, a click); with ``attack_s`` it rises over its first that
+    many seconds; ``saw``: a sawtooth's partials up to 8 kHz (a synth lead) instead of
+    two."""
     n = max(1, round(seconds * rate))
     t = np.arange(n) / rate
     if noise:
         wave = np.random.default_rng(seed).standard_normal(n) * 0.5
+    elif saw:
+        count = max(1, int(8000.0 // freq))
+        wave = sum(np.sin(2 * np.pi * k * freq * t) / k for k in range(1, count + 1))
+        wave = wave / max(float(np.abs(wave).max()), 1e-9)
     else:
         wave = np.sin(2 * np.pi * freq * t) + 0.3 * np.sin(4 * np.pi * freq * t)
         if beat_hz:
             twin = freq + beat_hz
             wave = 0.5 * (wave + np.sin(2 * np.pi * twin * t) + 0.3 * np.sin(4 * np.pi * twin * t))
     wave = wave * np.exp(-t * decay)
+    if attack_s > 0:
+        wave = wave * np.minimum(1.0, t / attack_s)
     fade = min(n, round(release_s * rate))
     if fade:
         wave[n - fade :] *= 0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, fade))
@@ -54,11 +64,14 @@ def stem(
     decay: float = 6.0,
     beat_hz: float = 0.0,
     release_s: float = 0.0,
+    attack_s: float = 0.0,
+    saw: bool = False,
 ) -> np.ndarray:
     """A stem from bars of notes ``(beat in the bar, frequency)`` (None: a silent bar),
     each note humanised by up to ``jitter_s`` and ``level_db``. Notes last ``note_s``
-    seconds (default: 0.9 beat, at most 0.4 s), decay at ``decay`` per second and fade out
-    over their last ``release_s`` seconds."""
+    seconds (default: 0.9 beat, at most 0.4 s), decay at ``decay`` per second, fade out
+    over their last ``release_s`` seconds and rise over their first ``attack_s`` (``saw``:
+    sawtooth partials, see :func:`tone`)."""
     rng = np.random.default_rng(seed)
     beat = 60.0 / tempo
     bar_s = beats_per_bar * beat
@@ -78,6 +91,8 @@ def stem(
                 decay=decay,
                 beat_hz=beat_hz,
                 release_s=release_s,
+                attack_s=attack_s,
+                saw=saw,
             )
             clip = clip * gain
             first = max(0, round(start * rate))

@@ -97,3 +97,23 @@ def test_scores_are_perfect_for_the_truth_and_drop_for_errors():
     assert repetition_changes(arr, truth)[0] == 0
     wrong = Structure(120.0, STEMS, tuple(bars), (Section("A", 0, arr.bars),), (), np.eye(arr.bars))
     assert boundary_scores(arr.sections, arr, wrong.sections, wrong)[2] == 0.0
+
+
+@pytest.mark.parametrize("late_s", [0.004, 0.3])
+def test_a_first_bar_after_zero_is_not_a_boundary(late_s):
+    # the tracker's first downbeat often lies a few ms after 0 s (or a beat, where it locked
+    # late): the analysis starting there is not a section boundary it found
+    arr = generate(4, 120.0, 4, 4)
+    bars = tuple(
+        BarResult(b, late_s + b * arr.bar_seconds, 4.0 * b, 4.0, 120.0, True, {}, "A")
+        for b in range(arr.bars)
+    )
+    sections = tuple(Section(label, start, end) for label, start, end in arr.sections)
+    late = Structure(120.0, (), bars, sections, sections, np.eye(arr.bars))
+    p, r, f = boundary_scores(arr.sections, arr, late.sections, late)
+    assert (p, r, f) == (pytest.approx(1.0), pytest.approx(1.0), pytest.approx(1.0))
+    # a section starting at a later bar is still a boundary: one too many costs precision
+    extra = (Section("A", 0, 1), *((Section("B", 1, sections[0].end_bar),)), *sections[1:])
+    split = Structure(120.0, (), bars, extra, extra, np.eye(arr.bars))
+    p, r, _ = boundary_scores(arr.sections, arr, split.sections, split)
+    assert r == pytest.approx(1.0) and p < 1.0

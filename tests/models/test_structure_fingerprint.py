@@ -159,10 +159,11 @@ def test_a_soft_hat_under_a_loud_kick_is_active():
         np.testing.assert_allclose(print_.activity[[2, 6]], 0.0)
 
 
-def _ring_into(onset_db: float) -> RawBar:
+def _ring_into(onset_db: float, struck_pc: int | None = None) -> RawBar:
     """One bar of frames (4/4 at 120 BPM, its slot lead included): the bar before's last
-    note rings on through the first slot, its beating rising ``onset_db`` once there, then
-    notes struck on beats 2, 3 and 4."""
+    note (an A) rings on through the first slot, its beating rising ``onset_db`` once there
+    (with ``struck_pc``: a note of that pitch class struck there instead), then notes struck
+    on beats 2, 3 and 4."""
     beats = np.arange(-0.125, 3.875, 0.025)
     n = len(beats)
     bands = np.full((n, 8), -100.0)
@@ -177,7 +178,10 @@ def _ring_into(onset_db: float) -> RawBar:
         bands[on, 2] = -6.0 - 4.0 * (beats[on] - beat)
         chroma[on, pc] = 1.0
         onset[np.flatnonzero(on)[0]] = 10.0
-    onset[np.flatnonzero(beats >= 0.1)[0]] = onset_db
+    at = np.flatnonzero(beats >= 0.1)[0]
+    onset[at] = onset_db
+    if struck_pc is not None:
+        chroma[at : np.flatnonzero(ring)[-1] + 1] = np.eye(12)[struck_pc]
     frames = Frames(
         index=np.arange(n),
         time=(beats + 0.125) * 0.5,
@@ -203,8 +207,13 @@ def test_a_ring_beating_about_as_high_as_a_strike_reads_alike_each_hearing():
     assert fingerprint(_ring_into(4.0), cfg).activity[0] == 1.0
     # the rest of the bar is what it is, whatever the first slot holds
     np.testing.assert_allclose(slot_similarity(lower, higher)[1:], 1.0)
-    # a sure ring against a sure strike still differs, and the mix keeps the doubt
+    # a sure ring against a sure strike of the same pitch is alike (the note re-struck on
+    # the pitch held before it, see test_structure_repeats); of another pitch it differs;
+    # and the mix keeps the doubt
     ring, strike = (fingerprint(_ring_into(db), cfg) for db in (0.5, 4.0))
-    assert slot_similarity(ring, strike)[0] == 0.0
+    assert ring.ring is not None and ring.ring[0] == 1.0 and strike.ring is None
+    assert slot_similarity(ring, strike)[0] > 0.95
+    other = fingerprint(_ring_into(4.0, struck_pc=0), cfg)
+    assert slot_similarity(ring, other)[0] == 0.0
     mixed = mix([lower, strike], cfg)
     assert mixed.sure is not None and mixed.sure[0] == lower.sure[0] < 0.5

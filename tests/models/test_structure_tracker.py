@@ -38,6 +38,16 @@ def test_tatum_period_and_phase_of_a_click_train():
     ) % 0.25 == pytest.approx(0.25, abs=0.012)
 
 
+@pytest.mark.parametrize("tempo", [90.0, 120.0, 140.0])
+def test_the_tatum_is_the_eighth_where_the_quarters_are_louder(tempo):
+    # a kick on the quarters and softer off-beat hats: the quarter lag repeats far more, and
+    # the wider prior of before the seventh round (centred on 120 BPM, width 0.5) took it
+    # at 120 and 140 BPM: half tempo (8 of 9 tuning-side pieces at 140 BPM)
+    quarter = 60.0 / tempo
+    env = clicks(quarter, 8.0) + 0.3 * clicks(quarter, 8.0, phase=quarter / 2)
+    assert tatum_period(env, FPS) == pytest.approx(quarter / 2, rel=0.03)
+
+
 def test_meter_from_the_lag_that_repeats():
     rng = np.random.default_rng(0)
     for meter in (6, 7, 8):
