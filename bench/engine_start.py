@@ -41,15 +41,15 @@ def _no_package(*_args: object, **_kwargs: object) -> object:
 
 def load(folder: Path, precision: str, packages: bool) -> tuple[Style, float]:
     """The style with the compiled engine and its start-up seconds."""
-    export = aot.export
+    where = aot.package_path
     if not packages:
-        aot.export = _no_package  # type: ignore[assignment]
+        aot.package_path = _no_package  # type: ignore[assignment]
     try:
         started = time.perf_counter()
         style = Style.from_dir(folder, threads=1, engine="compiled", precision=precision)
         return style, time.perf_counter() - started
     finally:
-        aot.export = export  # type: ignore[assignment]
+        aot.package_path = where  # type: ignore[assignment]
 
 
 def rate(style: Style, batch: int, calls: int) -> float:

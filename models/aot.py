@@ -9,9 +9,10 @@ size from 1 to :data:`MAX_BATCH` (the batch is a dynamic dimension of the export
 window is padded to a bucket.
 
 Packages live in ``<cache>/compiled/<key>.pt2`` (:func:`models.paths.user_cache_dir`). The
-key is a SHA-256 of what decides the machine code and its bits: the exported graph's code,
-every weight and constant (names, dtypes, shapes, bytes), the input shape, torch's version,
-the CPU's instruction set as torch sees it and the thread count. A changed network, new
+key is a SHA-256 of what decides the machine code and its bits, computed without exporting:
+the network's structure and every weight (names, dtypes, shapes, bytes), the source of the
+``models`` package, the input shapes, torch's version, the CPU's instruction set as torch
+sees it and the thread count. A changed network, new
 weights, another precision or another torch builds a new package; a file that fails to load
 is rebuilt. A package is written to a temporary name and renamed into place, so processes
 building the same one at once never read half a file.
@@ -68,8 +69,23 @@ def _hash_tensor(digest: hashlib._Hash, name: str, tensor: torch.Tensor) -> None
     digest.update(data.reshape(-1).view(torch.uint8).numpy().tobytes() if data.numel() else b"")
 
 
-def package_key(program: torch.export.ExportedProgram, input_shape: tuple[int, ...]) -> str:
-    """The cache key of an exported program on this machine and torch (64 hex digits)."""
+def _source_digest() -> str:
+    """SHA-256 of every Python file of the ``models`` package (not its subpackages): the
+    networks' code and everything they call. Any change there keys new packages, a rebuild
+    rather than a stale package drawing other bits."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def package_key(net: nn.Module, example: tuple[torch.Tensor, ...]) -> str:
+    """The cache key of ``net`` called with inputs shaped like ``example`` on this machine
+    and torch (64 hex digits), computed without exporting (milliseconds): the network's
+    structure (its modules' repr), every parameter and buffer (names, dtypes, shapes,
+    bytes), the inputs' per-item shapes and dtypes, the ``models`` package's source, torch's
+    version, the CPU's instruction set as torch sees it and the thread count."""
     digest = hashlib.sha256()
     digest.update(
         "|".join(
@@ -78,19 +94,15 @@ def package_key(program: torch.export.ExportedProgram, input_shape: tuple[int, .
                 platform.machine(),
                 torch.backends.cpu.get_cpu_capability(),
                 str(torch.get_num_threads()),
-                str(tuple(input_shape)),
                 str(MAX_BATCH),
+                _source_digest(),
+                repr(net),
+                *(f"{tuple(x.shape[1:])}:{x.dtype}" for x in example),
             )
         ).encode()
     )
-    digest.update(program.graph_module.code.encode())
-    for name, tensor in sorted(program.state_dict.items()):
+    for name, tensor in net.state_dict(keep_vars=False).items():
         _hash_tensor(digest, name, tensor)
-    for name, value in sorted(program.constants.items()):
-        if isinstance(value, torch.Tensor):
-            _hash_tensor(digest, name, value)
-        else:
-            digest.update(f"{name}|{type(value).__name__}".encode())
     return digest.hexdigest()
 
 
@@ -107,13 +119,11 @@ def export(net: nn.Module, example: tuple[torch.Tensor, ...]) -> torch.export.Ex
 
 
 def package_path(
-    program: torch.export.ExportedProgram,
-    input_shape: tuple[int, ...],
-    folder: Path | None = None,
+    net: nn.Module, example: tuple[torch.Tensor, ...], folder: Path | None = None
 ) -> Path:
-    """Where the package of ``program`` is kept (it may not exist yet)."""
+    """Where the package of ``net`` (called like ``example``) is kept; it may not exist yet."""
     folder = cache_folder() if folder is None else folder
-    return folder / f"{package_key(program, input_shape)}{SUFFIX}"
+    return folder / f"{package_key(net, example)}{SUFFIX}"
 
 
 def load(path: Path) -> Callable[..., torch.Tensor] | None:
@@ -191,22 +201,22 @@ def load_or_build(
     """The package of ``net`` from ``folder`` (default :func:`cache_folder`), built and kept
     there first if it is not.
 
-    ``example``: inputs for a batch of ≥ 2, as the network is called (CPU tensors). Exporting
-    and building change how *other threads'* eager calls compute meanwhile (measured: 310 of
-    422 concurrent eager calls gave other bits during exports), so call this where nothing
-    else runs the process's networks, or pass a copy and build in another process.
+    ``example``: inputs for a batch of ≥ 2, as the network is called (CPU tensors). Loading a
+    cached package takes milliseconds (the key needs no export). Exporting and building
+    change how *other threads'* eager calls compute meanwhile (measured: 310 of 422
+    concurrent eager calls gave other bits during exports), so call this where nothing else
+    runs the process's networks, or build in another process.
 
     Raises:
         Exception: whatever ``torch.export`` or AOTInductor raise where they cannot work
             (e.g. no C++ compiler); the caller falls back to another engine.
     """
     started = time.perf_counter()
-    program = export(net, example)
-    path = package_path(program, tuple(example[0].shape[1:]), folder)
+    path = package_path(net, example, folder)
     run = load(path)
     if run is not None:
         return Package(run, path, True, time.perf_counter() - started)
-    build(program, path)
+    build(export(net, example), path)
     run = load(path)
     if run is None:
         raise RuntimeError(f"the package just built at {path} does not load")

@@ -330,12 +330,11 @@ class Runner:
 
         example = self._inputs(torch.full((2, 1, *self.input_shape), PAD_VALUE), None)
         try:
-            program = aot.export(copy.deepcopy(self.net), example)
-            self.package_path = aot.package_path(program, tuple(example[0].shape[1:]))
+            self.package_path = aot.package_path(self.net, example)
             run = aot.load(self.package_path)
             cached = run is not None
             if run is None and build:
-                aot.build(program, self.package_path)
+                aot.build(aot.export(copy.deepcopy(self.net), example), self.package_path)
                 run = aot.load(self.package_path)
         except Exception as exc:  # no C++ compiler, an op export cannot take, …
             log.info("no compiled package (%s: %s); using torch.compile", type(exc).__name__, exc)

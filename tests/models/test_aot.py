@@ -71,20 +71,26 @@ def test_every_batch_size_gives_a_window_the_same_bits(built: aot.Package) -> No
 
 
 def test_other_weights_key_another_package(net: torch.nn.Module) -> None:
-    program = aot.export(net, _example())
-    same = aot.export(copy.deepcopy(net), _example())
+    key = aot.package_key(net, _example())
+    assert key == aot.package_key(copy.deepcopy(net), _example())
     changed = copy.deepcopy(net)
     with torch.no_grad():
         next(changed.parameters()).add_(1e-3)
-    key = aot.package_key(program, (1, 64, 64))
-    assert key == aot.package_key(same, (1, 64, 64))
-    assert key != aot.package_key(aot.export(changed, _example()), (1, 64, 64))
-    assert key != aot.package_key(program, (1, 32, 32))
+    assert key != aot.package_key(changed, _example())
+    smaller = (torch.zeros(2, 1, 32, 32), torch.full((2,), PAD_STRENGTH))
+    assert key != aot.package_key(net, smaller)
+
+
+def test_a_changed_source_keys_another_package(
+    net: torch.nn.Module, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = aot.package_key(net, _example())
+    monkeypatch.setattr(aot, "_source_digest", lambda: "0" * 64)
+    assert aot.package_key(net, _example()) != key
 
 
 def test_a_damaged_file_is_built_again(net: torch.nn.Module, tmp_path: Path) -> None:
-    key = aot.package_key(aot.export(net, _example()), (1, 64, 64))
-    path = tmp_path / f"{key}{aot.SUFFIX}"
+    path = aot.package_path(net, _example(), tmp_path)
     path.write_bytes(b"not a package")
     package = aot.load_or_build(net, _example(), tmp_path)
     assert package.path == path and not package.cached
@@ -118,7 +124,7 @@ def test_without_packages_the_compiled_engine_uses_torch_compile(
     def broken(*_args: object, **_kwargs: object) -> object:
         raise RuntimeError("no C++ compiler")
 
-    monkeypatch.setattr(aot, "export", broken)
+    monkeypatch.setattr(aot, "package_path", broken)
     style_dir = make_style_dir(tmp_path / "plain")
     style = Style.from_dir(style_dir, threads=1, engine="compiled")
     assert style.running_engine == "compiled"

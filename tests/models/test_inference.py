@@ -113,7 +113,7 @@ def test_a_compile_that_fails_is_an_error_or_stays_eager(
         raise RuntimeError("no C++ compiler")
 
     monkeypatch.setattr(torch, "compile", broken)
-    monkeypatch.setattr(aot, "export", broken)
+    monkeypatch.setattr(aot, "package_path", broken)
     with pytest.raises(InferenceError, match="no C\\+\\+ compiler"):
         Style.from_dir(style_dir, engine="compiled")
     live = Style.from_dir(style_dir, engine="live")
