@@ -13,6 +13,11 @@ that field mode's.
     .venv/bin/python bench/compositor.py --internal-height 144 216 --layers 16 --sizes 1920x1080
     .venv/bin/python bench/compositor.py --layers 16 --sizes 1920x1080 --ink stroke field
     .venv/bin/python bench/compositor.py --layers 16 --sizes 1920x1080 --trails 0.98 --scroll 0.1
+    .venv/bin/python bench/compositor.py --layers 8 --sizes 1280x720 --layout grid --full-present
+    .venv/bin/python bench/compositor.py --show-tracks 8 --sizes 1280x720
+
+``--show-tracks N`` times the bridge's default look instead of synthetic layers: N demo
+tracks rendered offline (stage composition, stroke ink), captured frame by frame and replayed.
 
 ``--trails``/``--scroll`` measure ``score``'s case: the previous frame kept and scrolled
 sideways (in stroke mode its edge records travel with it and are redrawn every frame).
@@ -69,6 +74,113 @@ def measure(
     return count / wall, 1000.0 * cpu / count
 
 
+def capture_show(tracks: int, seconds: float, size: tuple[int, int]) -> list[dict]:
+    """The bridge's default look, offline: ``tracks`` of the demo's stems (as the latency
+    bench names them), stage composition, stroke ink, at 60 fps for ``seconds``. Returns,
+    per frame, what the show handed the compositor: pictures pushed, the scene's layers and
+    master, features and beat phase."""
+    from bridge.generate.feeds import Stem
+    from bridge.show.render import offline_show, style_processes
+    from bridge.simulate.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
+    from bridge.simulate.simulator import PALETTE
+    from models.analysis import DEFAULT_ANALYSIS
+    from models.resample import resample
+    from renderer.headless import HeadlessRenderer
+
+    rate = DEFAULT_ANALYSIS.sample_rate
+    demo = demo_stems(bars=max(2, math.ceil(seconds * DEMO_TEMPO / 240) + 1))
+    stems = [
+        Stem(
+            name=f"{demo[i % len(demo)][0]}{i // len(demo) + 1}",
+            audio=resample(demo[i % len(demo)][1], DEMO_RATE, rate),
+            color=PALETTE[i % len(PALETTE)],
+            rate=rate,
+        )
+        for i in range(tracks)
+    ]
+    n_frames = round(seconds * 60)
+    frames: list[dict] = []
+    with (
+        style_processes(stems, 1, engine="eager") as generator_for,
+        HeadlessRenderer(size) as renderer,
+    ):
+        comp = renderer.compositor
+        pushed: list = []
+        push = comp.push_image
+
+        def recording_push(key, image, t):
+            pushed.append((key, image.copy(), t))
+            push(key, image, t)
+
+        comp.push_image = recording_push
+        show, feed = offline_show(
+            stems, comp, generator_for, fps=60.0, n_frames=n_frames, tempo=DEMO_TEMPO
+        )
+        for index in range(n_frames):
+            t = index / 60.0
+            pushed.clear()
+            features, beat = show.update(t)
+            snapshot = comp.scene.snapshot()
+            frames.append(
+                {
+                    "t": t,
+                    "pushed": list(pushed),
+                    "layers": snapshot.layers,
+                    "master": snapshot.master,
+                    "features": features,
+                    "beat": beat,
+                }
+            )
+            comp.render(t, features, beat)
+        feed.finish()
+    return frames
+
+
+def replay_show(frames: list[dict], size, *, skip_plain: bool, timed_from: int):
+    """Frames per second and CPU ms a frame (render and finish) of ``frames`` from
+    ``timed_from`` on, drawn by a fresh compositor (the earlier frames warm it up)."""
+    from renderer.headless import HeadlessRenderer
+
+    with HeadlessRenderer(size, skip_plain=False if not skip_plain else None) as renderer:
+        comp = renderer.compositor
+        start = cpu_start = 0.0
+        for index, frame in enumerate(frames):
+            if index == timed_from:
+                renderer.ctx.finish()
+                start, cpu_start = time.perf_counter(), time.process_time()
+            present = {key for key, _ in frame["layers"]}
+            for key in list(comp.layer_slots()):
+                if key not in present:
+                    comp.remove_layer(key)
+            for key, settings in frame["layers"]:
+                if comp.scene.layer(key) != settings:
+                    comp.scene.set_layer(key, settings)
+            if comp.scene.master != frame["master"]:
+                comp.scene.set_master(frame["master"])
+            for key, image, t in frame["pushed"]:
+                comp.push_image(key, image, t)
+            comp.render(frame["t"], frame["features"], frame["beat"])
+            renderer.ctx.finish()
+        count = len(frames) - timed_from
+        wall = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start
+        return count / wall, 1000.0 * cpu / count
+
+
+def show_table(tracks: int, seconds: float, size: tuple[int, int]) -> None:
+    """Print the replayed show with and without skipping plain tiles (``--show-tracks``)."""
+    print(f"# the bridge's default look, {tracks} tracks, {size[0]}×{size[1]} — {load_note()}")
+    frames = capture_show(tracks, seconds, size)
+    print(f"# captured {len(frames)} frames offline; timing the second half — {load_note()}")
+    print("| present | fps (render + finish) | CPU ms/frame |")
+    print("|---|---|---|")
+    for skip in (True, False, True, False):
+        fps, cpu_ms = replay_show(frames, size, skip_plain=skip, timed_from=len(frames) // 2)
+        shown = "plain tiles skipped" if skip else "whole frame"
+        print(f"| {shown} | {fps:.1f} | {cpu_ms:.2f} |", flush=True)
+    print(f"\n{load_note()} at end")
+
+
 def grid_placement(settings, index: int, count: int):
     """Move a layer into cell ``index`` of a near-square grid (a VJ's side-by-side layout)."""
     side = math.ceil(math.sqrt(count))
@@ -106,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-tiles", action="store_true", help="composite in one pass instead of tiles"
     )
     parser.add_argument(
+        "--full-present",
+        action="store_true",
+        help="stroke mode: run the present over the whole frame, as before plain tiles were "
+        "skipped on CPU rasterisers (the same picture)",
+    )
+    parser.add_argument(
         "--upscale", nargs="+", default=["balanced"], choices=["crisp", "balanced", "soft"]
     )
     parser.add_argument(
@@ -125,7 +243,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scroll", type=float, default=0.0, help="with --trails: frame widths per second"
     )
+    parser.add_argument(
+        "--show-tracks",
+        type=int,
+        default=None,
+        help="instead of synthetic layers: the bridge's default look with this many demo "
+        "tracks, rendered offline (a generator process; ~1 min), then replayed with and "
+        "without skipping plain tiles (at the first --sizes)",
+    )
+    parser.add_argument(
+        "--show-seconds", type=float, default=12.0, help="with --show-tracks: seconds at 60 fps"
+    )
     args = parser.parse_args(argv)
+    if args.show_tracks is not None:
+        show_table(args.show_tracks, args.show_seconds, args.sizes[0])
+        return 0
     trails = {}
     if args.trails is not None:
         trails = {"trails": args.trails, "trails_on": True, "scroll": args.scroll}
@@ -161,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
                 upscale=upscale,
                 tile_size=None if args.no_tiles else (64, 48),
                 ink=ink,
+                skip_plain=False if args.full_present else None,
             ) as renderer:
                 comp = renderer.compositor
                 gl = renderer.ctx.info["GL_RENDERER"]
@@ -206,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
     print(
         f"\nGL: {gl}; LP_NUM_THREADS={os.environ.get('LP_NUM_THREADS', 'unset')}; "
+        f"plain tiles {'drawn' if args.full_present else 'skipped where the GL allows'}; "
         f"{load_note()} at end"
     )
     return 0

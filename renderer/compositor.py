@@ -13,7 +13,10 @@ Data flow per frame:
    then upscales to the target with the master gain. In stroke mode (the default) the
    composite pass also keeps, per internal pixel, the picture with and without the nearest
    stroke edge, and the present pass draws that edge from the field itself at every output
-   pixel, so strokes stay one output pixel sharp at any size (see renderer/shaders.py).
+   pixel, so strokes stay one output pixel sharp at any size (see renderer/shaders.py). On
+   a CPU rasteriser the composite pass is compiled for the blend modes in use, and the
+   stroke present runs only where the picture is not one flat colour (the rest is cleared;
+   renderer/present_plan.py): the same bytes for about two thirds of the CPU time.
 3. ``read`` returns the picture as top-down RGB bytes for video or tests.
 """
 
@@ -39,9 +42,12 @@ from renderer.frame_plan import (
     plan_frame,
     plan_tiles,
 )
+from renderer.gl_arrays import scissor_array_available, set_scissor_array
 from renderer.gl_wait import gil_free_finish, is_software_renderer
 from renderer.ink import InkFieldStore, as_ink_image
+from renderer.modes import BLEND_MODES
 from renderer.overlay import Box, ImageOverlay
+from renderer.present_plan import PresentPlan, plan_present
 from renderer.reactive import (
     decay_onset_envelope,
     sanitize_beat_phase,
@@ -70,6 +76,18 @@ AUTO_BASIS_MIN = 64
 UPSCALE_MODES = ("crisp", "balanced", "soft")
 DEFAULT_FIELD_SIZE = 128
 MAX_OUTPUT_SIDE = 16384
+#: Stroke mode with ``skip_plain``: a frame whose plan leaves more than this share of the
+#: output to the present did not pay for its read-back and planning (the stacked layout of
+#: bench/compositor.py: 80 %, and 11 fps slower); the next PLAN_PAUSE frames then draw the
+#: whole present instead, and planning is tried again after them.
+PLAIN_WORTH = 0.6
+PLAN_PAUSE = 30
+#: ... and below this many output pixels the whole present costs less than reading back and
+#: planning it (at 320×180 skipping plain tiles cost more CPU time than it saved).
+PLAIN_MIN_PIXELS = 640 * 360
+#: Compositing program variants kept compiled (one per ink mode, trails, opacity and, on a
+#: software rasteriser, set of blend modes in use); the least recently used goes first.
+MAX_COMPOSITE_PROGRAMS = 16
 
 
 @dataclass
@@ -123,6 +141,13 @@ class Compositor:
             picture as ``upscale`` says. Given, it is written into the scene's master
             (``MasterSettings.ink``); None takes the scene master's (default "stroke").
             Every :meth:`render` follows the master's ``ink``, so it switches live.
+        skip_plain: stroke mode: read the composited picture back after the composite pass,
+            clear the output tiles that show one flat colour and run the stroke present
+            only over the rest (:mod:`renderer.present_plan`; the same picture, bit for
+            bit). None: on a software rasteriser with GL 4.1 (where it took 40 % off the
+            present's CPU time in the bridge's eight-track look), not on a GPU (where a
+            read-back would stall it). Frames that would gain little draw the whole present
+            (:data:`PLAIN_WORTH`, :data:`PLAIN_MIN_PIXELS`).
 
     The internal resolution follows the GL device: "auto" composites at the output size on
     a hardware GPU and at the reduced "auto" height only on a software rasteriser.
@@ -140,6 +165,7 @@ class Compositor:
         upscale: str = "balanced",
         tile_size: tuple[int, int] | None = (64, 48),
         ink: str | None = None,
+        skip_plain: bool | None = None,
     ) -> None:
         import moderngl
 
@@ -200,7 +226,7 @@ class Compositor:
         block_bytes = max_layers * LAYER_DTYPE.itemsize
         self._block_stride = -(-block_bytes // align) * align  # tile blocks, aligned
         self._layer_block = ctx.buffer(reserve=self._block_stride)
-        self._composite_programs: dict[tuple[bool, bool, bool], moderngl.Program] = {}
+        self._composite_programs: dict[tuple, moderngl.Program] = {}  # oldest use first
         self._backgrounds = {
             "field": self._program(shaders.BACKGROUND_FRAGMENT),
             "stroke": self._program(shaders.BACKGROUND_STROKE_FRAGMENT),
@@ -221,6 +247,30 @@ class Compositor:
         }
         self._vaos: dict[int, moderngl.VertexArray] = {}
         self._overlay = ImageOverlay(ctx)
+        tiles_possible = ctx.version_code >= 410 and scissor_array_available()
+        if skip_plain is None:
+            skip_plain = self.software and tiles_possible
+        if skip_plain and not tiles_possible:
+            raise ValueError("skip_plain needs GL 4.1 and glScissorArrayv in the GL library")
+        #: Whether stroke mode's present skips plain tiles (see ``skip_plain`` above).
+        self.skip_plain = skip_plain
+        #: Whether the composite pass is compiled for the blend modes its layers use (on a
+        #: software rasteriser, which runs every mode's maths otherwise; a GPU branches).
+        self.specialise_modes = self.software
+        self._stroke_tiles: moderngl.Program | None = None
+        if tiles_possible:
+            self._stroke_tiles = ctx.program(
+                vertex_shader=shaders.STROKE_TILES_VERTEX,
+                geometry_shader=shaders.STROKE_TILES_GEOMETRY,
+                fragment_shader=shaders.STROKE_PRESENT_FRAGMENT,
+            )
+            self._stroke_tiles["u_image"].value = 2
+            self._stroke_tiles["u_delta"].value = 3
+            self._stroke_tiles["u_edge"].value = 4
+        #: The last frame's present plan (stroke mode with ``skip_plain``), for stats/tests.
+        self.present_plan: PresentPlan | None = None
+        self._readback: tuple[np.ndarray, np.ndarray] | None = None  # C and edge record
+        self._plan_pause = 0  # frames left before planning the present again
 
         self._size = (0, 0)
         self._internal = (0, 0)
@@ -254,13 +304,20 @@ class Compositor:
             vertex_shader=shaders.FULLSCREEN_VERTEX, fragment_shader=fragment_shader
         )
 
-    def _composite_program(self, trails: bool, opaque: bool) -> moderngl.Program:
-        """The compositing program variant, compiled on first use (a few per session)."""
-        key = (trails, opaque, self.ink == "stroke")
-        program = self._composite_programs.get(key)
+    def _composite_program(
+        self, trails: bool, opaque: bool, planned: list[DrawLayer]
+    ) -> moderngl.Program:
+        """The compositing program variant, compiled on first use (a few per session). On a
+        software rasteriser each set of blend modes the frame's layers use gets its own
+        variant without the other modes' maths (:func:`renderer.shaders.blend_functions`)."""
+        modes = None
+        if self.specialise_modes:
+            modes = tuple(sorted({BLEND_MODES[layer.mode_index] for layer in planned}))
+        key = (trails, opaque, self.ink == "stroke", modes)
+        program = self._composite_programs.pop(key, None)
         if program is None:
             source = shaders.composite_fragment(
-                self.max_layers, trails=trails, opaque=opaque, strokes=key[2]
+                self.max_layers, trails=trails, opaque=opaque, strokes=key[2], modes=modes
             )
             program = self._program(source)
             program["u_fields"].value = 0
@@ -271,8 +328,17 @@ class Compositor:
                 if key[2]:
                     program["u_previous_edge"].value = shaders.PREVIOUS_EDGE_UNIT
                     program["u_previous_delta"].value = shaders.PREVIOUS_DELTA_UNIT
-            self._composite_programs[key] = program
+            while len(self._composite_programs) >= MAX_COMPOSITE_PROGRAMS:
+                oldest = next(iter(self._composite_programs))  # the least recently used
+                self._release_program(self._composite_programs.pop(oldest))
+        self._composite_programs[key] = program  # (re)inserted last: the most recent
         return program
+
+    def _release_program(self, program: moderngl.Program) -> None:
+        vao = self._vaos.pop(id(program), None)
+        if vao is not None:
+            vao.release()
+        program.release()
 
     def _draw_fullscreen(self, program: moderngl.Program) -> None:
         import moderngl
@@ -477,6 +543,7 @@ class Compositor:
             *self._present_programs.values(),
             *self._backgrounds.values(),
             self._stroke_present,
+            *([self._stroke_tiles] if self._stroke_tiles is not None else []),
         ]
         for obj in [*self._vaos.values(), *programs, self._layer_block, self._fields]:
             obj.release()
@@ -569,7 +636,7 @@ class Compositor:
             self._backgrounds[self.ink]["u_background"].value = background
             self._draw_fullscreen(self._backgrounds[self.ink])
         else:
-            program = self._composite_program(trails, opaque)
+            program = self._composite_program(trails, opaque, planned)
             self._fields.use(0)
             if trails:
                 self._feedback[previous].use(1)
@@ -668,7 +735,8 @@ class Compositor:
         self, fbo: moderngl.Framebuffer, master: MasterSettings, flip: bool
     ) -> None:
         """Stroke mode's present: every output pixel redraws its nearest stroke edge; outside
-        the layers' box, where there are none, the cheaper bilinear present runs instead."""
+        the layers' box, where there are none, the cheaper bilinear present runs instead.
+        With ``skip_plain`` the flat parts are cleared and the present runs on the rest."""
         assert self._display is not None
         fbo.viewport = (0, 0, *self._size)
         fbo.use()
@@ -678,6 +746,29 @@ class Compositor:
         if box is None:
             self._run_present("bilinear", self._display, gains, flip)
             return
+        scale = self._size[1] / self._internal[1]  # output px per internal px
+        distance_gain = 255.0 / 127.0 * shaders.MAX_DISTANCE * scale
+        program = self._stroke_present
+        self._display.use(2)
+        assert self._edge_written is not None
+        self._strokes[0].use(3)
+        self._edge_written.use(4)
+        programs = [program] if self._stroke_tiles is None else [program, self._stroke_tiles]
+        for each in programs:
+            each["u_distance_gain"].value = distance_gain
+            each["u_code_radius"].value = 0.5 - shaders.CODE_TOLERANCE / 255.0
+            each["u_gain"].value = gains[0]
+            each["u_alpha_gain"].value = gains[1]
+            each["u_flip"].value = flip
+        big = self._size[0] * self._size[1] >= PLAIN_MIN_PIXELS
+        if self.skip_plain and big and self._plan_pause == 0:
+            self._present_skipping_plain(fbo, distance_gain, gains, flip)
+            assert self.present_plan is not None
+            if self.present_plan.stroke_share(self._size) > PLAIN_WORTH:
+                self._plan_pause = PLAN_PAUSE
+            return
+        self._plan_pause = max(0, self._plan_pause - 1)
+        self.present_plan = None
         x, y, w, h = box
         if flip:  # rows are written top-down: frame v maps to framebuffer row height·(1 − v)
             y = height - y - h
@@ -688,19 +779,86 @@ class Compositor:
                 self.ctx.scissor = strip
                 self._run_present("bilinear", self._display, gains, flip)
         self.ctx.scissor = (x, y, w, h)
-        program = self._stroke_present
-        self._display.use(2)
-        assert self._edge_written is not None
-        self._strokes[0].use(3)
-        self._edge_written.use(4)
-        scale = self._size[1] / self._internal[1]  # output px per internal px
-        program["u_distance_gain"].value = 255.0 / 127.0 * shaders.MAX_DISTANCE * scale
-        program["u_code_radius"].value = 0.5 - shaders.CODE_TOLERANCE / 255.0
-        program["u_gain"].value = master.brightness * master.opacity
-        program["u_alpha_gain"].value = master.opacity
-        program["u_flip"].value = flip
         self._draw_fullscreen(program)
         self.ctx.scissor = None
+
+    def _present_skipping_plain(
+        self,
+        fbo: moderngl.Framebuffer,
+        distance_gain: float,
+        gains: tuple[float, float],
+        flip: bool,
+    ) -> None:
+        """The stroke present over the rectangles :func:`plan_present` leaves, after one
+        clear with the colour the plain tiles show (:meth:`_plain_colour`)."""
+        assert self._display is not None and self._edge_written is not None
+        width, height = self._size
+        colour, edge = self._read_records()
+        plan = plan_present(colour, edge, self._size, distance_gain)
+        self.present_plan = plan
+
+        def to_fbo(rect: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+            x, y, w, h = rect
+            return (x, height - y - h, w, h) if flip else rect  # rows top-down when flipped
+
+        if plan.fill is not None:
+            fbo.clear(*(value / 255.0 for value in self._plain_colour(plan, gains, fbo, flip)))
+        rects = [to_fbo(rect) for rect in plan.rects]
+        if not rects:
+            return
+        if rects == [(0, 0, width, height)]:
+            self._draw_fullscreen(self._stroke_present)
+            return
+        assert self._stroke_tiles is not None
+        self.ctx.scissor = (0, 0, width, height)  # scissor test on for every viewport
+        step = shaders.STROKE_TILES_RECTS
+        for start in range(0, len(rects), step):
+            chunk = rects[start : start + step]
+            set_scissor_array(chunk)
+            self._stroke_tiles["u_rects"].value = len(chunk)
+            self._draw_fullscreen(self._stroke_tiles)
+        self.ctx.scissor = None  # glScissor: every viewport's box is the whole frame again
+
+    def _plain_colour(
+        self,
+        plan: PresentPlan,
+        gains: tuple[float, float],
+        fbo: moderngl.Framebuffer,
+        flip: bool,
+    ) -> tuple[int, int, int, int]:
+        """The RGBA8 bytes the stroke present writes on the plan's plain tiles.
+
+        At unit gains that is the texel itself, with its colour capped at its alpha as the
+        present caps it (8-bit to float and back is exact). Otherwise the present is drawn at
+        the plan's probe pixel and read back, so the clear writes exactly its bytes.
+        """
+        assert plan.fill is not None and plan.probe is not None
+        if gains == (1.0, 1.0):
+            r, g, b, a = plan.fill.to_bytes(4, "little")
+            return min(r, a), min(g, a), min(b, a), a
+        x, y = plan.probe
+        probe = (x, self._size[1] - y - 1 if flip else y, 1, 1)
+        self.ctx.scissor = probe
+        self._draw_fullscreen(self._stroke_present)
+        self.ctx.scissor = None
+        self._wait()  # the read would wait holding the interpreter lock
+        r, g, b, a = fbo.read(viewport=probe, components=4, alignment=1)
+        return r, g, b, a
+
+    def _read_records(self) -> tuple[np.ndarray, np.ndarray]:
+        """The internal picture C and the edge record drawn last, read back (GL row
+        order) into arrays kept between frames."""
+        assert self._display is not None and self._edge_written is not None
+        width, height = self._internal
+        if self._readback is None or self._readback[0].shape[:2] != (height, width):
+            self._readback = (
+                np.empty((height, width, 4), np.uint8),
+                np.empty((height, width, 4), np.uint8),
+            )
+        colour, edge = self._readback
+        self._display.read_into(colour, alignment=1)
+        self._edge_written.read_into(edge, alignment=1)
+        return colour, edge
 
     def _run_present(
         self,

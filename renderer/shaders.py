@@ -39,10 +39,14 @@ output pixel wide, not the internal picture's bilinear blur.
 
 Features that can be off (trails, transparency, sharpening) are compile-time variants, not
 uniform branches: Mesa's llvmpipe runs both sides of a branch under a mask, so a switched-off
-feature would still cost its full price.
+feature would still cost its full price. For the same reason the compositor asks, on a CPU
+rasteriser, for a composite pass with only the blend modes its layers use
+(:func:`blend_functions`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from renderer.modes import BLEND_MODES
 
@@ -61,7 +65,7 @@ void main() {
 }
 """
 
-_BLEND_FUNCTIONS = """
+_BLEND_HELPERS = """
 // Branch-free per-channel forms of the spec's piecewise functions (see the module docstring).
 vec3 color_dodge(vec3 cb, vec3 cs) {
     vec3 quotient = min(vec3(1.0), cb / max(1.0 - cs, vec3(1e-6)));
@@ -89,29 +93,56 @@ vec3 hard_light(vec3 cb, vec3 cs) {
     return mix(multiplied, screened, greaterThan(cs, vec3(0.5)));
 }
 
-// B(Cb, Cs) of W3C Compositing and Blending Level 1, non-premultiplied colours.
-vec3 blend(int mode, vec3 cb, vec3 cs) {
-    switch (mode) {
-    case MODE_MULTIPLY: return cb * cs;
-    case MODE_SCREEN: return cb + cs - cb * cs;
-    case MODE_OVERLAY: return hard_light(cs, cb);
-    case MODE_DARKEN: return min(cb, cs);
-    case MODE_LIGHTEN: return max(cb, cs);
-    case MODE_COLOR_DODGE: return color_dodge(cb, cs);
-    case MODE_COLOR_BURN: return color_burn(cb, cs);
-    case MODE_HARD_LIGHT: return hard_light(cb, cs);
-    case MODE_SOFT_LIGHT: return soft_light(cb, cs);
-    case MODE_DIFFERENCE: return abs(cb - cs);
-    case MODE_EXCLUSION: return cb + cs - 2.0 * cb * cs;
-    default: return cs;  // normal
-    }
+"""
+
+#: Each mode's case in ``blend`` (normal is the default case, always present).
+_BLEND_CASES = {
+    "multiply": "case MODE_MULTIPLY: return cb * cs;",
+    "screen": "case MODE_SCREEN: return cb + cs - cb * cs;",
+    "overlay": "case MODE_OVERLAY: return hard_light(cs, cb);",
+    "darken": "case MODE_DARKEN: return min(cb, cs);",
+    "lighten": "case MODE_LIGHTEN: return max(cb, cs);",
+    "color-dodge": "case MODE_COLOR_DODGE: return color_dodge(cb, cs);",
+    "color-burn": "case MODE_COLOR_BURN: return color_burn(cb, cs);",
+    "hard-light": "case MODE_HARD_LIGHT: return hard_light(cb, cs);",
+    "soft-light": "case MODE_SOFT_LIGHT: return soft_light(cb, cs);",
+    "difference": "case MODE_DIFFERENCE: return abs(cb - cs);",
+    "exclusion": "case MODE_EXCLUSION: return cb + cs - 2.0 * cb * cs;",
 }
 
-// Draw source colour cs with alpha a over the premultiplied backdrop dst.
-vec4 composite(vec4 dst, vec3 cs, float a, int mode) {
+
+def blend_functions(modes: Collection[str] | None = None) -> str:
+    """GLSL ``blend`` (W3C B(Cb, Cs)) and ``composite`` (source-over) for ``modes`` (None:
+    all of ``BLEND_MODES``).
+
+    llvmpipe runs every case of a switch under a mask, used or not, so a pass given only the
+    modes its layers use skips the others' maths (a third of the eight-layer composite); the
+    cases it keeps are the same code, so they give the same bits.
+    """
+    wanted = set(BLEND_MODES if modes is None else modes)
+    unknown = wanted - set(BLEND_MODES)
+    if unknown:
+        raise ValueError(f"unknown blend modes {sorted(unknown)}; known: {BLEND_MODES}")
+    cases = "\n    ".join(case for name, case in _BLEND_CASES.items() if name in wanted)
+    plus_lighter = (
+        """
     if (mode == MODE_PLUS_LIGHTER) {
         return min(dst + vec4(cs * a, a), vec4(1.0));
-    }
+    }"""
+        if "plus-lighter" in wanted
+        else ""
+    )
+    return f"""{_BLEND_HELPERS}
+// B(Cb, Cs) of W3C Compositing and Blending Level 1, non-premultiplied colours.
+vec3 blend(int mode, vec3 cb, vec3 cs) {{
+    switch (mode) {{
+    {cases}
+    default: return cs;  // normal
+    }}
+}}
+
+// Draw source colour cs with alpha a over the premultiplied backdrop dst.
+vec4 composite(vec4 dst, vec3 cs, float a, int mode) {{{plus_lighter}
 #ifdef OPAQUE_BACKDROP
     // Over an opaque background αb stays 1, so Cs' = B(Cb, Cs) and Cb is the stored colour.
     return vec4(a * blend(mode, dst.rgb, cs) + (1.0 - a) * dst.rgb, 1.0);
@@ -120,7 +151,7 @@ vec4 composite(vec4 dst, vec3 cs, float a, int mode) {
     vec3 mixed = (1.0 - dst.a) * cs + dst.a * blend(mode, cb, cs);
     return vec4(a * mixed + (1.0 - a) * dst.rgb, a + (1.0 - a) * dst.a);
 #endif
-}
+}}
 """
 
 
@@ -150,7 +181,12 @@ PREVIOUS_DELTA_UNIT = 6
 
 
 def composite_fragment(
-    max_layers: int, *, trails: bool, opaque: bool, strokes: bool = False
+    max_layers: int,
+    *,
+    trails: bool,
+    opaque: bool,
+    strokes: bool = False,
+    modes: Collection[str] | None = None,
 ) -> str:
     """The composite pass: background (or decayed trails), then every layer in one loop.
 
@@ -160,6 +196,7 @@ def composite_fragment(
         opaque: the background is opaque, so backdrop alpha is always 1 (cheaper maths).
         strokes: also write stroke mode's delta picture D and edge record (distance, layer
             code, coverage), both RGBA8, for :data:`STROKE_PRESENT_FRAGMENT`.
+        modes: the blend modes the layers use (None: all); see :func:`blend_functions`.
     """
     flags = (("TRAILS", trails), ("OPAQUE_BACKDROP", opaque), ("STROKES", strokes))
     defines = "".join(f"#define {name}\n" for name, on in flags if on)
@@ -213,7 +250,7 @@ layout(location = EDGE_LOCATION) out vec4 f_edge;
 layout(location = CARRY_LOCATION) out vec4 f_carry;  // D at half-float, for the next trails
 #endif
 #endif
-{_BLEND_FUNCTIONS}
+{blend_functions(modes)}
 void main() {{
     vec2 uv = gl_FragCoord.xy / u_size;
 #ifdef TRAILS
@@ -434,6 +471,38 @@ void main() {
 }
 """
 )
+
+
+# Stroke mode's present over several rectangles in one draw (renderer/gl_arrays.py): the
+# vertex shader above, its output renamed for the geometry shader, which sends the one
+# full-screen triangle to viewport i (scissor box i) for each of the first u_rects.
+STROKE_TILES_VERTEX = PRESENT_VERTEX.replace("out vec2 v_uv;", "out vec2 g_uv;").replace(
+    "v_uv = ", "g_uv = "
+)
+
+#: Rectangles per draw of the tiled stroke present: the viewports every GL 4.1 context has.
+STROKE_TILES_RECTS = 16
+
+STROKE_TILES_GEOMETRY = f"""
+#version 410
+layout(triangles, invocations = {STROKE_TILES_RECTS}) in;
+layout(triangle_strip, max_vertices = 3) out;
+uniform int u_rects;  // how many scissor boxes hold a rectangle this draw
+in vec2 g_uv[];
+out vec2 v_uv;
+void main() {{
+    if (gl_InvocationID >= u_rects) {{
+        return;
+    }}
+    for (int i = 0; i < 3; ++i) {{
+        gl_ViewportIndex = gl_InvocationID;  // every viewport is the whole frame
+        gl_Position = gl_in[i].gl_Position;
+        v_uv = g_uv[i];
+        EmitVertex();
+    }}
+    EndPrimitive();
+}}
+"""
 
 
 OVERLAY_VERTEX = """
