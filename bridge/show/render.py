@@ -40,8 +40,9 @@ RENDER_FADE_IN = 0.25
 #: :class:`~bridge.generate.feeds.LookaheadFeed`): fewer, bigger calls; the same pictures.
 RENDER_BATCH_FRAMES = 4
 #: Pictures from which a render compiles its generators (``engine="compiled"``, 1.6–1.8×
-#: the eager pictures per second) instead of running them eager: compiling takes ~12 s
-#: with PyTorch's disk cache (~75 s the first time), and each picture saves ~2.5 ms.
+#: the eager pictures per second) instead of running them eager: the first compile on a
+#: machine builds the style's package (~30 s on two cores, :mod:`models.aot`), later ones
+#: load it at once, and each picture saves ~2.5 ms, so this many pay for a first build.
 COMPILE_PAYS_PICTURES = 6000
 #: BLAS threads of the drawing process while a render draws (:func:`blas_limit`).
 RENDER_BLAS_THREADS = 1
@@ -280,7 +281,7 @@ def render_stems(
         )
     duration = stems_duration(stems, seconds)
     n_frames = max(1, round(duration * fps))
-    if engine is None:  # compiling (~12 s with the disk cache) pays on long renders only
+    if engine is None:  # a first compile (~30 s) pays on long renders only
         pictures = n_frames * len(stems)
         engine = "compiled" if pictures >= COMPILE_PAYS_PICTURES else "eager"
     with style_processes(
