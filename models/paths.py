@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
+
+import platformdirs
+
+#: The application's folder name under the platform's data and cache folders.
+APP = "synaesthete"
 
 STYLE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -37,34 +41,24 @@ def check_style_name(name: str) -> str:
 
 
 def user_data_dir() -> Path:
-    """``$SYNAESTHETE_HOME`` if set, else the platform's per-user data folder."""
+    """``$SYNAESTHETE_HOME`` if set, else the platform's per-user data folder (platformdirs:
+    ``~/.local/share/synaesthete`` or ``$XDG_DATA_HOME``, ``~/Library/Application
+    Support/synaesthete``, ``%LOCALAPPDATA%\\synaesthete``)."""
     override = os.environ.get("SYNAESTHETE_HOME")
     if override:
         return Path(override).expanduser()
-    home = Path.home()
-    if sys.platform == "darwin":
-        return home / "Library" / "Application Support" / "synaesthete"
-    if sys.platform.startswith("win"):
-        base = os.environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
-        return Path(base) / "synaesthete"
-    base = os.environ.get("XDG_DATA_HOME") or str(home / ".local" / "share")
-    return Path(base) / "synaesthete"
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
 
 
 def user_cache_dir() -> Path:
-    """``$SYNAESTHETE_CACHE`` if set, else the platform's per-user cache folder: things the
-    project can rebuild (compiled generators), safe to delete."""
+    """``$SYNAESTHETE_CACHE`` if set, else the platform's per-user cache folder (platformdirs:
+    ``~/.cache/synaesthete`` or ``$XDG_CACHE_HOME``, ``~/Library/Caches/synaesthete``,
+    ``%LOCALAPPDATA%\\synaesthete\\Cache``): things the project can rebuild (compiled
+    generators), safe to delete."""
     override = os.environ.get("SYNAESTHETE_CACHE")
     if override:
         return Path(override).expanduser()
-    home = Path.home()
-    if sys.platform == "darwin":
-        return home / "Library" / "Caches" / "synaesthete"
-    if sys.platform.startswith("win"):
-        base = os.environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
-        return Path(base) / "synaesthete" / "cache"
-    base = os.environ.get("XDG_CACHE_HOME") or str(home / ".cache")
-    return Path(base) / "synaesthete"
+    return Path(platformdirs.user_cache_dir(APP, appauthor=False))
 
 
 def user_styles_dir() -> Path:
