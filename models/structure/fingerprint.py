@@ -6,7 +6,10 @@ in dB), its pitch-class content (energy-weighted chroma), its attack (strongest 
 how active it is relative to the bar's loudest moment in its own band. The first slot
 keeps only what was struck in it (not the bar before's ring), and where that is in doubt
 its difference counts less; a ring against a strike of the same pitch is alike (a note
-re-struck on the pitch held before it, heard struck in one bar and not in the next).
+re-struck on the pitch held before it, heard struck in one bar and not in the next). Where
+the bar before still rings on through the bar (a fill's last tom), the fingerprint also
+keeps the bar with that ring taken out (:attr:`Fingerprint.unrung`): a ring only dies away,
+so it cannot stand for what is struck anew.
 Levels enter only relative to the bar, so a bar played a few dB louder or softer keeps its
 fingerprint; a changed note, a changed rhythm or a changed sound does not.
 """
@@ -14,7 +17,7 @@ fingerprint; a changed note, a changed rhythm or a changed sound does not.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -89,6 +92,12 @@ SOUND_DB = 0.5
 SUSTAIN_SHARE = 0.25
 #: A slot's spectral shape spans this many dB below its loudest band.
 SHAPE_RANGE_DB = 40.0
+#: The bar before's ring (see :func:`_unrung`): the least it dies away (dB per second)
+#: wherever it is hidden under the bar's own sound, the level (dB) a band is left at when
+#: all of it was ring, and the least it must move some band of the bar to be heard.
+RING_DECAY_DB_S = 5.0
+RING_FLOOR_DB = -100.0
+RING_MIN_DB = 1.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,6 +141,10 @@ class Fingerprint:
             and as that ring in the next (a synth's new voice meeting the old one's
             release, in phase or not): against a struck first slot, a ring of the same
             pitch is alike (see :func:`slot_similarity`). None: no ring.
+        unrung: the same bar with the bar before's ring taken out of its levels (power,
+            shape, activity, sustain; see :func:`_unrung`), where one was heard: a drum
+            fill's last tom ringing on through the loop's next bar. Motifs match it only
+            where the bar as heard repeats nothing (see ``motifs.py``). None: no ring.
     """
 
     slots: int
@@ -149,6 +162,7 @@ class Fingerprint:
     lead_missing: bool = False
     sure: np.ndarray | None = None
     ring: np.ndarray | None = None
+    unrung: Fingerprint | None = None
 
 
 def slot_count(length: float, cfg: StructureConfig) -> int:
@@ -186,6 +200,7 @@ def fingerprint(bar: RawBar, cfg: StructureConfig) -> Fingerprint:
         return _silent(slots, bands, covered, _mean_power(frames, which, slots), top)
     sure = None
     ring_chroma = None
+    unrung_bands = None
     if lead_missing:
         # what sounds from the stream's first sample may have been struck there or be the
         # ring of a bar never heard: the first slot is not compared (as if not heard)
@@ -199,19 +214,13 @@ def fingerprint(bar: RawBar, cfg: StructureConfig) -> Fingerprint:
             return _silent(slots, bands, covered, _mean_power(frames, which, slots), top, sure)
         first = which == 0
         if first.any() and not kept[first].any():
-            ring_activity = float(_activity(frames, which, slots)[0])
+            ring_activity = float(_activity(frames.bands, which, slots)[0])
             if ring_activity > 0.0 and float(frames.level[first].max()) >= cfg.silence_db:
                 ring_chroma = (ring_activity, _pooled_chroma(frames.take(first)))
+        unrung_bands = _unrung(frames, kept)
         frames, position, which = frames.take(kept), position[kept], which[kept]
     level = float(frames.level.max())
-    count = np.maximum(np.bincount(which, minlength=slots), 1).astype(np.float64)
-    power = _mean_power(frames, which, slots)
-    slot_level = np.full(slots, -200.0)
-    np.maximum.at(slot_level, which, frames.level)
-    activity = _activity(frames, which, slots)
-    activity[slot_level < cfg.silence_db] = 0.0
-    band_db = 10.0 * np.log10(np.maximum(power, 1e-10))
-    shape = _shape(band_db)
+    power, shape, activity, sustain, heard = _levels(frames.bands, frames.level, which, slots, cfg)
     # compressed (power ** CHROMA_POWER) so the quieter notes of a chord still count: a
     # humanised chord's notes differ by up to 12 dB
     weight = 10.0 ** (CHROMA_POWER * frames.level / 10.0)
@@ -241,11 +250,15 @@ def fingerprint(bar: RawBar, cfg: StructureConfig) -> Fingerprint:
     broad = np.clip((onset - QUIET_ONSET_DB) / (SURE_ONSET_DB - QUIET_ONSET_DB), 0.0, 1.0)
     # a clear attack makes a slot active however quiet it is (a soft hi-hat)
     struck = np.clip((onset - HIT_DB) / HIT_DB, 0.0, 1.0)
-    struck[slot_level < cfg.silence_db] = 0.0
-    activity = np.maximum(activity, struck)
-    below = np.maximum(frames.level - slot_level[which], -SHAPE_RANGE_DB)
-    sustain = np.bincount(which, below, minlength=slots) / count
-    return Fingerprint(
+    activity = np.maximum(activity, struck * heard)
+    unrung = None
+    if unrung_bands is not None:
+        u_bands, u_level = unrung_bands
+        u_power, u_shape, u_activity, u_sustain, u_heard = _levels(
+            u_bands, u_level, which, slots, cfg
+        )
+        unrung = (u_power, u_shape, np.maximum(u_activity, struck * u_heard), u_sustain)
+    print_ = Fingerprint(
         slots=slots,
         activity=activity,
         shape=shape,
@@ -262,6 +275,72 @@ def fingerprint(bar: RawBar, cfg: StructureConfig) -> Fingerprint:
         sure=sure,
         ring=ring,
     )
+    if unrung is None:
+        return print_
+    u_power, u_shape, u_activity, u_sustain = unrung
+    return replace(
+        print_,
+        unrung=replace(
+            print_, power=u_power, shape=u_shape, activity=u_activity, sustain=u_sustain
+        ),
+    )
+
+
+def _levels(
+    bands_db: np.ndarray,
+    level_db: np.ndarray,
+    which: np.ndarray,
+    slots: int,
+    cfg: StructureConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(power, shape, activity, sustain, heard)`` of a bar's own frames (coarse band
+    levels ``bands_db`` (frames, bands) and loudest-band levels ``level_db``, dB, in slots
+    ``which``): activity without the strikes (see :func:`fingerprint`), 0 in a slot below
+    the silence level, and ``heard`` ``(slots,)`` 1 where the slot is above it, else 0."""
+    count = np.maximum(np.bincount(which, minlength=slots), 1).astype(np.float64)
+    power = np.zeros((slots, bands_db.shape[1]))
+    np.add.at(power, which, 10.0 ** (bands_db / 10.0))
+    power /= count[:, None]
+    slot_level = np.full(slots, -200.0)
+    np.maximum.at(slot_level, which, level_db)
+    heard = (slot_level >= cfg.silence_db).astype(np.float64)
+    activity = _activity(bands_db, which, slots) * heard
+    shape = _shape(10.0 * np.log10(np.maximum(power, 1e-10)))
+    below = np.maximum(level_db - slot_level[which], -SHAPE_RANGE_DB)
+    sustain = np.bincount(which, below, minlength=slots) / count
+    return power, shape, activity, sustain, heard
+
+
+def _unrung(frames: Frames, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The bar's own frames (``kept``) with the bar before's ring taken out, or None where
+    no ring is heard.
+
+    The ring is what sounded at the bar line (the first slot's frames before the bar's
+    first strike) in each coarse band, and a ring only dies away: in a band, it can be no
+    louder at any moment than the band itself then, nor than the band at any earlier moment
+    since the bar line less :data:`RING_DECAY_DB_S` per second since. The largest ring so
+    bounded is taken out (powers subtract); what is struck anew over it (a kick, an open
+    hat in its own slot) stands out of it and stays, as do attacks, pitch and onsets.
+
+    Returns:
+        ``(bands, level)`` of the kept frames (dB), or None when taking the ring out moves
+        no band of them by :data:`RING_MIN_DB` or more.
+    """
+    if kept.all() or kept[0]:
+        return None  # nothing heard before the first strike (the slot's frames come first)
+    time = frames.time - frames.time[0]
+    drop = RING_DECAY_DB_S * time[:, None]
+    # the largest ring each band allows: its lowest level since the bar line, decayed since
+    ring_db = (np.minimum.accumulate(frames.bands + drop, axis=0) - drop)[kept]
+    bands = frames.bands[kept]
+    power = 10.0 ** (bands / 10.0)
+    left = np.maximum(power - 10.0 ** (ring_db / 10.0), 10.0 ** (RING_FLOOR_DB / 10.0))
+    out = 10.0 * np.log10(left)
+    if float((bands - out).max(initial=0.0)) < RING_MIN_DB:
+        return None
+    # the loudest mel band moves as the coarse bands' total does
+    scale = 10.0 * np.log10(left.sum(axis=1) / np.maximum(power.sum(axis=1), 1e-30))
+    return out, frames.level[kept] + scale
 
 
 def _pooled_chroma(frames: Frames) -> np.ndarray:
@@ -272,15 +351,14 @@ def _pooled_chroma(frames: Frames) -> np.ndarray:
     return pooled / norm if norm > 0 else pooled
 
 
-def _activity(frames: Frames, which: np.ndarray, slots: int) -> np.ndarray:
+def _activity(bands_db: np.ndarray, which: np.ndarray, slots: int) -> np.ndarray:
     """``(slots,)`` 0 … 1: how loud each slot is, in the coarse band where it is loudest
     relative to that band's loudest in the bar (a band more than :data:`BAND_SPAN_DB` under
     the bar's loudest band is measured from there): a hi-hat far below the kick's low band
     counts against the hats and snare in its own bands, where a note's fading tail still
     counts against the note."""
-    bands = frames.bands.shape[1]
-    slot_band = np.full((slots, bands), -200.0)
-    np.maximum.at(slot_band, which, frames.bands)
+    slot_band = np.full((slots, bands_db.shape[1]), -200.0)
+    np.maximum.at(slot_band, which, bands_db)
     peak = slot_band.max(axis=0)
     ref = np.maximum(peak, peak.max() - BAND_SPAN_DB)
     rel = (slot_band - ref).max(axis=1)

@@ -10,7 +10,9 @@ the same hands moments ago. It is a *repeat* of the closest motif whose every sl
 (the first slot also holds the end of what came before; ``first_slot_weight`` < 1 in
 :class:`StructureConfig` lets it count for less, off by default), a *variation* of the
 closest motif when most of it matches (the variation becomes a motif of its own, naming its
-parent), or a *new* motif. Labels are
+parent), or a *new* motif. A bar that repeats no motif as heard but does once the bar
+before's ring is taken out (:attr:`Fingerprint.unrung`: a drum fill's last tom ringing on
+into the loop's next bar) is a repeat; the memory keeps bars as heard. Labels are
 letters in order of first hearing (``a``, ``b`` … ``z``, ``aa`` …); a variation adds a
 prime to its parent's root (``a'``, ``a''`` …, then ``a'4`` …), so a label shows its
 family; :attr:`MotifResult.parent` names the motif it varies.
@@ -116,6 +118,16 @@ class MotifMemory:
             top = int(np.argmax(means))
             best_any = (float(means[top]), labels[top])
             ok = (mins >= cfg.repeat_slot) & (means >= cfg.repeat_mean)
+            if not ok.any() and bar.unrung is not None:
+                # not a repeat as heard: perhaps once the bar before's ring is taken out
+                # (a drum fill's last tom ringing on into the loop's next bar); only a
+                # repeat counts so, the memory keeps the bar as heard
+                alt = slot_similarity_many(bar.unrung, stacked.stack)
+                alt[:, 0] = 1.0 - cfg.first_slot_weight * (1.0 - alt[:, 0])
+                alt_means = alt.mean(axis=1)
+                alt_ok = (alt.min(axis=1) >= cfg.repeat_slot) & (alt_means >= cfg.repeat_mean)
+                if alt_ok.any():
+                    means, ok = alt_means, alt_ok
             if ok.any():
                 pick = int(np.argmax(np.where(ok, means, -1.0)))
                 best_repeat = (float(means[pick]), labels[pick])

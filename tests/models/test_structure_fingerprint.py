@@ -9,7 +9,13 @@ import numpy as np
 
 from models.structure import StructureConfig, StructureStream, Transport
 from models.structure.clock import RawBar
-from models.structure.fingerprint import Fingerprint, fingerprint, mix, slot_similarity
+from models.structure.fingerprint import (
+    Fingerprint,
+    fingerprint,
+    mix,
+    similarity,
+    slot_similarity,
+)
 from models.structure.frames import Frames
 from models.structure.motifs import REPEAT
 from tests.models.structure_helpers import RATE, sounding_print, stem
@@ -217,3 +223,62 @@ def test_a_ring_beating_about_as_high_as_a_strike_reads_alike_each_hearing():
     assert slot_similarity(ring, other)[0] == 0.0
     mixed = mix([lower, strike], cfg)
     assert mixed.sure is not None and mixed.sure[0] == lower.sure[0] < 0.5
+
+
+def _after_fill(ring_db: float | None, open_hats: bool = False) -> RawBar:
+    """One bar of frames (4/4 at 120 BPM, its slot lead included): a kick on beats 1 and
+    3 (lowest band) and soft closed hats on every eighth (top three bands, 45 dB under the
+    kick); with ``ring_db`` the bar before's last tom rings on from the bar line in the
+    second band at that level, dying away at 40 dB/s; with ``open_hats`` open hats are
+    struck on the off-beats, 15 dB over the closed ones, each held for most of a beat."""
+    beats = np.arange(-0.125, 3.875, 0.025)
+    n = len(beats)
+    time = (beats + 0.125) * 0.5
+    bands = np.full((n, 8), -100.0)
+    onset = np.zeros(n)
+
+    def hit(start: float, length: float, where: list[int], db: float) -> None:
+        on = (beats >= start - 1e-9) & (beats < start + length - 1e-9)
+        bands[np.ix_(on, where)] = np.maximum(bands[np.ix_(on, where)], db)
+        onset[np.flatnonzero(on)[0]] = 10.0
+
+    for beat in (0.0, 2.0):
+        hit(beat, 0.4, [0], -5.0)
+    for eighth in range(8):
+        hit(eighth / 2, 0.1, [5, 6, 7], -50.0)
+    if open_hats:
+        for beat in (0.5, 1.5, 2.5, 3.5):
+            hit(beat, 0.45, [5, 6, 7], -35.0)
+    if ring_db is not None:
+        bands[:, 1] = np.maximum(bands[:, 1], ring_db - 40.0 * time)
+    frames = Frames(
+        index=np.arange(n),
+        time=time,
+        level=bands.max(axis=1) + 2.0,
+        bands=bands,
+        chroma=np.zeros((n, 12)),
+        onset=onset,
+        low_onset=np.zeros(n),
+        band_onset=np.zeros((n, 8)),
+    )
+    return RawBar(0.0, 4.0, 0.0, TEMPO, frames, beats, True)
+
+
+def test_the_bar_befores_ring_is_taken_out_and_nothing_struck_anew():
+    cfg = StructureConfig()
+    plain = fingerprint(_after_fill(None), cfg)
+    assert plain.unrung is None  # nothing rings at its bar line
+    # as heard, a tom ringing on through the first slots changes the bar's sound (its
+    # slots' shape and sustain): no repeat of the loop; with the ring taken out it is one
+    ringing = fingerprint(_after_fill(-25.0), cfg)
+    assert similarity(ringing, plain) < cfg.repeat_mean
+    assert ringing.unrung is not None
+    assert slot_similarity(ringing.unrung, plain).min() > 0.95
+    # open hats struck in their own slots rise out of the ring: they stay, and the bar is
+    # still no repeat of the loop
+    lift = fingerprint(_after_fill(-25.0, open_hats=True), cfg)
+    assert lift.unrung is not None
+    assert similarity(lift.unrung, plain) < cfg.repeat_mean
+    hats = np.ix_([5, 7], [5, 6, 7])
+    np.testing.assert_allclose(lift.unrung.power[hats], lift.power[hats], rtol=0.01)
+    np.testing.assert_allclose(lift.unrung.sustain[[5, 7]], lift.sustain[[5, 7]], atol=0.1)
