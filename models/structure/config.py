@@ -18,7 +18,8 @@ class StructureConfig:
         slot_lead: each slot starts this share of a slot before its nominal time, so notes
             played up to that early (humanised timing) still fall in their own slot.
         silence_db: a bar whose loudest frame is below this level (dBFS, per mel band
-            maximum) is silent (its motif is None); a slot below it is inactive.
+            maximum) is silent (its motif is None); a slot about it is heard in part
+            (``fingerprint.HEARD_RAMP_DB``).
         repeat_slot: a repeat needs every slot's similarity at least this.
         repeat_mean: ... and the mean slot similarity at least this.
         variation_mean: below a repeat, a mean slot similarity at least this makes a

@@ -9,7 +9,8 @@ its difference counts less; a ring against a strike of the same pitch is alike (
 re-struck on the pitch held before it, heard struck in one bar and not in the next). Where
 the bar before still rings on through the bar (a fill's last tom), the fingerprint also
 keeps the bar with that ring taken out (:attr:`Fingerprint.unrung`): a ring only dies away,
-so it cannot stand for what is struck anew.
+so it cannot stand for what is struck anew. A slot about the silence level is heard in
+part (a humanised note dying away to it is on either side of it from hearing to hearing).
 Levels enter only relative to the bar, so a bar played a few dB louder or softer keeps its
 fingerprint; a changed note, a changed rhythm or a changed sound does not.
 """
@@ -30,6 +31,12 @@ from models.structure.frames import Frames, rise_lag
 #: :data:`ACTIVITY_RAMP_DB` above it.
 ACTIVITY_FLOOR_DB = 50.0
 ACTIVITY_RAMP_DB = 10.0
+#: A slot is heard (may be active at all) in full from this many dB over the silence level
+#: (:attr:`StructureConfig.silence_db`) and not at all from this many under it, linearly
+#: between: a note humanised by ±6 dB that has died away to about that level by a slot (a
+#: piano chord held over most of a bar, 40 dB down by its sixth eighth) is heard there in
+#: one hearing and not in the next.
+HEARD_RAMP_DB = 6.0
 #: Bands this far (dB) under the bar's loudest band are their own reference for activity.
 BAND_SPAN_DB = 30.0
 #: Onset strength (mean dB rise) at which a slot counts as half attacked.
@@ -295,15 +302,16 @@ def _levels(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(power, shape, activity, sustain, heard)`` of a bar's own frames (coarse band
     levels ``bands_db`` (frames, bands) and loudest-band levels ``level_db``, dB, in slots
-    ``which``): activity without the strikes (see :func:`fingerprint`), 0 in a slot below
-    the silence level, and ``heard`` ``(slots,)`` 1 where the slot is above it, else 0."""
+    ``which``): activity without the strikes (see :func:`fingerprint`), scaled by how far
+    each slot is heard, and ``heard`` ``(slots,)`` 0 … 1: 1 where the slot's loudest frame is
+    :data:`HEARD_RAMP_DB` or more over the silence level, 0 that far under it."""
     count = np.maximum(np.bincount(which, minlength=slots), 1).astype(np.float64)
     power = np.zeros((slots, bands_db.shape[1]))
     np.add.at(power, which, 10.0 ** (bands_db / 10.0))
     power /= count[:, None]
     slot_level = np.full(slots, -200.0)
     np.maximum.at(slot_level, which, level_db)
-    heard = (slot_level >= cfg.silence_db).astype(np.float64)
+    heard = np.clip(0.5 + (slot_level - cfg.silence_db) / (2.0 * HEARD_RAMP_DB), 0.0, 1.0)
     activity = _activity(bands_db, which, slots) * heard
     shape = _shape(10.0 * np.log10(np.maximum(power, 1e-10)))
     below = np.maximum(level_db - slot_level[which], -SHAPE_RANGE_DB)

@@ -12,7 +12,9 @@ the same hands moments ago. It is a *repeat* of the closest motif whose every sl
 closest motif when most of it matches (the variation becomes a motif of its own, naming its
 parent), or a *new* motif. A bar that repeats no motif as heard but does once the bar
 before's ring is taken out (:attr:`Fingerprint.unrung`: a drum fill's last tom ringing on
-into the loop's next bar) is a repeat; the memory keeps bars as heard. Labels are
+into the loop's next bar) is a repeat; the memory keeps bars as heard, but for a motif's
+first hearing with such a ring, whose latest hearing is the bar with the ring taken out
+until the motif is repeated (the repeat follows the motif, not the bar before). Labels are
 letters in order of first hearing (``a``, ``b`` … ``z``, ``aa`` …); a variation adds a
 prime to its parent's root (``a'``, ``a''`` …, then ``a'4`` …), so a label shows its
 family; :attr:`MotifResult.parent` names the motif it varies.
@@ -73,7 +75,9 @@ class _Motif:
     label: str
     root: str
     print: Fingerprint  # the prototype
-    recent: Fingerprint | None = None  # the latest hearing as a repeat
+    # the latest hearing as a repeat (before the first, the first hearing without the bar
+    # before's ring, where one rang on into it)
+    recent: Fingerprint | None = None
 
 
 @dataclass
@@ -121,7 +125,7 @@ class MotifMemory:
             if not ok.any() and bar.unrung is not None:
                 # not a repeat as heard: perhaps once the bar before's ring is taken out
                 # (a drum fill's last tom ringing on into the loop's next bar); only a
-                # repeat counts so, the memory keeps the bar as heard
+                # repeat counts so, and the bar becomes the latest hearing as heard
                 alt = slot_similarity_many(bar.unrung, stacked.stack)
                 alt[:, 0] = 1.0 - cfg.first_slot_weight * (1.0 - alt[:, 0])
                 alt_means = alt.mean(axis=1)
@@ -187,7 +191,12 @@ class MotifMemory:
         return self._cache
 
     def _remember(self, label: str, root: str, bar: Fingerprint) -> None:
+        """``bar`` is heard first (a new motif or a variation): it is the prototype as
+        heard. Where the bar before rang on into it (a drum fill's last tom into a new
+        groove's first bar), the bar with that ring taken out is its latest hearing until
+        the motif is repeated: the repeat follows the motif itself, not the bar before its
+        first hearing, so it holds no such ring."""
         self._cache = None
-        self._motifs[label] = _Motif(label, root, bar)
+        self._motifs[label] = _Motif(label, root, bar, bar.unrung)
         while len(self._motifs) > self.cfg.memory:
             self._motifs.popitem(last=False)

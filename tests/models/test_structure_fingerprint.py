@@ -282,3 +282,49 @@ def test_the_bar_befores_ring_is_taken_out_and_nothing_struck_anew():
     hats = np.ix_([5, 7], [5, 6, 7])
     np.testing.assert_allclose(lift.unrung.power[hats], lift.power[hats], rtol=0.01)
     np.testing.assert_allclose(lift.unrung.sustain[[5, 7]], lift.sustain[[5, 7]], atol=0.1)
+
+
+def _fading_chord(chord_db: float) -> RawBar:
+    """One bar of frames (4/4 at 120 BPM, its slot lead included): a chord struck on the
+    downbeat at ``chord_db`` (one band) dying away 12.5 dB a beat, held to just before
+    beat 4, where it is struck again 6 dB softer (a pad played on a piano)."""
+    beats = np.arange(-0.125, 3.875, 0.025)
+    n = len(beats)
+    bands = np.full((n, 8), -100.0)
+    onset = np.zeros(n)
+    held = (beats >= 0.0) & (beats < 2.9)
+    bands[held, 2] = chord_db - 12.5 * beats[held]
+    again = beats >= 3.0
+    bands[again, 2] = chord_db - 6.0 - 12.5 * (beats[again] - 3.0)
+    onset[np.flatnonzero(held)[0]] = onset[np.flatnonzero(again)[0]] = 10.0
+    frames = Frames(
+        index=np.arange(n),
+        time=(beats + 0.125) * 0.5,
+        level=bands.max(axis=1) + 2.0,
+        bands=bands,
+        chroma=np.zeros((n, 12)),
+        onset=onset,
+        low_onset=np.zeros(n),
+        band_onset=np.zeros((n, 8)),
+    )
+    return RawBar(0.0, 4.0, 0.0, TEMPO, frames, beats, True)
+
+
+def test_a_chord_dying_away_to_the_silence_level_reads_alike_each_hearing():
+    # the chord 3 dB louder in one hearing than in the next (humanised): by its sixth
+    # eighth it has died away to just over the silence level in one and just under it in
+    # the other; with a hard threshold that slot was active in one and inactive in the
+    # next (no likeness at all), and the pad's repeat read as a variation
+    cfg = StructureConfig()
+    louder, softer = (fingerprint(_fading_chord(db), cfg) for db in (-30.0, -33.0))
+
+    def slot_level(chord_db: float) -> float:
+        bar = _fading_chord(chord_db)
+        return float(bar.frames.level[(bar.beats >= 2.375) & (bar.beats < 2.875)].max())
+
+    assert slot_level(-30.0) > cfg.silence_db > slot_level(-33.0)
+    sims = slot_similarity(louder, softer)
+    assert sims[5] > 0.45 and sims.mean() > cfg.repeat_mean, sims
+    # well over the silence level a slot is heard, well under it it is not
+    for chord_db, heard in ((-20.0, 1.0), (-45.0, 0.0)):
+        np.testing.assert_allclose(fingerprint(_fading_chord(chord_db), cfg).activity[5], heard)
