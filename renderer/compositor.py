@@ -47,6 +47,7 @@ from renderer.gl_wait import gil_free_finish, is_software_renderer
 from renderer.ink import InkFieldStore, as_ink_image
 from renderer.modes import BLEND_MODES
 from renderer.overlay import Box, ImageOverlay
+from renderer.plan_choice import PlanChoice
 from renderer.present_plan import PresentPlan, plan_present
 from renderer.reactive import (
     decay_onset_envelope,
@@ -76,12 +77,6 @@ AUTO_BASIS_MIN = 64
 UPSCALE_MODES = ("crisp", "balanced", "soft")
 DEFAULT_FIELD_SIZE = 128
 MAX_OUTPUT_SIDE = 16384
-#: Stroke mode with ``skip_plain``: a frame whose plan leaves more than this share of the
-#: output to the present did not pay for its read-back and planning (the stacked layout of
-#: bench/compositor.py: 80 %, and 11 fps slower); the next PLAN_PAUSE frames then draw the
-#: whole present instead, and planning is tried again after them.
-PLAIN_WORTH = 0.6
-PLAN_PAUSE = 30
 #: ... and below this many output pixels the whole present costs less than reading back and
 #: planning it (at 320×180 skipping plain tiles cost more CPU time than it saved).
 PLAIN_MIN_PIXELS = 640 * 360
@@ -146,8 +141,9 @@ class Compositor:
             only over the rest (:mod:`renderer.present_plan`; the same picture, bit for
             bit). None: on a software rasteriser with GL 4.1 (where it took 40 % off the
             present's CPU time in the bridge's eight-track look), not on a GPU (where a
-            read-back would stall it). Frames that would gain little draw the whole present
-            (:data:`PLAIN_WORTH`, :data:`PLAIN_MIN_PIXELS`).
+            read-back would stall it). Frames under :data:`PLAIN_MIN_PIXELS` draw the whole
+            present, and so do all frames while trials find that planning costs more CPU
+            time than it saves (:mod:`renderer.plan_choice`).
 
     The internal resolution follows the GL device: "auto" composites at the output size on
     a hardware GPU and at the reduced "auto" height only on a software rasteriser.
@@ -270,7 +266,8 @@ class Compositor:
         #: The last frame's present plan (stroke mode with ``skip_plain``), for stats/tests.
         self.present_plan: PresentPlan | None = None
         self._readback: tuple[np.ndarray, np.ndarray] | None = None  # C and edge record
-        self._plan_pause = 0  # frames left before planning the present again
+        #: Whether planning the present pays now, measured in trials (``skip_plain``).
+        self.plan_choice = PlanChoice()
 
         self._size = (0, 0)
         self._internal = (0, 0)
@@ -479,6 +476,7 @@ class Compositor:
             target: where to draw; default the compositor's own framebuffer. A window
                 passes ``ctx.screen``.
         """
+        self.plan_choice.frame_began()
         snapshot = self.scene.snapshot()
         master = snapshot.master
         if master.ink != self.ink:
@@ -761,13 +759,9 @@ class Compositor:
             each["u_alpha_gain"].value = gains[1]
             each["u_flip"].value = flip
         big = self._size[0] * self._size[1] >= PLAIN_MIN_PIXELS
-        if self.skip_plain and big and self._plan_pause == 0:
+        if self.skip_plain and big and self.plan_choice.plan():
             self._present_skipping_plain(fbo, distance_gain, gains, flip)
-            assert self.present_plan is not None
-            if self.present_plan.stroke_share(self._size) > PLAIN_WORTH:
-                self._plan_pause = PLAN_PAUSE
             return
-        self._plan_pause = max(0, self._plan_pause - 1)
         self.present_plan = None
         x, y, w, h = box
         if flip:  # rows are written top-down: frame v maps to framebuffer row height·(1 − v)

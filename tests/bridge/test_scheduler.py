@@ -60,6 +60,21 @@ def test_group_grows_only_as_far_as_measured_costs_allow() -> None:
     assert scheduler.group_size("other", 8) == 1  # costs are per style
 
 
+def test_groups_grow_to_the_busy_budget_while_the_cpu_sets_the_rate() -> None:
+    """Short calls while the CPU keeps up (each picture out sooner); longer ones, cheaper
+    per picture, once it sets the rate."""
+    scheduler = GenerationScheduler(target_hz=30.0, budget=0.8, call_budget=0.006)
+    scheduler.observe("s", 1, 0.002)
+    tracks = [f"t{i}" for i in range(4)]  # 4 × 30 Hz × 2 ms = 0.24 of a core
+    scheduler.select(0.0, tracks, tracks, one_style)
+    assert not scheduler.limited()
+    assert scheduler.group_size("s", 8) == 3  # 6 ms
+    many = [f"t{i}" for i in range(40)]  # 40 × 30 Hz × 2 ms = 2.4 cores
+    scheduler.select(0.01, many, many, one_style)
+    assert scheduler.limited()
+    assert scheduler.group_size("s", 8) == 5  # 10 ms
+
+
 def test_batch_costs_predict_from_the_largest_smaller_batch() -> None:
     costs = BatchCosts()
     assert costs.predict(4) is None
@@ -72,7 +87,7 @@ def test_batch_costs_predict_from_the_largest_smaller_batch() -> None:
 
 
 def test_tracks_take_turns_fairly_with_groups_of_one() -> None:
-    scheduler = GenerationScheduler(target_hz=1000.0, call_budget=0.001)
+    scheduler = GenerationScheduler(target_hz=1000.0, call_budget=0.001, busy_call_budget=0.001)
     scheduler.observe("squiggle", 1, 0.002)  # over the call budget: groups of one
     tracks = ["a", "b", "c"]
     order = []

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from renderer import compositor as compositor_module
-from renderer import gl_arrays
+from renderer import gl_arrays, plan_choice
 from renderer.compositor import Compositor
 from renderer.modes import BLEND_MODES
+from renderer.plan_choice import PlanChoice
 from renderer.settings import MasterSettings
 from renderer.synthetic import SyntheticSet
 
@@ -58,7 +59,7 @@ def small_frames_plan(monkeypatch):
 @pytest.fixture
 def always_plan(monkeypatch, small_frames_plan):
     """Plan every frame, however little it skips (the tests compare every frame)."""
-    monkeypatch.setattr(compositor_module, "PLAIN_WORTH", 1.0)
+    monkeypatch.setattr(PlanChoice, "plan", lambda self: True)
 
 
 @pytest.mark.parametrize("scene", sorted(SCENES))
@@ -117,17 +118,28 @@ def test_more_rectangles_than_one_draw_takes(ctx, always_plan):
     np.testing.assert_array_equal(frames[0], frames[1])
 
 
-def test_planning_pauses_while_most_of_the_frame_needs_the_present(ctx, small_frames_plan):
-    """Layers filling the frame leave little plain: the read-back and planning would cost
-    more than they save, so the whole present is drawn for a while, then planning again."""
+def test_planning_stops_where_trials_find_it_costs_more(ctx, small_frames_plan, monkeypatch):
+    """The compositor follows its trials: with planned frames measured dearer than whole
+    ones, it draws the whole present after the trial, and plans again in the next one."""
+    monkeypatch.setattr(plan_choice, "KEEP_FRAMES", 20)
     synthetic = SyntheticSet(4, seed=1, field_size=64)
     comp = Compositor(ctx, SIZE, field_size=64, internal_height=60, skip_plain=True)
-    for i in range(4):  # each layer across the whole frame
-        comp.set_layer(i, replace(synthetic.settings(i), fit="stretch", scale=1.2))
-    planned = [plan is not None for _, plan in run_frames(comp, synthetic, 4, 40)]
+    cpu = [0.0]
+    comp.plan_choice = PlanChoice(clock=lambda: cpu[0])
+    for i, settings in grid_layout(synthetic, 4):
+        comp.set_layer(i, settings)
+    planned = []
+    trial = plan_choice.TRIAL_BLOCK * plan_choice.TRIAL_BLOCKS
+    for frame in range(trial + plan_choice.KEEP_FRAMES + 2):
+        comp.push_image(frame % 4, synthetic.field(frame % 4, frame * 0.01), frame * 0.01)
+        comp.render(frame * 0.01)
+        planned.append(comp.present_plan is not None)
+        cpu[0] += 0.012 if planned[-1] else 0.008  # this frame's CPU time
     comp.release()
-    assert planned[0] and not any(planned[1 : 1 + compositor_module.PLAN_PAUSE])
-    assert planned[1 + compositor_module.PLAN_PAUSE]
+    assert planned[: plan_choice.TRIAL_BLOCK] == [True] * plan_choice.TRIAL_BLOCK
+    assert not any(planned[trial : trial + plan_choice.KEEP_FRAMES])
+    assert planned[trial + plan_choice.KEEP_FRAMES]  # the next trial
+    assert comp.plan_choice.trials == 1 and comp.plan_choice.kept_planning == 0
 
 
 def test_small_frames_draw_the_whole_present(ctx):
