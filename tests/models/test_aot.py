@@ -147,8 +147,14 @@ def test_a_live_style_builds_its_package_in_another_process_and_switches(
     eager = Style.from_dir(style_dir, threads=1).audio_to_fields(windows)
     live = Style.from_dir(style_dir, threads=1, engine="live")
     assert live.package_path is not None and not live.package_path.exists()
+    eager_calls = 0
     while not live.wait_for_engine(timeout=0.05):
-        np.testing.assert_array_equal(live.audio_to_fields(windows), eager)
+        pictures = live.audio_to_fields(windows)
+        # The switch may land between the wait and the call: such a call is the package's.
+        if live.running_engine == "eager":
+            np.testing.assert_array_equal(pictures, eager)
+            eager_calls += 1
+    assert eager_calls > 0  # the build takes seconds: many calls ran eagerly meanwhile
     assert live.running_engine == "compiled"
     assert live._image.compiled_by == "package (built)" and live.package_path.exists()
     compiled = Style.from_dir(style_dir, threads=1, engine="compiled")
