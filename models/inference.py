@@ -57,10 +57,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from models.style_interface import head_strengths
+
 log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
-ENGINES = ("auto", "eager", "compiled", "live")
+ENGINES = ("auto", "eager", "compiled", "live", "cached")
 PRECISIONS = ("auto", "fast", "float32", "float16", "bfloat16")
 #: Static batch sizes the compiled CPU engine is built for.
 COMPILED_BUCKETS: tuple[int, ...] = (1, 2, 4, 8, 16)
@@ -183,21 +185,6 @@ def _padded(part: torch.Tensor, target: int, value: float = PAD_VALUE) -> torch.
     return torch.cat([part, pad])
 
 
-def head_strengths(expression: float | np.ndarray | list[float], count: int) -> np.ndarray:
-    """``count`` head strengths (a writable float32 ``(count,)`` copy) from one value for
-    all or one per window.
-
-    Raises:
-        ValueError: another number of values, or a value outside [0, 1] (NaN included).
-    """
-    values = np.asarray(expression, np.float32)
-    if values.ndim > 1 or (values.ndim == 1 and values.shape != (count,)):
-        raise ValueError(f"expected one expression or {count}, got shape {values.shape}")
-    if not np.all((values >= 0.0) & (values <= 1.0)):
-        raise ValueError("expression must be in [0, 1] (a share of the style's head)")
-    return np.array(np.broadcast_to(values, (count,)))
-
-
 def takes_strength(net: nn.Module) -> bool:
     """Whether ``net`` ends in an expression head whose strength a call may set
     (:meth:`models.networks.ResnetGenerator.forward`)."""
@@ -214,7 +201,10 @@ class Runner:
             with an expression head (:func:`takes_strength`) is also given ``(B,)`` head
             strengths.
         device: a resolved device (:func:`resolve_device`).
-        engine: ``"eager"``, ``"compiled"`` or ``"live"`` (:func:`resolve_engine` first).
+        engine: ``"eager"``, ``"compiled"``, ``"live"`` or ``"cached"`` (compiled where the
+            cache holds this network's package, else eager for good: never built; an
+            offline render that is too short to pay for a build) (:func:`resolve_engine`
+            first).
         min_batch, chunk: the CPU eager batch policy (see :class:`models.style.Style`).
         precision: a resolved dtype (:func:`resolve_precision`).
         input_shape: ``(H, W)`` of one input field (the compiled graphs are built for it).
@@ -239,7 +229,7 @@ class Runner:
         input_shape: tuple[int, int] = (64, 64),
         builder: Sequence[str] | None = None,
     ) -> None:
-        if engine not in ("eager", "compiled", "live"):
+        if engine not in ("eager", "compiled", "live", "cached"):
             raise ValueError(f"engine must be resolved first, got {engine!r}")
         self.device = device
         self.input_shape = input_shape
@@ -281,6 +271,8 @@ class Runner:
         compiled = self._package(build=engine == "compiled") if device.type == "cpu" else None
         if compiled is not None:
             self._adopt(compiled, started)
+        elif engine == "cached":  # no package here: eager, for good
+            self.ready.set()
         elif engine == "compiled":
             self.package_path = None  # torch.compile's graphs serve instead
             self._build()

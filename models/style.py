@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from models.analysis import DEFAULT_ANALYSIS, AnalysisConfig
+from models.analysis import AnalysisConfig
 from models.config import StyleConfig
 from models.griffinlim import unit_window_to_audio
 from models.inference import (
@@ -39,90 +38,13 @@ from models.inference import (
 from models.networks import ResnetGenerator, count_parameters
 from models.paths import check_style_name, find_style_dir
 from models.pictures import unit_to_uint8
+from models.style_interface import StyleInfo
 from models.stylefile import read_style
 
 log = logging.getLogger(__name__)
 
 #: Batch policies tried in order by the load-time probe: (min_batch, fixed chunk or None).
 BATCH_POLICIES: tuple[tuple[int, int | None], ...] = ((1, None), (2, None), (8, 8))
-
-
-@dataclass(frozen=True)
-class StyleInfo:
-    """A style described by itself: what a caller must feed it and what it costs.
-
-    The bridge builds each track's analyser from ``analysis`` (rate, n_fft, hop, mels,
-    frames, dB range), sizes blank pictures by ``image_size`` and budgets generation by
-    ``macs_per_image``; nothing about a style is guessed from the defaults.
-
-    Attributes:
-        name: the style's name.
-        folder: where it was loaded from.
-        parameters: parameters of the audio→image generator.
-        macs_per_image: multiply-accumulates for one audio→image pass.
-        image_size: pictures are ``(image_size, image_size)`` uint8.
-        min_batch: smaller batches are padded up to this.
-        chunk: None: batches run whole; else split and padded to this size.
-        analysis: the analysis window the style was trained on.
-        descriptors: the audio descriptors the generator is conditioned on, in order
-            (empty: it sees only the window).
-        device: the device type the generator runs on (``"cpu"``, ``"cuda"``, ``"mps"``).
-        engine: the engine requested (``"eager"``, ``"compiled"`` or ``"live"``: eager until
-            the compiled graphs are ready); pictures are bit-identical only within one
-            device type, engine and precision.
-        precision: the pictures' precision: ``"float32"``, ``"float16"`` (a GPU's autocast)
-            or ``"bfloat16"`` (a CPU's convolutions, :mod:`models.low_precision`).
-    """
-
-    name: str
-    folder: str
-    parameters: int
-    macs_per_image: int
-    image_size: int
-    min_batch: int
-    chunk: int | None
-    analysis: AnalysisConfig = DEFAULT_ANALYSIS
-    descriptors: tuple[str, ...] = ()
-    device: str = "cpu"
-    engine: str = "eager"
-    precision: str = "float32"
-
-    def to_json(self) -> dict[str, object]:
-        """Plain JSON values (the generator process sends this to the bridge at start)."""
-        values = asdict(self)
-        values["descriptors"] = list(self.descriptors)
-        return values
-
-    @classmethod
-    def from_json(cls, values: dict[str, object]) -> StyleInfo:
-        """The inverse of :meth:`to_json`.
-
-        Raises:
-            ValueError: a field is missing or of the wrong kind.
-        """
-        try:
-            analysis = AnalysisConfig(**values["analysis"])  # type: ignore[arg-type]
-            optional = {"device", "engine", "precision"}
-            known = {f.name for f in fields(cls)} - {"analysis", "descriptors"} - optional
-            rest = {k: values[k] for k in known}
-            rest.update({k: str(values[k]) for k in optional if k in values})
-            descriptors = tuple(str(d) for d in values.get("descriptors", ()))  # type: ignore[attr-defined]
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"not a style description: {exc}") from exc
-        return cls(**rest, analysis=analysis, descriptors=descriptors)  # type: ignore[arg-type]
-
-
-def describe(style: object, fallback_size: int = 64) -> StyleInfo:
-    """What ``style`` says of itself (``info()`` of a :class:`Style`, ``info`` of a remote
-    one), or, for a plain object with only ``audio_to_image`` (a test's stand-in), the
-    default analysis with ``fallback_size`` pictures."""
-    info = getattr(style, "info", None)
-    if callable(info):
-        info = info()
-    if isinstance(info, StyleInfo):
-        return info
-    name = str(getattr(style, "name", "unknown")) if style is not None else "unknown"
-    return StyleInfo(name, "", 0, 0, fallback_size, 1, None)
 
 
 class Style:
@@ -145,7 +67,9 @@ class Style:
             where no package can be made, ``torch.compile``: seconds with PyTorch's on-disk
             cache, about 15 s per batch size without), ``"live"`` (compiled at once where
             the package is cached, else eager until it is built in a process of its own,
-            then compiled) or ``"auto"`` (compiled on the CPU, eager on a GPU).
+            then compiled), ``"cached"`` (compiled where the package is cached, else eager;
+            nothing is built; :attr:`engine` then says which) or ``"auto"`` (compiled on
+            the CPU, eager on a GPU).
         precision: ``"auto"`` (float16 autocast on a GPU, float32 on the CPU),
             ``"float32"``, ``"float16"`` (GPU only) or ``"bfloat16"`` (a CPU with native
             bfloat16: the audio→image convolutions, :mod:`models.low_precision`).
@@ -199,6 +123,8 @@ class Style:
         self.min_batch, self.chunk = int(policy[0]), policy[1]
         if self.engine != "eager":
             self._image = self._engine_runner(engine, dtype, shape)  # probed by the runner
+        if self.engine == "cached":
+            self.engine = self._image.engine  # what runs, for good
 
     def _engine_runner(self, engine: str, dtype: torch.dtype, shape: tuple[int, int]) -> Runner:
         builder = None

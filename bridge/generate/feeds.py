@@ -36,7 +36,7 @@ from bridge.generate.analysis_feed import (
 from bridge.generate.generator_api import Generator, submit_pictures
 from bridge.generate.worker import GeneratedFrame, InferenceWorker
 from models.paths import DEFAULT_STYLE
-from models.style import StyleInfo, describe
+from models.style_interface import StyleInfo, describe
 
 #: Blocks of frames (:class:`LookaheadFeed`'s ``batch_frames`` each, one frame by default)
 #: whose pictures are generated ahead of the one being drawn. Two keep the generator

@@ -56,7 +56,7 @@ class SyncGenerator:
     def __init__(self, generate: Callable[..., np.ndarray], info: object = None) -> None:
         self._generate = generate
         self._expression = _takes_expression(generate)
-        #: What the wrapped style says of itself (``models.style.describe`` reads it).
+        #: What the wrapped style says of itself (``models.style_interface.describe`` reads it).
         self.info = info
         self._results: deque[tuple[np.ndarray, float]] = deque()
         self.last_seconds = 0.0

@@ -36,7 +36,7 @@ from multiprocessing.connection import Connection
 import numpy as np
 
 from bridge.generate.generator_api import GeneratorLostError
-from models.inference import head_strengths
+from models.style_interface import head_strengths
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,9 @@ class RemoteStyle:
             it). The live show lowers it so that, when the CPU is short, the display keeps
             its frame rate and generation gives way (bench/latency.py, 8 tracks: 53 → 57
             display fps).
+        wait: wait here for the child to load the style (the default); False returns at
+            once, and :meth:`ready` waits (the child loads while the caller prepares the
+            rest: an offline render's start-up, ``bench/render.py``).
 
     Raises:
         ValueError: the child could not load the style (the message says why, e.g. an
@@ -159,6 +162,7 @@ class RemoteStyle:
         compile_timeout: float = COMPILE_TIMEOUT,
         niceness: int = 0,
         precision: str = "auto",
+        wait: bool = True,
     ) -> None:
         context = multiprocessing.get_context("spawn")
         self.name = name
@@ -179,16 +183,32 @@ class RemoteStyle:
         self._abandoned = 0  # requests whose collect gave up: the child still owes them
         #: Seconds the child spent on the last collected request.
         self.last_seconds = 0.0
-        if not self._conn.poll(start_timeout):
+        self._start_timeout, self._compile_timeout = start_timeout, compile_timeout
+        self._started = time.monotonic()
+        self._waited = False
+        if wait:
+            self.ready()
+
+    def ready(self) -> RemoteStyle:
+        """Wait for the child to load the style (at once after the first time); returns
+        this style.
+
+        Raises:
+            ValueError, GeneratorProcessError: as the constructor's (the child is closed).
+        """
+        if self._waited:
+            return self
+        name = self.name
+        if not self._conn.poll(max(0.0, self._started + self._start_timeout - time.monotonic())):
             self.close()
             raise GeneratorProcessError(f"generator for style {name!r} did not start")
         try:
             hello = self._conn.recv_bytes()
             if hello == COMPILING:
-                if not self._conn.poll(compile_timeout):
+                if not self._conn.poll(self._compile_timeout):
                     self.close()
                     raise GeneratorProcessError(
-                        f"generator for style {name!r} did not compile in {compile_timeout} s"
+                        f"generator for style {name!r} did not compile in {self._compile_timeout} s"
                     )
                 hello = self._conn.recv_bytes()
         except EOFError:
@@ -197,7 +217,7 @@ class RemoteStyle:
         if hello.startswith(FAILED):
             self.close()
             raise ValueError(hello[len(FAILED) :].decode(errors="replace"))
-        from models.style import StyleInfo
+        from models.style_interface import StyleInfo
 
         try:
             #: The style as it describes itself (analysis, picture size, cost).
@@ -221,6 +241,8 @@ class RemoteStyle:
         )
         self._reader.start()
         self._writer.start()
+        self._waited = True
+        return self
 
     def _read_replies(self) -> None:
         while True:
@@ -271,6 +293,8 @@ class RemoteStyle:
             return self._collect()
 
     def _submit(self, windows: np.ndarray, expression: float | np.ndarray | None) -> None:
+        if not self._waited:
+            self.ready()
         batch = np.ascontiguousarray(windows, dtype=np.float32)
         if batch.ndim != 3:
             raise ValueError(f"expected windows (B, mels, frames), got shape {batch.shape}")
@@ -314,14 +338,20 @@ class RemoteStyle:
     def alive(self) -> bool:
         return self._process.is_alive()
 
-    def close(self) -> None:
-        """Stop the child (politely when it is idle, else firmly) and both I/O threads."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the child (politely when it is idle, else firmly) and both I/O threads.
+
+        ``wait=False``: an idle child is only told to stop and exits on its own (its
+        interpreter's exit took 0.3–0.4 s of an offline render's wall time; the
+        interpreter's own exit terminates it if this process ends first)."""
         writer = getattr(self, "_writer", None)  # absent if the child failed to start
         if writer is not None:
             idle = not self._pending and not self._abandoned  # else it may never read STOP
             if idle:
                 self._outbox.put(STOP)
             self._outbox.put(None)  # the writer ends after what is queued
+            if idle and not wait:
+                return
             if idle:
                 self._process.join(timeout=5.0)
         for stop in (self._process.terminate, self._process.kill):  # kill: even a stopped one

@@ -49,7 +49,7 @@ from bridge.generate.style_cache import StyleCache
 from bridge.ingest.service import BridgeService
 from bridge.show.latency import LatencyStats
 from models.analysis import AnalysisConfig
-from models.style import StyleInfo, describe
+from models.style_interface import StyleInfo, describe
 
 log = logging.getLogger(__name__)
 

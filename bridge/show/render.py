@@ -40,9 +40,10 @@ RENDER_FADE_IN = 0.25
 #: :class:`~bridge.generate.feeds.LookaheadFeed`): fewer, bigger calls; the same pictures.
 RENDER_BATCH_FRAMES = 4
 #: Pictures from which a render compiles its generators (``engine="compiled"``, 1.6–1.8×
-#: the eager pictures per second) instead of running them eager: the first compile on a
-#: machine builds the style's package (~30 s on two cores, :mod:`models.aot`), later ones
-#: load it at once, and each picture saves ~2.5 ms, so this many pay for a first build.
+#: the eager pictures per second) even where the style's package must first be built (~30 s
+#: on two cores, :mod:`models.aot`): each picture saves ~2.5 ms, so this many pay for a
+#: build. A shorter render runs the package where it is already built (any live show or
+#: earlier render builds it; loading takes milliseconds), else eager (``"cached"``).
 COMPILE_PAYS_PICTURES = 6000
 #: BLAS threads of the drawing process while a render draws (:func:`blas_limit`).
 RENDER_BLAS_THREADS = 1
@@ -147,13 +148,16 @@ def style_processes(
     device: str | None = None,
     precision: str | None = None,
 ) -> Iterator[Callable[[str], object]]:
-    """One generator process per style the stems use, all started (and checked) on entry,
-    closed on exit; yields ``generator_for(style)``. ``engine`` (``eager``, ``compiled``, …)
-    ``device`` (``auto|cpu|cuda|mps``) and ``precision`` are passed on to each process when
-    given.
+    """One generator process per style the stems use, all started on entry (they load their
+    styles at once, while the caller prepares the rest), closed on exit; yields
+    ``generator_for(style)``, which waits for that style's process to be ready and raises
+    its error (``ValueError``: e.g. an unknown style). ``engine`` (``eager``, ``compiled``,
+    …) ``device`` (``auto|cpu|cuda|mps``) and ``precision`` are passed on to each process
+    when given.
 
-    (Starting them on threads while the rest of the render is prepared was measured and
-    not kept: on two cores the start-up took 3.5–3.6 s against 3.4 s, both sides busy.)
+    (Before the generator processes stopped importing ``torch._dynamo`` and the drawing
+    process stopped importing torch, starting them on threads while the rest was prepared
+    was measured and not kept: 3.5–3.6 s against 3.4 s on two cores, both sides busy.)
     """
     from bridge.generate.generator_process import RemoteStyle
 
@@ -166,18 +170,21 @@ def style_processes(
         options["precision"] = precision
     styles: dict[str, RemoteStyle] = {}
 
-    def generator_for(name: str) -> RemoteStyle:
+    def start(name: str) -> RemoteStyle:
         if name not in styles:
-            styles[name] = RemoteStyle(name, **options)  # type: ignore[arg-type]
+            styles[name] = RemoteStyle(name, wait=False, **options)  # type: ignore[arg-type]
         return styles[name]
+
+    def generator_for(name: str) -> RemoteStyle:
+        return start(name).ready()
 
     try:
         for name in sorted({stem.style for stem in stems}):
-            generator_for(name)
+            start(name)
         yield generator_for
     finally:
         for style in styles.values():
-            style.close()
+            style.close(wait=False)  # the pictures are all in: no need to see them exit
 
 
 def blas_limit(threads: int | None) -> AbstractContextManager:
@@ -255,10 +262,11 @@ def render_stems(
     :func:`renderer.offline.render_to_sink`; 0: encode on this thread). Neither changes the
     video, only the wall time. ``engine`` is the generators' (:func:`style_processes`; None:
     ``compiled`` when the render makes at least :data:`COMPILE_PAYS_PICTURES` pictures, else
-    ``eager``), ``device`` where they run (``auto|cpu|cuda|mps``) and ``precision`` how
-    (``auto|float32|float16|bfloat16``, :class:`models.style.Style`). One engine serves the whole
-    render, so the same stems give the same video. ``blas_threads`` limits this process's
-    BLAS while frames are drawn (:func:`drawing_thread_first`; None: as it is).
+    ``cached``: compiled where the package is built, else eager), ``device`` where they run
+    (``auto|cpu|cuda|mps``) and ``precision`` how (``auto|float32|float16|bfloat16``,
+    :class:`models.style.Style`). One engine serves the whole render, so no frame differs
+    from its neighbours by the engine's last bits. ``blas_threads`` limits this process's BLAS
+    while frames are drawn (:func:`drawing_thread_first`; None: as it is).
 
     Returns a summary: frames, seconds of video, wall seconds, images generated, generator
     calls.
@@ -283,20 +291,16 @@ def render_stems(
     n_frames = max(1, round(duration * fps))
     if engine is None:  # a first compile (~30 s) pays on long renders only
         pictures = n_frames * len(stems)
-        engine = "compiled" if pictures >= COMPILE_PAYS_PICTURES else "eager"
+        engine = "compiled" if pictures >= COMPILE_PAYS_PICTURES else "cached"
     with style_processes(
         stems, threads, engine=engine, device=device, precision=precision
     ) as generator_for:
         rate = stems[0].rate
         mix = mixdown([resample(stem.audio, stem.rate, rate) for stem in stems])
         audio = AudioTrack.from_array(mix[: round(duration * rate)], rate)
-        if out.suffix.lower() in VIDEO_SUFFIXES:
-            sink = VideoWriter(out, size, fps, preset=preset, audio=audio)
-        else:
-            sink = PngSequenceWriter(out, size, fps, audio=audio)
         with HeadlessRenderer(size) as renderer:
             compositor = renderer.compositor
-            show, feed = offline_show(
+            show, feed = offline_show(  # waits for the generators: the video is opened after
                 stems,
                 compositor,
                 generator_for,
@@ -307,6 +311,10 @@ def render_stems(
                 look=look,
                 batch_frames=batch_frames,
             )
+            if out.suffix.lower() in VIDEO_SUFFIXES:
+                sink = VideoWriter(out, size, fps, preset=preset, audio=audio)
+            else:
+                sink = PngSequenceWriter(out, size, fps, audio=audio)
             with drawing_thread_first(blas_threads):
                 summary = render_to_sink(
                     compositor,
@@ -361,7 +369,7 @@ def render_stills(
     n_frames = wanted[-1] + 1
     stills: dict[int, np.ndarray] = {}
     with (
-        style_processes(stems, threads, precision=precision) as generator_for,
+        style_processes(stems, threads, engine="cached", precision=precision) as generator_for,
         HeadlessRenderer(size) as renderer,
     ):
         compositor = renderer.compositor

@@ -113,25 +113,16 @@ class MotifMemory:
         stacked = self._stack(bar.slots) if self._motifs else None
         if stacked is not None:
             labels = stacked.labels
-            sims = slot_similarity_many(bar, stacked.stack)
-            # the first slot also holds the end of what came before (its lead): the same
-            # loop heard after another motif differs there, so it counts for less
-            sims[:, 0] = 1.0 - cfg.first_slot_weight * (1.0 - sims[:, 0])
-            means = sims.mean(axis=1)
-            mins = sims.min(axis=1)
+            means, ok = self._likeness(bar, stacked.stack)
             top = int(np.argmax(means))
             best_any = (float(means[top]), labels[top])
-            ok = (mins >= cfg.repeat_slot) & (means >= cfg.repeat_mean)
             if not ok.any() and bar.unrung is not None:
                 # not a repeat as heard: perhaps once the bar before's ring is taken out
                 # (a drum fill's last tom ringing on into the loop's next bar); only a
                 # repeat counts so, and the bar becomes the latest hearing as heard
-                alt = slot_similarity_many(bar.unrung, stacked.stack)
-                alt[:, 0] = 1.0 - cfg.first_slot_weight * (1.0 - alt[:, 0])
-                alt_means = alt.mean(axis=1)
-                alt_ok = (alt.min(axis=1) >= cfg.repeat_slot) & (alt_means >= cfg.repeat_mean)
-                if alt_ok.any():
-                    means, ok = alt_means, alt_ok
+                unrung_means, unrung_ok = self._likeness(bar.unrung, stacked.stack)
+                if unrung_ok.any():
+                    means, ok = unrung_means, unrung_ok
             if ok.any():
                 pick = int(np.argmax(np.where(ok, means, -1.0)))
                 best_repeat = (float(means[pick]), labels[pick])
@@ -158,6 +149,17 @@ class MotifMemory:
         self._roots += 1
         self._remember(label, label, bar)
         return MotifResult(label, NEW, None, 0.0 if best_any is None else best_any[0])
+
+    def _likeness(self, bar: Fingerprint, stack: Stack) -> tuple[np.ndarray, np.ndarray]:
+        """``bar`` against each remembered hearing: the mean slot similarity ``(M,)`` and
+        whether it is a repeat ``(M,)`` bool (every slot and the mean alike enough)."""
+        cfg = self.cfg
+        sims = slot_similarity_many(bar, stack)
+        # the first slot also holds the end of what came before (its lead): the same loop
+        # heard after another motif differs there, so it counts for less
+        sims[:, 0] = 1.0 - cfg.first_slot_weight * (1.0 - sims[:, 0])
+        means = sims.mean(axis=1)
+        return means, (sims.min(axis=1) >= cfg.repeat_slot) & (means >= cfg.repeat_mean)
 
     def _heard(self, motif: _Motif, bar: Fingerprint) -> None:
         """``bar`` repeated ``motif``: it becomes the motif's latest hearing."""

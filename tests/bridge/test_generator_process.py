@@ -193,3 +193,37 @@ def test_a_child_runs_the_precision_it_is_asked_for() -> None:
 def test_a_precision_the_child_cannot_run_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="float16 is for GPUs"):
         RemoteStyle("squiggle", threads=1, precision="float16", device="cpu")
+
+
+def test_a_child_started_without_waiting_loads_while_the_caller_works() -> None:
+    """``wait=False`` returns before the style is loaded; ``ready`` (or the first request)
+    waits for it; an idle child told to stop without waiting exits on its own."""
+    style = RemoteStyle("squiggle", threads=1, wait=False)
+    try:
+        assert not hasattr(style, "info")  # the constructor did not read the child's hello
+        assert style.ready() is style and style.ready() is style  # once, then at once
+        assert style.info.name == "squiggle"
+        windows = np.zeros((2, 64, 64), np.float32)
+        assert style.audio_to_image(windows).shape == (2, 64, 64)
+    finally:
+        style.close(wait=False)
+    deadline = time.monotonic() + 10.0
+    while style.alive and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not style.alive
+
+
+def test_a_request_before_ready_waits_for_the_child() -> None:
+    style = RemoteStyle("squiggle", threads=1, wait=False)
+    try:
+        style.submit(np.zeros((1, 64, 64), np.float32))
+        assert style.collect().shape == (1, 64, 64)
+    finally:
+        style.close()
+
+
+def test_an_unknown_style_started_without_waiting_fails_at_ready() -> None:
+    style = RemoteStyle("no-such-style", wait=False)
+    with pytest.raises(ValueError, match="no-such-style"):
+        style.ready()
+    assert not style.alive

@@ -352,3 +352,19 @@ def test_render_expression_draws_the_learned_stroke_alone(tmp_path) -> None:
     assert main([*base, "-o", str(out), "--ink", "field", "--engine", "eager"]) == 0
     fields = [np.asarray(Image.open(p)) for p in sorted(out.glob("*.png"))]
     assert not all(np.array_equal(a, b) for a, b in zip(fields, frames["1"], strict=True))
+
+
+def test_the_drawing_process_of_a_render_never_imports_torch() -> None:
+    """The generators run in processes of their own: torch (0.7 s to import on two cores)
+    stays out of the process that reads the stems and draws and encodes the frames."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import bridge.show.render, bridge.generate.generator_process, cli.show\n"
+        "import renderer.headless, renderer.offline, renderer.video\n"
+        "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -25,7 +25,8 @@ from models.inference import (
     resolve_precision,
 )
 from models.pictures import unit_to_uint8
-from models.style import Style, StyleInfo
+from models.style import Style
+from models.style_interface import StyleInfo
 from tests.models.conftest import make_style_dir
 
 DESCRIPTORS = ("level", "flatness", "attack", "centroid")

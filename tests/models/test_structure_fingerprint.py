@@ -165,6 +165,24 @@ def test_a_soft_hat_under_a_loud_kick_is_active():
         np.testing.assert_allclose(print_.activity[[2, 6]], 0.0)
 
 
+def _bar_of(bands: np.ndarray, onset: np.ndarray, chroma: np.ndarray, beats: np.ndarray) -> RawBar:
+    """A 4/4 bar at :data:`TEMPO` of frames at ``beats`` (``(n,)``, in beats from the bar
+    line) with these ``bands`` ``(n, 8)`` dB, ``onset`` ``(n,)`` dB and ``chroma``
+    ``(n, 12)``; the level just over the loudest band."""
+    n = beats.size
+    frames = Frames(
+        index=np.arange(n),
+        time=(beats + 0.125) * 0.5,
+        level=bands.max(axis=1) + 2.0,
+        bands=bands,
+        chroma=chroma,
+        onset=onset,
+        low_onset=np.zeros(n),
+        band_onset=np.zeros((n, 8)),
+    )
+    return RawBar(0.0, 4.0, 0.0, TEMPO, frames, beats, True)
+
+
 def _ring_into(onset_db: float, struck_pc: int | None = None) -> RawBar:
     """One bar of frames (4/4 at 120 BPM, its slot lead included): the bar before's last
     note (an A) rings on through the first slot, its beating rising ``onset_db`` once there
@@ -188,17 +206,7 @@ def _ring_into(onset_db: float, struck_pc: int | None = None) -> RawBar:
     onset[at] = onset_db
     if struck_pc is not None:
         chroma[at : np.flatnonzero(ring)[-1] + 1] = np.eye(12)[struck_pc]
-    frames = Frames(
-        index=np.arange(n),
-        time=(beats + 0.125) * 0.5,
-        level=bands.max(axis=1) + 2.0,
-        bands=bands,
-        chroma=chroma,
-        onset=onset,
-        low_onset=np.zeros(n),
-        band_onset=np.zeros((n, 8)),
-    )
-    return RawBar(0.0, 4.0, 0.0, TEMPO, frames, beats, True)
+    return _bar_of(bands, onset, chroma, beats)
 
 
 def test_a_ring_beating_about_as_high_as_a_strike_reads_alike_each_hearing():
@@ -297,17 +305,7 @@ def _fading_chord(chord_db: float) -> RawBar:
     again = beats >= 3.0
     bands[again, 2] = chord_db - 6.0 - 12.5 * (beats[again] - 3.0)
     onset[np.flatnonzero(held)[0]] = onset[np.flatnonzero(again)[0]] = 10.0
-    frames = Frames(
-        index=np.arange(n),
-        time=(beats + 0.125) * 0.5,
-        level=bands.max(axis=1) + 2.0,
-        bands=bands,
-        chroma=np.zeros((n, 12)),
-        onset=onset,
-        low_onset=np.zeros(n),
-        band_onset=np.zeros((n, 8)),
-    )
-    return RawBar(0.0, 4.0, 0.0, TEMPO, frames, beats, True)
+    return _bar_of(bands, onset, np.zeros((n, 12)), beats)
 
 
 def test_a_chord_dying_away_to_the_silence_level_reads_alike_each_hearing():
