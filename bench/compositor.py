@@ -80,7 +80,8 @@ def capture_show(tracks: int, seconds: float, size: tuple[int, int]) -> list[dic
     per frame, what the show handed the compositor: pictures pushed, the scene's layers and
     master, features and beat phase."""
     from bridge.generate.feeds import Stem
-    from bridge.show.render import offline_show, style_processes
+    from bridge.show.render import offline_show
+    from bridge.show.render_generators import style_processes
     from bridge.simulate.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
     from bridge.simulate.simulator import PALETTE
     from models.analysis import DEFAULT_ANALYSIS
@@ -101,7 +102,7 @@ def capture_show(tracks: int, seconds: float, size: tuple[int, int]) -> list[dic
     n_frames = round(seconds * 60)
     frames: list[dict] = []
     with (
-        style_processes(stems, 1, engine="eager") as generator_for,
+        style_processes([s.style for s in stems], 1, engine="eager") as generator_for,
         HeadlessRenderer(size) as renderer,
     ):
         comp = renderer.compositor

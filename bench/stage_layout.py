@@ -31,7 +31,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bridge.generate.feeds import Stem
-from bridge.show.render import ShowLook, offline_show, style_processes
+from bridge.show.render import ShowLook, offline_show
+from bridge.show.render_generators import style_processes
 from bridge.simulate.demo_audio import DEMO_RATE, DEMO_TEMPO, demo_stems
 from bridge.simulate.simulator import PALETTE
 from cli.show import DEMO_BLENDS
@@ -76,7 +77,8 @@ def measure(
     n_frames = int(stems[0].audio.size / DEMO_RATE * fps)
     rows = []
     alone = ReactiveSettings(level_brightness=0.0, onset_flash=0.0)
-    with style_processes(stems, 1) as generator_for, HeadlessRenderer(size) as renderer:
+    styles = [stem.style for stem in stems]
+    with style_processes(styles, 1) as generator_for, HeadlessRenderer(size) as renderer:
         compositor = renderer.compositor
         scene = compositor.scene
         show, feed = offline_show(

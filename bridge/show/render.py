@@ -24,6 +24,7 @@ from bridge.show.colour import DEFAULT_COLOUR
 from bridge.show.compositions import DEFAULT_COMPOSITION
 from bridge.show.looks import Looks, master_with
 from bridge.show.presets import Preset, apply_preset
+from bridge.show.render_generators import render_engine, style_processes
 from bridge.show.show import Show
 from bridge.show.sources import FileSource
 from bridge.show.structure_feed import FileStructureFeed
@@ -39,12 +40,6 @@ RENDER_FADE_IN = 0.25
 #: Frames per generator call offline (every track of a style, this many frames at once;
 #: :class:`~bridge.generate.feeds.LookaheadFeed`): fewer, bigger calls; the same pictures.
 RENDER_BATCH_FRAMES = 4
-#: Pictures from which a render compiles its generators (``engine="compiled"``, 1.6–1.8×
-#: the eager pictures per second) even where the style's package must first be built (~30 s
-#: on two cores, :mod:`models.aot`): each picture saves ~2.5 ms, so this many pay for a
-#: build. A shorter render runs the package where it is already built (any live show or
-#: earlier render builds it; loading takes milliseconds), else eager (``"cached"``).
-COMPILE_PAYS_PICTURES = 6000
 #: BLAS threads of the drawing process while a render draws (:func:`blas_limit`).
 RENDER_BLAS_THREADS = 1
 #: The interpreter's thread switch interval (s) while a render draws (Python's default is
@@ -139,54 +134,6 @@ def offline_show(
     return show, feed
 
 
-@contextmanager
-def style_processes(
-    stems: Sequence[Stem],
-    threads: int,
-    *,
-    engine: str | None = None,
-    device: str | None = None,
-    precision: str | None = None,
-) -> Iterator[Callable[[str], object]]:
-    """One generator process per style the stems use, all started on entry (they load their
-    styles at once, while the caller prepares the rest), closed on exit; yields
-    ``generator_for(style)``, which waits for that style's process to be ready and raises
-    its error (``ValueError``: e.g. an unknown style). ``engine`` (``eager``, ``compiled``,
-    …) ``device`` (``auto|cpu|cuda|mps``) and ``precision`` are passed on to each process
-    when given.
-
-    (Before the generator processes stopped importing ``torch._dynamo`` and the drawing
-    process stopped importing torch, starting them on threads while the rest was prepared
-    was measured and not kept: 3.5–3.6 s against 3.4 s on two cores, both sides busy.)
-    """
-    from bridge.generate.generator_process import RemoteStyle
-
-    options: dict[str, object] = {"threads": threads}
-    if engine is not None:
-        options["engine"] = engine
-    if device is not None:
-        options["device"] = device
-    if precision is not None:
-        options["precision"] = precision
-    styles: dict[str, RemoteStyle] = {}
-
-    def start(name: str) -> RemoteStyle:
-        if name not in styles:
-            styles[name] = RemoteStyle(name, wait=False, **options)  # type: ignore[arg-type]
-        return styles[name]
-
-    def generator_for(name: str) -> RemoteStyle:
-        return start(name).ready()
-
-    try:
-        for name in sorted({stem.style for stem in stems}):
-            start(name)
-        yield generator_for
-    finally:
-        for style in styles.values():
-            style.close(wait=False)  # the pictures are all in: no need to see them exit
-
-
 def blas_limit(threads: int | None) -> AbstractContextManager:
     """This process's BLAS limited to ``threads`` while in force (None: left as it is).
 
@@ -252,6 +199,7 @@ def render_stems(
     device: str = "auto",
     precision: str = "fast",
     blas_threads: int | None = RENDER_BLAS_THREADS,
+    generators: Callable[[str], object] | None = None,
 ) -> dict[str, float]:
     """Render stems to ``out`` (.mp4/.mov/.mkv, or a directory for PNG frames), looking as
     ``look`` says (layout, colour mode, structure, form strip). ``tempo`` (BPM) and
@@ -260,9 +208,12 @@ def render_stems(
     ``batch_frames`` frames of every track of a style go to its generator in one call;
     ``write_ahead`` frames may wait for the encoder's own thread (None: the default of
     :func:`renderer.offline.render_to_sink`; 0: encode on this thread). Neither changes the
-    video, only the wall time. ``engine`` is the generators' (:func:`style_processes`; None:
-    ``compiled`` when the render makes at least :data:`COMPILE_PAYS_PICTURES` pictures, else
-    ``cached``: compiled where the package is built, else eager), ``device`` where they run
+    video, only the wall time. ``generators``: each style's generator, started by the
+    caller (:func:`~bridge.show.render_generators.style_processes`; then ``threads``,
+    ``engine``, ``device`` and ``precision`` are the caller's); None starts them here.
+    ``engine`` is the generators' (:func:`~bridge.show.render_generators.render_engine`;
+    None: ``compiled`` for a long render, else ``cached``: compiled where the package is
+    built, else eager), ``device`` where they run
     (``auto|cpu|cuda|mps``) and ``precision`` how (``auto|float32|float16|bfloat16``,
     :class:`models.style.Style`). One engine serves the whole render, so no frame differs
     from its neighbours by the engine's last bits. ``blas_threads`` limits this process's BLAS
@@ -289,18 +240,25 @@ def render_stems(
         )
     duration = stems_duration(stems, seconds)
     n_frames = max(1, round(duration * fps))
-    if engine is None:  # a first compile (~30 s) pays on long renders only
-        pictures = n_frames * len(stems)
-        engine = "compiled" if pictures >= COMPILE_PAYS_PICTURES else "cached"
-    with style_processes(
-        stems, threads, engine=engine, device=device, precision=precision
-    ) as generator_for:
+    if generators is None:
+        processes = style_processes(
+            [stem.style for stem in stems],
+            threads,
+            engine=render_engine(n_frames * len(stems), engine),
+            device=device,
+            precision=precision,
+        )
+    else:
+        processes = nullcontext(generators)
+    with processes as generator_for:
         rate = stems[0].rate
         mix = mixdown([resample(stem.audio, stem.rate, rate) for stem in stems])
         audio = AudioTrack.from_array(mix[: round(duration * rate)], rate)
         with HeadlessRenderer(size) as renderer:
             compositor = renderer.compositor
-            show, feed = offline_show(  # waits for the generators: the video is opened after
+            for style in sorted({stem.style for stem in stems}):
+                generator_for(style)  # ready (or its error) before the video is opened
+            show, feed = offline_show(
                 stems,
                 compositor,
                 generator_for,
@@ -369,7 +327,9 @@ def render_stills(
     n_frames = wanted[-1] + 1
     stills: dict[int, np.ndarray] = {}
     with (
-        style_processes(stems, threads, engine="cached", precision=precision) as generator_for,
+        style_processes(
+            [stem.style for stem in stems], threads, engine="cached", precision=precision
+        ) as generator_for,
         HeadlessRenderer(size) as renderer,
     ):
         compositor = renderer.compositor

@@ -368,3 +368,13 @@ def test_the_drawing_process_of_a_render_never_imports_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_an_unknown_style_fails_before_any_video_is_written(tmp_path) -> None:
+    """The generators load while the render prepares; a style that cannot load is the
+    command's error (exit 2), and no video file is left behind."""
+    wav = tmp_path / "tone.wav"
+    soundfile.write(wav, np.zeros(22050, np.float32), 22050)
+    out = tmp_path / "x.mp4"
+    assert main(["render", str(wav), "-o", str(out), "--style", "no-such-style"]) == 2
+    assert not out.exists()
