@@ -1,6 +1,6 @@
 """A show that runs all night: names from the network shown safely, junk streams that never
 keep a device out, presets that cannot be read, and tracks that come and go leaving nothing
-behind. The shared cases (../shared/cases) are replayed as the raw datagrams they are."""
+behind. The shared cases (a copy in tests/data/cases) are replayed as the raw datagrams they are."""
 
 from __future__ import annotations
 
@@ -23,13 +23,12 @@ from bridge.show.terminal_view import format_view
 from bridge.simulate import device_messages as dm
 from tests.bridge.conftest import wait_for
 
-CASES = Path(__file__).resolve().parents[3] / "shared" / "cases"
+CASES = Path(__file__).resolve().parents[1] / "data" / "cases"
 
 
 def case(name: str) -> Path:
     folder = CASES / name
-    if not folder.is_dir():
-        pytest.skip(f"the shared case folder {folder} is not here")
+    assert folder.is_dir(), f"the case folder {folder} is missing"
     return folder
 
 

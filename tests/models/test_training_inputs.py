@@ -2,8 +2,8 @@
 files are used by content (not by name), unusable files are skipped and reported by kind,
 tiny sets train, and broken style files and command-line numbers fail with one clear line.
 
-The case files come from ``/work/shared/cases`` (``png16-drawings``, ``transparent-drawings``,
-``tiny-training-sets``); tests that need them are skipped with that reason when it is missing.
+The case files (``png16-drawings``, ``transparent-drawings``, ``tiny-training-sets``) are a
+copy of the shared cases in ``tests/data/cases``.
 """
 
 from __future__ import annotations
@@ -35,10 +35,7 @@ from models.datasets import DataError, Domain, audio_domain, balance_silence, im
 from models.stylefile import CONFIG_FILE, WEIGHTS_FILE, read_style
 from tests.models.conftest import make_style_dir
 
-CASES = Path("/work/shared/cases")
-needs_cases = pytest.mark.skipif(
-    not CASES.is_dir(), reason="the shared case files (/work/shared/cases) are not on this machine"
-)
+CASES = Path(__file__).resolve().parents[1] / "data" / "cases"
 
 #: Dark bar on light paper, the drawing every generated picture below is made from.
 PAPER, INK = 230, 10
@@ -68,7 +65,6 @@ def load_one(folder: Path) -> np.ndarray:
 # ----- bit depths and modes ------------------------------------------------------------------
 
 
-@needs_cases
 def test_16bit_case_drawings_load_with_the_ink_of_the_8bit_reference() -> None:
     reference = load_one_file(CASES / "png16-drawings" / "reference-8bit.png")
     paper_ref = float(np.median(reference[0]))
@@ -84,7 +80,6 @@ def test_16bit_case_drawings_load_with_the_ink_of_the_8bit_reference() -> None:
         assert np.array_equal(ink > 0.5, drawn)
 
 
-@needs_cases
 def test_reference_drawing_saved_at_16_bits_loads_like_the_8bit_file(tmp_path: Path) -> None:
     eight = np.asarray(Image.open(CASES / "png16-drawings" / "reference-8bit.png"))
     Image.fromarray(eight.astype(np.uint16) * 257).save(tmp_path / "sixteen.png")
@@ -206,7 +201,6 @@ def test_transparency_in_any_form_is_paper(tmp_path: Path) -> None:
         assert ink[~bar].max() < 0.05 and ink[bar].min() > 0.95, name
 
 
-@needs_cases
 def test_transparent_case_drawings_are_their_ink() -> None:
     folder = CASES / "transparent-drawings"
     domain = image_domain(str(folder), count=0)
@@ -358,7 +352,6 @@ def _tiny_train_config(images: str, audio: str) -> TrainConfig:
     )
 
 
-@needs_cases
 def test_three_drawings_and_one_second_of_sound_train(tmp_path: Path) -> None:
     from models.style import Style
     from models.train import RunOptions, train
