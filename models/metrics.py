@@ -36,7 +36,12 @@ def spectral_convergence(db_ref: np.ndarray, db_est: np.ndarray) -> float:
 
 # ----- realism: SWD on Laplacian-pyramid patches ---------------------------------------------
 
-_BINOMIAL = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
+#: The 5-tap binomial filter of the Laplacian pyramid (÷ 16; Burt & Adelson 1983).
+PYRAMID_TAPS = (1.0, 4.0, 6.0, 4.0, 1.0)
+#: Side of the square patches compared, in pixels (Karras et al. 2018).
+PATCH = 7
+
+_BINOMIAL = np.array(PYRAMID_TAPS) / 16.0
 
 
 def _blur(x: np.ndarray) -> np.ndarray:
@@ -60,13 +65,13 @@ def laplacian_pyramid(images: np.ndarray, levels: int = 3) -> list[np.ndarray]:
 
 def _patches(level: np.ndarray, per_image: int, rng: np.random.Generator) -> np.ndarray:
     n, h, w = level.shape
-    ys = rng.integers(0, h - 6, size=(n, per_image))
-    xs = rng.integers(0, w - 6, size=(n, per_image))
-    offsets = np.arange(7)
+    ys = rng.integers(0, h - PATCH + 1, size=(n, per_image))
+    xs = rng.integers(0, w - PATCH + 1, size=(n, per_image))
+    offsets = np.arange(PATCH)
     rows = ys[..., None, None] + offsets[:, None]
     cols = xs[..., None, None] + offsets[None, :]
     idx = np.arange(n)[:, None, None, None]
-    return level[idx, rows, cols].reshape(n * per_image, 49)
+    return level[idx, rows, cols].reshape(n * per_image, PATCH * PATCH)
 
 
 def sliced_wasserstein(a: np.ndarray, b: np.ndarray, rng: np.random.Generator, dirs: int) -> float:

@@ -18,11 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-#: The 5-tap binomial filter of the Laplacian pyramid (the metric's ``_BINOMIAL``).
-_BINOMIAL = (1.0, 4.0, 6.0, 4.0, 1.0)
-
-#: Side of the square patches compared, in pixels (the metric's).
-PATCH = 7
+from models.metrics import PATCH, PYRAMID_TAPS
 
 
 def _mirror(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -36,7 +32,7 @@ def _mirror(x: torch.Tensor, dim: int) -> torch.Tensor:
 
 def _blur(x: torch.Tensor) -> torch.Tensor:
     """Separable 5-tap binomial blur with mirrored borders; ``(B, 1, H, W)``."""
-    taps = torch.tensor(_BINOMIAL, dtype=x.dtype, device=x.device) / 16.0
+    taps = torch.tensor(PYRAMID_TAPS, dtype=x.dtype, device=x.device) / 16.0
     x = F.conv2d(_mirror(x, 3), taps.view(1, 1, 1, 5))
     return F.conv2d(_mirror(x, 2), taps.view(1, 1, 5, 1))
 
