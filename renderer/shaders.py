@@ -17,10 +17,12 @@ by a plain bilinear stretch ("balanced": about a third of the cost at 1080p).
 draws stroke edges at the output resolution, like a bilinearly sampled signed-distance
 field (Green, "Improved alpha-tested magnification for vector textures", SIGGRAPH 2007).
 For each internal pixel the composite pass picks the one layer whose stroke edge is nearest
-(its ink value closest to the threshold, in edge half-widths) and writes, besides the
-picture C, how much the picture changes when that layer's coverage goes from 0 to 1 (D,
-signed) and an edge record: the layer's signed distance to its edge (from the ink value and
-its screen-space derivatives), a code for the layer and the coverage C was made with. The
+(its ink value closest to the threshold, in edge half-widths, among the layers that cover
+the pixel partly or have their edge within reach; only failing those, the nearest edge in
+pixels) and writes, besides the picture C, how much the picture changes when that layer's
+coverage goes from 0 to 1 (D, signed) and an edge record: the layer's signed distance to
+its edge (from the ink value and its screen-space derivatives), a code for the layer and
+the coverage C was made with. The
 *stroke present* pass samples all three bilinearly at every output pixel, turns the
 interpolated distance into coverage with a ramp one output pixel wide, and shows
 ``C + D·(coverage − c)``. The layer codes are points on a circle: a mix of different codes
@@ -161,6 +163,10 @@ EDGE_BAND = 4.0
 #: Stored signed distances are clamped to this many internal pixels either way (8 bits
 #: across ±2: 1/64 internal pixel steps; neighbours are at most 1.5 pixels apart).
 MAX_DISTANCE = 2.0
+#: A layer whose coverage at an internal pixel is further than this from 0 and 1 covers it
+#: partly (C shows it soft there); nearer, C differs from full or no ink by under one 8-bit
+#: level, and the layer may claim the pixel's edge record only if its edge is within reach.
+PARTIAL_COVERAGE = 1.0 / 255.0
 #: Layers are told apart by ``index mod LAYER_CODES``: points evenly spaced on a circle.
 LAYER_CODES = 8
 #: A filtered code this far (in 8-bit levels) inside the circle means the texels disagree.
@@ -205,6 +211,7 @@ def composite_fragment(
     defines += f"#define CARRY_LOCATION {stroke_location(trails) + 2}\n"
     defines += f"#define EDGE_BAND {EDGE_BAND:.1f}\n#define MAX_DISTANCE {MAX_DISTANCE:.1f}\n"
     defines += f"#define LAYER_CODES {LAYER_CODES}\n"
+    defines += f"#define PARTIAL_COVERAGE {PARTIAL_COVERAGE!r}\n"
     return f"""
 #version 330
 #define MAX_LAYERS {max_layers}
@@ -266,7 +273,7 @@ void main() {{
 #endif
 #ifdef STROKES
     vec4 dst_b = dst;        // dst is the picture without the edge layer from here on
-    float best = EDGE_BAND;  // nearest edge so far, in edge half-widths
+    float best = 1e9;        // the edge layer's rank so far (see rank below)
     float edge_index = -1.0; // the layer's index in the frame; -1: none; -2: the trail's
     float edge_coverage = 0.0;
     float edge_distance = 0.0;
@@ -314,13 +321,24 @@ void main() {{
         // ink change per output pixel, or the softness ramp's width if that is wider
         float ramp = max(length(vec2(dFdx(ink), dFdy(ink))) / u_out_scale, 2.0 * params.w);
         float signed_px = (ink - params.y) / max(ramp * u_out_scale, 1e-5);  // internal px
-        bool take = distance <= best && full > 0.0 && abs(signed_px) < carried_px;
+        // rank: a layer covering this pixel partly, or whose edge is within the record's
+        // reach, by its ink value's distance to the threshold in half-widths; any other
+        // after all of those, by its edge's distance in pixels. Where a layer has few
+        // pixels per texel its half-width spans most of 0..1, so all its paper and ink lie
+        // "within the band": ranked by half-widths alone, its flat paper far from any edge
+        // took the pixels just inside another layer's real edge, and the present showed C's
+        // soft ramp there (dark dashes along wide shapes)
+        bool partial = coverage > PARTIAL_COVERAGE && coverage < 1.0 - PARTIAL_COVERAGE;
+        bool reach = partial || abs(signed_px) < MAX_DISTANCE;
+        float rank = reach ? distance : EDGE_BAND + abs(signed_px);
+        bool take = distance <= EDGE_BAND && rank <= best && full > 0.0
+            && abs(signed_px) < carried_px;
         vec4 so_far = mix(dst, dst_b, edge_coverage);
         vec4 from_a = take ? so_far : dst;
         vec4 from_b = take ? so_far : dst_b;
         dst = composite(from_a, layers[k].color.rgb, take ? 0.0 : alpha, layers[k].ints.y);
         dst_b = composite(from_b, layers[k].color.rgb, take ? full : alpha, layers[k].ints.y);
-        best = take ? distance : best;
+        best = take ? rank : best;
         edge_index = take ? float(layers[k].ints.z) : edge_index;
         edge_coverage = take ? coverage : edge_coverage;
         edge_distance = take ? signed_px : edge_distance;

@@ -284,3 +284,38 @@ def test_edge_fade_closes_ink_that_runs_off_the_picture(ctx, ink):
     assert faded[100, 100] == 255 and faded[5, 100] == 0 and faded[100, 195] == 0
     assert faded[22, 22] < 64  # the corner is rounded off (a square one would ink it)
     assert faded[100, 60] == 255
+
+
+def band_frame(ctx, y: float, under: np.ndarray | None) -> np.ndarray:
+    """A wide band of ink (the bottom half of a stretched 16² field, its edge across the
+    middle of a 1280×720 frame, internal 256×144), shifted by ``y``; ``under`` is a 64² image
+    drawn beneath it as a small layer (0.3 of the height: 0.7 px per texel, so its edge
+    half-width spans most of 0..1), or None for the band alone."""
+    comp = Compositor(ctx, (1280, 720), internal_height=144, field_size=64)
+    if under is not None:
+        comp.set_layer("under", plain(order=0, scale=0.3, tint=(1.0, 0.0, 0.0)))
+        comp.push_image("under", under, 0.0)
+    band = np.zeros((16, 16), np.uint8)
+    band[8:] = 255
+    comp.set_layer("band", plain(order=1, fit="stretch", tint=(0.4, 0.8, 0.3), position=(0.0, y)))
+    comp.push_image("band", band, 0.0)
+    comp.render(0.0)
+    frame = comp.read().astype(int)
+    comp.release()
+    return frame
+
+
+@pytest.mark.parametrize("y", [0.0, 0.023])
+def test_a_layer_with_no_edge_near_leaves_another_layers_edge_sharp(ctx, y):
+    """The dark dashes along wide shapes: a layer whose ink is flat paper where another
+    layer's edge runs (here an empty one) must not take that edge's record from it. It did
+    when the nearest edge was judged by ink value in half-widths: a layer with few pixels
+    per texel has the whole 0..1 range within the edge band, so its paper ranked nearer
+    than the real edge's inner texels, and there the present fell back to the soft internal
+    picture: a ramp of 4–5 px, darker than the ink, as long as the empty layer is wide."""
+    alone = band_frame(ctx, y, None)
+    over_empty = band_frame(ctx, y, np.zeros((64, 64), np.uint8))
+    green = alone[200:520, :, 1]
+    between = (green > 2) & (green < 202)  # neither paper (0) nor ink (204)
+    assert between.sum(axis=0).max() <= 2  # the band's edge alone: sharp
+    np.testing.assert_array_equal(over_empty, alone)
