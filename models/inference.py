@@ -50,6 +50,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -326,7 +327,9 @@ class Runner:
             run = aot.load(self.package_path)
             cached = run is not None
             if run is None and build:
-                aot.build(aot.export(copy.deepcopy(self.net), example), self.package_path)
+                with warnings.catch_warnings():  # torch's own deprecations, inside export
+                    warnings.simplefilter("ignore", FutureWarning)
+                    aot.build(aot.export(copy.deepcopy(self.net), example), self.package_path)
                 run = aot.load(self.package_path)
         except Exception as exc:  # no C++ compiler, an op export cannot take, …
             log.info("no compiled package (%s: %s); using torch.compile", type(exc).__name__, exc)

@@ -186,6 +186,7 @@ class RemoteStyle:
         self._start_timeout, self._compile_timeout = start_timeout, compile_timeout
         self._started = time.monotonic()
         self._waited = False
+        self._compiled = False  # the child loaded (perhaps built) compiled graphs at start
         if wait:
             self.ready()
 
@@ -204,6 +205,7 @@ class RemoteStyle:
             raise GeneratorProcessError(f"generator for style {name!r} did not start")
         try:
             hello = self._conn.recv_bytes()
+            self._compiled = hello == COMPILING
             if hello == COMPILING:
                 if not self._conn.poll(self._compile_timeout):
                     self.close()
@@ -343,14 +345,16 @@ class RemoteStyle:
 
         ``wait=False``: an idle child is only told to stop and exits on its own (its
         interpreter's exit took 0.3–0.4 s of an offline render's wall time; the
-        interpreter's own exit terminates it if this process ends first)."""
+        interpreter's own exit terminates it if this process ends first). Not a child that
+        compiled at start: one that built a package and was ended so left a semaphore for
+        the resource tracker to warn about."""
         writer = getattr(self, "_writer", None)  # absent if the child failed to start
         if writer is not None:
             idle = not self._pending and not self._abandoned  # else it may never read STOP
             if idle:
                 self._outbox.put(STOP)
             self._outbox.put(None)  # the writer ends after what is queued
-            if idle and not wait:
+            if idle and not wait and not self._compiled:
                 return
             if idle:
                 self._process.join(timeout=5.0)
