@@ -230,7 +230,7 @@ class Runner:
         input_shape: tuple[int, int] = (64, 64),
         builder: Sequence[str] | None = None,
     ) -> None:
-        if engine not in ("eager", "compiled", "live", "cached"):
+        if engine not in ENGINES or engine == "auto":
             raise ValueError(f"engine must be resolved first, got {engine!r}")
         self.device = device
         self.input_shape = input_shape

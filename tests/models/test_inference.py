@@ -160,6 +160,10 @@ def test_names_resolve_and_bad_ones_are_refused(monkeypatch: pytest.MonkeyPatch)
             resolve_device(missing)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert resolve_device("auto") == cuda
+    assert resolve_engine("cached", cpu) == "cached"
+    for unresolved in ("auto", "fast"):  # a runner takes resolved engine names only
+        with pytest.raises(ValueError, match="resolved first"):
+            inference.Runner(torch.nn.Identity(), device=cpu, engine=unresolved)
 
 
 def test_batches_are_padded_to_the_next_bucket() -> None:
