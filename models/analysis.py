@@ -530,6 +530,14 @@ class AnalysisStream:
         self._window = np.full((self.cfg.n_mels, self.cfg.n_frames), -1.0, dtype=np.float32)
         self._previous_db = np.full(self.cfg.n_mels, self.cfg.db_floor)
 
+    @property
+    def unframed(self) -> int:
+        """Samples pushed after the end of the newest frame (every sample pushed, before the
+        first frame): audio no window holds yet, fewer than ``hop`` once frames flow."""
+        if self.frames_total == 0:
+            return int(self._pending.size)
+        return max(0, int(self._pending.size) - (self.cfg.n_fft - self.cfg.hop))
+
     def push(self, samples: np.ndarray) -> int:
         """Append samples (1-D, at ``cfg.sample_rate``, finite); return new frame count."""
         prepared = self._prepare(samples)

@@ -96,6 +96,21 @@ class StreamingResampler:
         self._produced = 0  # output samples emitted so far
 
     @property
+    def consumed(self) -> int:
+        """Input samples taken in since the start (or the last :meth:`reset`)."""
+        return self._consumed
+
+    @property
+    def produced(self) -> int:
+        """Output samples emitted since the start (or the last :meth:`reset`)."""
+        return self._produced
+
+    def source_index(self, output_index: int) -> int:
+        """The input sample whose arrival lets output sample ``output_index`` be emitted
+        (both counted from the start): ``⌊output_index · down / up⌋``."""
+        return output_index * self.down // self.up
+
+    @property
     def delay_seconds(self) -> float:
         """Group delay of the anti-alias filter."""
         if self.passthrough:

@@ -59,6 +59,9 @@ CHROMA_SECONDS = 0.25
 #: Frames quieter than this RMS (−70 dBFS) leave the smoothed chroma as it was: a note's
 #: colour holds through the silence after it instead of fading to "no pitch".
 CHROMA_GATE_RMS = 10.0 ** (-70.0 / 20.0)
+#: Longest a track waits (in analysis hops after its newest packet) for the frame that packet
+#: began (:meth:`TrackAnalyser.frame_pending`).
+FRAME_WAIT_HOPS = 1.5
 
 
 class ChromaSmoother:
@@ -113,6 +116,9 @@ class PendingAudio:
     epoch: int
     arrival: float | None
     skipped: int = 0  # samples that fell out of the ring before being read
+    #: ``(end, arrival)`` of the pcm messages that brought ``samples``, oldest first: each
+    #: one's samples end before index ``end`` of ``samples`` (the newest at its size).
+    packets: tuple[tuple[int, float], ...] = ()
 
 
 def take_pending(stream: TrackStream, position: int, epoch: int) -> tuple[PendingAudio, int]:
@@ -127,7 +133,10 @@ def take_pending(stream: TrackStream, position: int, epoch: int) -> tuple[Pendin
     skipped = start - position if epoch == stream.epoch else 0
     count = stream.ring.total - start
     samples = stream.ring.latest(count) if count > 0 else np.zeros(0, np.float32)
-    pending = PendingAudio(samples, stream.stream_rate, stream.epoch, stream.last_arrival, skipped)
+    packets = tuple((end - start, arrival) for end, arrival in stream.packets if end > start)
+    pending = PendingAudio(
+        samples, stream.stream_rate, stream.epoch, stream.last_arrival, skipped, packets
+    )
     return pending, stream.ring.total
 
 
@@ -144,6 +153,8 @@ class TrackAnalyser:
         self.chroma = ChromaSmoother(analysis.hop / analysis.sample_rate)
         self.features = SILENT_FEATURES
         self.frame_arrival: float | None = None
+        #: Arrival of the newest packet analysed, whether or not it completed a frame.
+        self.newest_arrival: float | None = None
         self.skipped = 0
 
     def update(self, pending: PendingAudio) -> int:
@@ -170,17 +181,45 @@ class TrackAnalyser:
 
     def took(self, count: int, pending: PendingAudio) -> int:
         """The second half of :meth:`update`: the stream took ``count`` new frames."""
+        self.newest_arrival = pending.arrival
         if count:
             self.chroma.update(self.stream.last)
             self.features = newest_features(self.stream.last, *self.chroma.values())
-            self.frame_arrival = pending.arrival
+            self.frame_arrival = self._completing_arrival(pending)
         return count
+
+    def _completing_arrival(self, pending: PendingAudio) -> float | None:
+        """The arrival of the pcm message in ``pending`` that completed the newest frame:
+        the newest message unless it ended short of a frame (then one before it)."""
+        resampler = self.resampler
+        if resampler is None:
+            return pending.arrival
+        last = resampler.produced - self.stream.unframed - 1  # the frame's last sample
+        source = resampler.source_index(last) - (resampler.consumed - pending.samples.size)
+        for end, arrival in pending.packets:  # source is an index into pending.samples
+            if end > source:
+                return arrival
+        return pending.arrival
 
     def set_chroma(self, on: bool) -> None:
         """Compute chroma (for the colour modes that follow tone) from now on, or stop."""
         if on != self.stream.chroma:
             self.stream.set_chroma(on)
             self.chroma.reset()
+
+    def frame_pending(self, now: float) -> bool:
+        """Whether the newest packet (arrived at :attr:`newest_arrival`, monotonic s) ended
+        short of a whole analysis frame, so that a window taken ``now`` would stop at the
+        packet before it, and the next packet should complete the frame soon.
+
+        A packet of 256 samples at 24 kHz is 235 samples at 22,050 Hz, less than a hop of
+        256: about one packet in twelve completes no frame. False once a hop and a half has
+        passed since that packet (a stream that stopped must not hold its track back).
+        """
+        newest = self.newest_arrival
+        if newest is None or newest == self.frame_arrival:
+            return False
+        return now - newest < FRAME_WAIT_HOPS * self.config.hop / self.config.sample_rate
 
     def pull(self, stream: TrackStream) -> int:
         """Take and analyse what ``stream`` received since the last pull (lock held)."""

@@ -9,6 +9,7 @@ generated rather than once per packet.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -24,6 +25,9 @@ RING_SECONDS = 4.0
 MAX_STREAM_RATE = 48000.0
 #: Assumed stream rate before a hello says otherwise: Live at 44.1 kHz ÷ 2.
 DEFAULT_STREAM_RATE = 22050.0
+#: pcm messages whose ends and arrivals a stream remembers (a second's worth at 256 samples
+#: and 24 kHz; a reader pulls many times a second).
+PACKETS_KEPT = 96
 
 
 @dataclass
@@ -69,6 +73,9 @@ class TrackStream:
             consumer knows to restart its own analysis from ``epoch_start``.
         epoch_start: ``ring.total`` at the start of the current epoch.
         last_arrival: arrival time of the newest accepted pcm message.
+        packets: ``(ring.total after it, arrival)`` of the newest accepted pcm messages
+            (at most :data:`PACKETS_KEPT`), so a reader can tell which message brought a
+            given sample.
     """
 
     def __init__(self, stream_rate: float = DEFAULT_STREAM_RATE) -> None:
@@ -79,6 +86,7 @@ class TrackStream:
         self.epoch = 0
         self.epoch_start = 0
         self.last_arrival: float | None = None
+        self.packets: deque[tuple[int, float]] = deque(maxlen=PACKETS_KEPT)
 
     def _restart(self) -> None:
         self.epoch += 1
@@ -112,6 +120,7 @@ class TrackStream:
         self.counters.packets += 1
         self.counters.samples += int(block.size)
         self.last_arrival = arrival
+        self.packets.append((self.ring.total, arrival))
         return True
 
     def level_db(self, seconds: float = 0.1) -> float:

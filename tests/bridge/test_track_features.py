@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -167,3 +169,57 @@ def test_chroma_costs_nothing_until_a_colour_mode_asks_for_it() -> None:
     analyser.update(PendingAudio(note[11025:], 22050.0, 0, None))
     chroma = analyser.features.chroma
     assert analyser.stream.last.chroma is not None and max(chroma) == chroma[9]  # A
+
+
+def test_a_packet_that_completes_no_frame_leaves_a_frame_pending_for_a_hop_and_a_half() -> None:
+    """The device's 256 samples at 24 kHz are 235 at 22,050 Hz, short of a hop of 256: some
+    packets complete no analysis frame. Until the next one does, the analyser says a frame
+    is pending (a window taken now would miss that packet's audio), but never for longer
+    than 1.5 hops after the packet (a stream that stopped)."""
+    rate, block = 24000.0, 256
+    period = block / rate
+    hop_seconds = 256 / 22050
+    tone = (0.3 * np.sin(np.arange(int(rate)) * 2 * np.pi * 440 / rate)).astype(np.float32)
+    stream = TrackStream(rate)
+    analyser = TrackAnalyser()
+    assert not analyser.frame_pending(0.0)  # nothing yet
+    outcomes = []
+    for seq in range(60):
+        arrival = 10.0 + seq * period
+        stream.push_pcm(seq, tone[seq * block : (seq + 1) * block], arrival)
+        frames = analyser.pull(stream)
+        if analyser.frame_arrival is None:
+            continue  # the first frame needs n_fft samples
+        outcomes.append(frames)
+        assert analyser.frame_pending(arrival) == (frames == 0)
+        if frames == 0:
+            assert analyser.frame_pending(arrival + 1.4 * hop_seconds)
+            assert not analyser.frame_pending(arrival + 1.6 * hop_seconds)
+        else:
+            assert analyser.frame_arrival == arrival
+    assert 0 in outcomes and outcomes.count(0) < len(outcomes) / 6  # about one in twelve
+    assert not any(a == b == 0 for a, b in itertools.pairwise(outcomes))  # never two in a row
+
+
+@pytest.mark.parametrize("rate, block", [(24000.0, 256), (48000.0, 128), (11025.0, 100)])
+@pytest.mark.parametrize("pull_every", [2, 3, 7])
+def test_a_frame_is_credited_to_the_packet_that_completed_it_however_many_are_pulled(
+    rate: float, block: int, pull_every: int
+) -> None:
+    """``frame_arrival`` names the packet whose samples completed the newest frame: pulling
+    several packets at once gives what pulling each as it came would have."""
+    signal = (0.3 * np.sin(np.arange(int(rate * 0.8)) * 0.05)).astype(np.float32)
+    packets = range(signal.size // block)
+
+    def arrivals(every: int) -> dict[int, tuple[float | None, bool]]:
+        stream, analyser, seen = TrackStream(rate), TrackAnalyser(), {}
+        for seq in packets:
+            stream.push_pcm(seq, signal[seq * block : (seq + 1) * block], 100.0 + seq)
+            if seq % every == every - 1:
+                analyser.pull(stream)
+                seen[seq] = (analyser.frame_arrival, analyser.frame_pending(100.0 + seq))
+        return seen
+
+    one_by_one, together = arrivals(1), arrivals(pull_every)
+    assert together == {seq: one_by_one[seq] for seq in together}
+    assert any(pending for _, pending in one_by_one.values())  # packets short of a hop
