@@ -186,7 +186,7 @@ class InferenceWorker:
         # Tracks whose style is not usable yet keep their last pictures meanwhile; so does a
         # track whose style loaded after its audio was analysed (for the default's window).
         # ... and a track whose newest packet ended short of a frame waits for the next one
-        # (at most a hop): its picture then shows audio a frame newer. With 8 tracks this cut
+        # (at most 1.5 hops): its picture then shows audio a frame newer. With 8 tracks this cut
         # packet → generate p95 from 16.1–16.6 to 13.1–13.4 ms (docs/architecture.md).
         ready = [
             key
