@@ -133,9 +133,14 @@ def take_pending(stream: TrackStream, position: int, epoch: int) -> tuple[Pendin
     skipped = start - position if epoch == stream.epoch else 0
     count = stream.ring.total - start
     samples = stream.ring.latest(count) if count > 0 else np.zeros(0, np.float32)
-    packets = tuple((end - start, arrival) for end, arrival in stream.packets if end > start)
+    packets: list[tuple[int, float]] = []
+    for end, arrival in reversed(stream.packets):  # newest first: stop at the read ones
+        if end <= start:
+            break
+        packets.append((end - start, arrival))
+    packets.reverse()
     pending = PendingAudio(
-        samples, stream.stream_rate, stream.epoch, stream.last_arrival, skipped, packets
+        samples, stream.stream_rate, stream.epoch, stream.last_arrival, skipped, tuple(packets)
     )
     return pending, stream.ring.total
 
